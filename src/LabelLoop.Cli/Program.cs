@@ -1,0 +1,20 @@
+using System.CommandLine;
+using LabelLoop.Cli;
+using LabelLoop.Cli.Commands;
+
+var root = new RootCommand("""
+    LabelLoop: active-learning data labeling.
+
+    Exit codes: 0 success; 1 invalid input (nothing was changed); 2 project, user or file not found;
+    3 database or data directory unusable.
+    """)
+{
+    CommonOptions.DataDir,
+    CommonOptions.Db,
+    ServeCommand.Create(),
+    UsersCommand.Create(),
+    ImportCommand.Create(),
+    ExportCommand.Create(),
+    SamplesCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

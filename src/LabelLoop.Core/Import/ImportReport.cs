@@ -1,0 +1,13 @@
+namespace LabelLoop.Core.Import;
+
+/// <summary>
+/// The outcome of one import. When <see cref="Errors"/> is non-empty nothing was stored: the import is all or nothing.
+/// </summary>
+/// <param name="Added">New items stored.</param>
+/// <param name="AlreadyPresent">Valid items whose content the project already had (re-import is idempotent).</param>
+/// <param name="LabelsAdded">Labels found in the layout and added to the project's label set.</param>
+/// <param name="Errors">Every problem, by file (and line).</param>
+public sealed record ImportReport(int Added, int AlreadyPresent, IReadOnlyList<string> LabelsAdded, IReadOnlyList<ImportError> Errors)
+{
+    public bool Succeeded => Errors.Count == 0;
+}

@@ -1,0 +1,54 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using LabelLoop.Core.Import;
+
+namespace LabelLoop.Core.Samples;
+
+/// <summary>Encodes 8-bit grayscale pixels as a PNG (filter 0, zlib). Enough for sample data; no managed codec is in the registry.</summary>
+public static class PngEncoder
+{
+    public static byte[] EncodeGray8(ReadOnlySpan<byte> pixels, int width, int height)
+    {
+        if (pixels.Length != width * height)
+        {
+            throw new ArgumentException($"expected {width * height} pixels, got {pixels.Length}", nameof(pixels));
+        }
+        using var raw = new MemoryStream();
+        using (var z = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            for (var y = 0; y < height; y++)
+            {
+                z.WriteByte(0);
+                z.Write(pixels.Slice(y * width, width));
+            }
+        }
+        using var png = new MemoryStream();
+        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        Span<byte> header = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
+        header[8] = 8;   // bit depth
+        header[9] = 0;   // grayscale
+        header[10] = 0;  // deflate
+        header[11] = 0;  // adaptive filtering
+        header[12] = 0;  // no interlace
+        WriteChunk(png, "IHDR"u8, header);
+        WriteChunk(png, "IDAT"u8, raw.GetBuffer().AsSpan(0, (int)raw.Length));
+        WriteChunk(png, "IEND"u8, []);
+        return png.ToArray();
+    }
+
+    private static void WriteChunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        output.Write(length);
+        var typeAndData = new byte[4 + data.Length];
+        type.CopyTo(typeAndData);
+        data.CopyTo(typeAndData.AsSpan(4));
+        output.Write(typeAndData);
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Compute(typeAndData));
+        output.Write(crc);
+    }
+}

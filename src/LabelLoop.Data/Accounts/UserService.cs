@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelLoop.Data.Accounts;
+
+/// <summary>A user row for admin lists.</summary>
+public sealed record UserSummary(string Id, string Email, string Role, bool IsDisabled, DateTime CreatedUtc);
+
+/// <summary>Account use cases on top of Identity's <see cref="UserManager{TUser}"/> (hashing, lockout, validation).</summary>
+public sealed class UserService(UserManager<LabelLoopUser> users, RoleManager<IdentityRole> roles, TimeProvider time)
+{
+    public async Task EnsureRolesAsync()
+    {
+        foreach (var role in Roles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                Check(await roles.CreateAsync(new IdentityRole(role)), "role");
+            }
+        }
+    }
+
+    /// <summary>Creates an account with one role; throws <see cref="DomainValidationException"/> with Identity's messages.</summary>
+    public async Task<string> AddAsync(string email, string password, string role)
+    {
+        if (!Roles.IsKnown(role))
+        {
+            throw new DomainValidationException("role", $"Unknown role '{role}'; expected {string.Join(", ", Roles.All)}.");
+        }
+        email = email.Trim();
+        if (!email.Contains('@', StringComparison.Ordinal) || email.Length > 256)
+        {
+            throw new DomainValidationException("email", $"'{email}' is not an e-mail address.");
+        }
+        await EnsureRolesAsync();
+        var user = new LabelLoopUser
+        {
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = email.Split('@')[0],
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+        };
+        Check(await users.CreateAsync(user, password), "password");
+        Check(await users.AddToRoleAsync(user, role), "role");
+        return user.Id;
+    }
+
+    /// <summary>On a fresh database, creates <c>admin@labelloop.local</c> with a random password and returns it; otherwise null.</summary>
+    public async Task<(string Email, string Password)?> CreateFirstAdminIfNoneAsync()
+    {
+        await EnsureRolesAsync();
+        if (await users.Users.AnyAsync())
+        {
+            return null;
+        }
+        const string email = "admin@labelloop.local";
+        var password = GeneratePassword();
+        await AddAsync(email, password, Roles.Admin);
+        return (email, password);
+    }
+
+    public async Task<IReadOnlyList<UserSummary>> ListAsync()
+    {
+        var all = await users.Users.OrderBy(u => u.Email).ToListAsync();
+        var result = new List<UserSummary>(all.Count);
+        foreach (var u in all)
+        {
+            var userRoles = await users.GetRolesAsync(u);
+            result.Add(new UserSummary(u.Id, u.Email ?? "", userRoles.FirstOrDefault() ?? "", u.IsDisabled, u.CreatedUtc));
+        }
+        return result;
+    }
+
+    public async Task<LabelLoopUser?> FindByEmailAsync(string email) => await users.FindByEmailAsync(email.Trim());
+
+    /// <summary>24 random characters from an unambiguous alphabet (about 138 bits).</summary>
+    public static string GeneratePassword()
+    {
+        const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        return RandomNumberGenerator.GetString(alphabet, 24);
+    }
+
+    private static void Check(IdentityResult result, string field)
+    {
+        if (!result.Succeeded)
+        {
+            throw new DomainValidationException(field, string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+    }
+}

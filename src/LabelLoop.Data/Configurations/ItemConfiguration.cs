@@ -1,0 +1,25 @@
+using LabelLoop.Core.Items;
+using LabelLoop.Core.Projects;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace LabelLoop.Data.Configurations;
+
+internal sealed class ItemConfiguration : IEntityTypeConfiguration<Item>
+{
+    public void Configure(EntityTypeBuilder<Item> builder)
+    {
+        builder.Property(i => i.ContentHash).HasMaxLength(64);
+        builder.Property(i => i.BlobHash).HasMaxLength(64);
+        builder.Property(i => i.MediaType).HasMaxLength(32);
+        builder.Property(i => i.ExternalId).HasMaxLength(Item.MaxExternalIdLength);
+        builder.Property(i => i.MetaJson).HasColumnType("text");
+        builder.Property(i => i.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(i => i.GroundTruth).HasMaxLength(LabelClass.MaxNameLength);
+        builder.Property(i => i.FinalLabel).HasMaxLength(LabelClass.MaxNameLength);
+        // Re-importing the same content is a no-op: the hash is the identity within a project.
+        builder.HasIndex(i => new { i.ProjectId, i.ContentHash }).IsUnique();
+        builder.HasIndex(i => new { i.ProjectId, i.Status });
+        builder.HasOne<Project>().WithMany().HasForeignKey(i => i.ProjectId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using LabelLoop.Core;
+using LabelLoop.Core.Import;
+using LabelLoop.Core.Items;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Blobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LabelLoop.Data.Import;
+
+/// <summary>
+/// Imports items into a project, all or nothing: every entry is validated first (image bytes decoded or
+/// structurally checked, text parsed) and staged under <c>DATA/tmp</c>; only when no entry failed are the
+/// blobs moved into the store and the rows inserted, in one transaction.
+/// </summary>
+public sealed class ImportService(
+    IDbContextFactory<LabelLoopDbContext> contextFactory,
+    BlobStore blobs,
+    IImageValidator imageValidator,
+    IOptions<ImportLimits> limits,
+    IOptions<LabelLoopStorageOptions> storage,
+    TimeProvider time)
+{
+    /// <summary>Imports the listing. Returns a report; when it has errors the database and the blob store are unchanged.</summary>
+    /// <param name="addMissingLabels">Add labels found in the layout to the label set; otherwise they are errors.</param>
+    public async Task<ImportReport> ImportAsync(
+        int projectId,
+        ImportListing listing,
+        bool addMissingLabels = true,
+        IProgress<ImportProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        Project project;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+        {
+            project = await db.Projects.AsNoTracking().Include(p => p.Labels).SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken)
+                ?? throw new NotFoundException($"Project {projectId} does not exist.");
+        }
+
+        var errors = new List<ImportError>(listing.Errors);
+        var staging = Path.Combine(storage.Value.TempDir, $"import-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var candidates = Stage(project.Kind, listing, staging, errors, progress, cancellationToken);
+            if (candidates.Count > limits.Value.MaxItems)
+            {
+                errors.Add(new ImportError("(import)", $"{candidates.Count} items is over the {limits.Value.MaxItems}-item limit of one import"));
+            }
+            if (candidates.Count == 0 && errors.Count == 0)
+            {
+                errors.Add(new ImportError("(import)", project.Kind == ProjectKind.Image ? "no images found" : "no text records found"));
+            }
+            var known = project.Labels.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+            var newLabels = candidates.Where(c => c.GroundTruth is not null && !known.Contains(c.GroundTruth))
+                .Select(c => c.GroundTruth!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (newLabels.Count > 0 && !addMissingLabels)
+            {
+                errors.AddRange(newLabels.Select(l => new ImportError("(labels)", $"label '{l}' is not in the project's label set")));
+            }
+            if (errors.Count > 0)
+            {
+                return new ImportReport(0, 0, [], errors);
+            }
+            progress?.Report(new ImportProgress(candidates.Count, candidates.Count, "storing"));
+            var added = await StoreAsync(project, candidates, newLabels, staging, cancellationToken);
+            return new ImportReport(added, candidates.Count - added, newLabels, []);
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private List<ImportCandidate> Stage(
+        ProjectKind kind,
+        ImportListing listing,
+        string staging,
+        List<ImportError> errors,
+        IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var payloads = kind == ProjectKind.Image
+            ? new ImageImportReader(imageValidator, limits.Value).Read(listing.Entries, errors)
+            : new TextImportReader(limits.Value).Read(listing.Entries, errors);
+        var candidates = new List<ImportCandidate>();
+        var total = listing.Entries.Count;
+        foreach (var payload in payloads)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (payload.Bytes is { } bytes && errors.Count == 0 && !blobs.Exists(payload.Candidate.ContentHash))
+            {
+                File.WriteAllBytes(Path.Combine(staging, payload.Candidate.ContentHash), bytes);
+            }
+            candidates.Add(payload.Candidate);
+            if (candidates.Count % 1000 == 0)
+            {
+                progress?.Report(new ImportProgress(Math.Min(candidates.Count, total), total, "validating"));
+            }
+        }
+        return candidates;
+    }
+
+    private async Task<int> StoreAsync(Project project, List<ImportCandidate> candidates, List<string> newLabels, string staging, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (newLabels.Count > 0)
+        {
+            var order = await db.LabelClasses.Where(l => l.ProjectId == project.Id).Select(l => (int?)l.Order).MaxAsync(cancellationToken) ?? -1;
+            foreach (var label in newLabels)
+            {
+                order++;
+                db.LabelClasses.Add(new LabelClass { ProjectId = project.Id, Name = label, Order = order, Color = ProjectRules.DefaultColor(order) });
+            }
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.ExecuteSqlRawAsync(
+            """
+            CREATE TEMP TABLE import_items (
+                "ContentHash" varchar(64) NOT NULL, "BlobHash" varchar(64), "MediaType" varchar(32), "Text" text,
+                "ExternalId" varchar(256) NOT NULL, "MetaJson" text NOT NULL, "GroundTruth" varchar(64)
+            ) ON COMMIT DROP
+            """, cancellationToken);
+        // Binary COPY: 70,000 rows in well under a second, where one INSERT per row takes tens of seconds.
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY import_items (\"ContentHash\", \"BlobHash\", \"MediaType\", \"Text\", \"ExternalId\", \"MetaJson\", \"GroundTruth\") FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            foreach (var c in candidates)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(c.ContentHash, NpgsqlDbType.Varchar, cancellationToken);
+                await WriteNullableAsync(copy, c.MediaType is null ? null : c.ContentHash, cancellationToken);
+                await WriteNullableAsync(copy, c.MediaType, cancellationToken);
+                await WriteNullableAsync(copy, c.Text, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(Truncate(c.ExternalId, Item.MaxExternalIdLength), NpgsqlDbType.Varchar, cancellationToken);
+                await copy.WriteAsync(MetaJson(c), NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(copy, c.GroundTruth, cancellationToken);
+            }
+            await copy.CompleteAsync(cancellationToken);
+        }
+        var added = await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO "Items" ("ProjectId", "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", "Status", "GroundTruth", "AnnotationCount", "CreatedUtc")
+            SELECT {project.Id}, "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", {nameof(ItemStatus.Unlabeled)}, "GroundTruth", 0, {now}
+            FROM import_items
+            ON CONFLICT ("ProjectId", "ContentHash") DO NOTHING
+            """, cancellationToken);
+        await db.Projects.Where(p => p.Id == project.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.ItemCount, p => p.ItemCount + added).SetProperty(p => p.UpdatedUtc, now), cancellationToken);
+
+        // Blobs move into the store before the commit: if the commit then fails, the store holds unreferenced
+        // content-addressed files (harmless, collectable), never rows pointing at missing files.
+        foreach (var file in Directory.EnumerateFiles(staging))
+        {
+            var hash = Path.GetFileName(file);
+            var target = blobs.PathOf(hash);
+            if (!File.Exists(target))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(file, target, overwrite: true);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    private static string MetaJson(ImportCandidate c) =>
+        c.MediaType is null ? "{}" : JsonSerializer.Serialize(new { width = c.Width, height = c.Height });
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
+        WriteNullableAsync(copy, value, NpgsqlDbType.Varchar, cancellationToken);
+
+    private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    {
+        if (value is null)
+        {
+            await copy.WriteNullAsync(cancellationToken);
+        }
+        else
+        {
+            await copy.WriteAsync(value, type, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Items;
+using LabelLoop.Core.Projects;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelLoop.Data.Projects;
+
+/// <summary>Project use cases: create, edit, list and read with access checks, membership.</summary>
+public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> contextFactory, TimeProvider time)
+{
+    public async Task<int> CreateAsync(Caller caller, ProjectInput input, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(caller);
+        Validate(input);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var name = input.Name.Trim();
+        if (await db.Projects.AnyAsync(p => p.Name == name, cancellationToken))
+        {
+            throw new DomainValidationException("name", $"A project named '{name}' already exists.");
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var project = new Project
+        {
+            Name = name,
+            Kind = input.Kind,
+            Instructions = input.Instructions,
+            Overlap = input.Overlap,
+            AllowHorizontalFlip = input.AllowHorizontalFlip,
+            CreatedUtc = now,
+            UpdatedUtc = now,
+            Labels = input.Labels.Select((l, i) => ToEntity(l, i)).ToList(),
+        };
+        db.Projects.Add(project);
+        await db.SaveChangesAsync(cancellationToken);
+        return project.Id;
+    }
+
+    /// <summary>Edits settings and the label set. Labels are matched by name; a label already used by an annotation cannot be removed.</summary>
+    public async Task UpdateAsync(Caller caller, int projectId, ProjectInput input, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(caller);
+        Validate(input);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var project = await db.Projects.Include(p => p.Labels).SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken)
+            ?? throw new NotFoundException($"Project {projectId} does not exist.");
+        var name = input.Name.Trim();
+        if (name != project.Name && await db.Projects.AnyAsync(p => p.Name == name, cancellationToken))
+        {
+            throw new DomainValidationException("name", $"A project named '{name}' already exists.");
+        }
+        if (input.Kind != project.Kind && project.ItemCount > 0)
+        {
+            throw new DomainValidationException("kind", "The kind of a project with items cannot change.");
+        }
+        var wanted = input.Labels.Select(l => l.Name.Trim()).ToHashSet(StringComparer.Ordinal);
+        var removed = project.Labels.Where(l => !wanted.Contains(l.Name)).ToList();
+        if (removed.Count > 0)
+        {
+            var removedNames = removed.Select(l => l.Name).ToList();
+            var used = await db.Annotations.Where(a => a.ProjectId == projectId && a.Label != null && removedNames.Contains(a.Label))
+                .Select(a => a.Label!).Distinct().ToListAsync(cancellationToken);
+            if (used.Count > 0)
+            {
+                throw new DomainValidationException("labels", $"Labels already used by annotations cannot be removed: {string.Join(", ", used)}.");
+            }
+            db.LabelClasses.RemoveRange(removed);
+        }
+        for (var i = 0; i < input.Labels.Count; i++)
+        {
+            var spec = input.Labels[i];
+            var existing = project.Labels.FirstOrDefault(l => l.Name == spec.Name.Trim());
+            if (existing is null)
+            {
+                project.Labels.Add(ToEntity(spec, i));
+            }
+            else
+            {
+                existing.Hotkey = NormalizeHotkey(spec.Hotkey);
+                existing.Color = string.IsNullOrEmpty(spec.Color) ? existing.Color : spec.Color;
+                existing.Order = i;
+            }
+        }
+        project.Name = name;
+        project.Kind = input.Kind;
+        project.Instructions = input.Instructions;
+        project.Overlap = input.Overlap;
+        project.AllowHorizontalFlip = input.AllowHorizontalFlip;
+        project.UpdatedUtc = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Admins see every project; everyone else the projects they are members of.</summary>
+    public async Task<IReadOnlyList<ProjectSummary>> ListAsync(Caller caller, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.Projects.AsNoTracking();
+        if (!caller.IsAdmin)
+        {
+            query = query.Where(p => p.Members.Any(m => m.UserId == caller.UserId));
+        }
+        return await query.OrderBy(p => p.Name)
+            .Select(p => new ProjectSummary(p.Id, p.Name, p.Kind, p.ItemCount, p.LabeledCount, p.CreatedUtc))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<ProjectDetails> GetAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var project = await db.Projects.AsNoTracking().Include(p => p.Labels).SingleAsync(p => p.Id == projectId, cancellationToken);
+        var byStatus = await db.Items.Where(i => i.ProjectId == projectId)
+            .GroupBy(i => i.Status)
+            .Select(g => new { Status = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
+        var withTruth = await db.Items.CountAsync(i => i.ProjectId == projectId && i.GroundTruth != null, cancellationToken);
+        var annotations = await db.Annotations.CountAsync(a => a.ProjectId == projectId, cancellationToken);
+        int Count(ItemStatus s) => byStatus.GetValueOrDefault(s);
+        var counts = new ProjectCounts(byStatus.Values.Sum(), Count(ItemStatus.Unlabeled), Count(ItemStatus.Labeled),
+            Count(ItemStatus.Skipped), Count(ItemStatus.InReview), withTruth, annotations);
+        var labels = project.Labels.OrderBy(l => l.Order).Select(l => new LabelSpec(l.Name, l.Hotkey, l.Color)).ToList();
+        return new ProjectDetails(project.Id, project.Name, project.Kind, project.Instructions, project.Overlap,
+            project.AllowHorizontalFlip, labels, counts, project.CreatedUtc);
+    }
+
+    /// <summary>Resolves a project name (CLI) to its id.</summary>
+    public async Task<int> GetIdByNameAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Projects.Where(p => p.Name == name).Select(p => (int?)p.Id).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"No project is named '{name}'.");
+    }
+
+    /// <summary>Throws <see cref="NotFoundException"/> for a missing project, <see cref="AccessDeniedException"/> for a non-member.</summary>
+    public async Task EnsureAccessAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var project = await db.Projects.Where(p => p.Id == projectId)
+            .Select(p => new { IsMember = p.Members.Any(m => m.UserId == caller.UserId) })
+            .SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"Project {projectId} does not exist.");
+        if (!caller.IsAdmin && !project.IsMember)
+        {
+            throw new AccessDeniedException($"You are not a member of project {projectId}.");
+        }
+    }
+
+    public async Task AddMemberAsync(Caller caller, int projectId, string userId, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(caller);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
+        {
+            throw new NotFoundException($"Project {projectId} does not exist.");
+        }
+        if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+        {
+            throw new NotFoundException($"User {userId} does not exist.");
+        }
+        if (await db.ProjectMembers.AnyAsync(m => m.ProjectId == projectId && m.UserId == userId, cancellationToken))
+        {
+            return;
+        }
+        db.ProjectMembers.Add(new ProjectMember { ProjectId = projectId, UserId = userId, AddedUtc = time.GetUtcNow().UtcDateTime });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task RemoveMemberAsync(Caller caller, int projectId, string userId, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(caller);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await db.ProjectMembers.Where(m => m.ProjectId == projectId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>Members with their e-mail, for the project page.</summary>
+    public async Task<IReadOnlyList<(string UserId, string Email)>> ListMembersAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.ProjectMembers.Where(m => m.ProjectId == projectId)
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { u.Id, u.Email })
+            .OrderBy(x => x.Email)
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => (r.Id, r.Email ?? "")).ToList();
+    }
+
+    internal static void RequireAdmin(Caller caller)
+    {
+        if (!caller.IsAdmin)
+        {
+            throw new AccessDeniedException("Only admins can do this.");
+        }
+    }
+
+    private static void Validate(ProjectInput input)
+    {
+        var errors = ProjectRules.Validate(input);
+        if (errors.Count > 0)
+        {
+            throw new DomainValidationException(errors);
+        }
+    }
+
+    private static LabelClass ToEntity(LabelSpec spec, int order) => new()
+    {
+        Name = spec.Name.Trim(),
+        Hotkey = NormalizeHotkey(spec.Hotkey),
+        Color = string.IsNullOrEmpty(spec.Color) ? ProjectRules.DefaultColor(order) : spec.Color,
+        Order = order,
+    };
+
+    private static string? NormalizeHotkey(string? hotkey) => string.IsNullOrEmpty(hotkey) ? null : hotkey.ToLowerInvariant();
+}

@@ -1,0 +1,78 @@
+// Internal model types shared by the export translation units and the plain-loop benchmark.
+#pragma once
+
+#include "guard.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ll {
+
+// Checkpoint file format; bump when the container layout changes.
+constexpr uint32_t kCheckpointFormat = 1;
+// Bump a kind's revision whenever its layers change, so old checkpoints fail clearly.
+uint32_t architecture_revision(int32_t kind);
+const char* kind_name(int32_t kind);
+
+// Items per forward pass at inference: bounds memory and keeps GEMMs large enough to be efficient.
+constexpr int64_t kInferenceChunk = 512;
+
+class EncoderImpl : public torch::nn::Module {
+public:
+    // Image models take float [N, C, S, S]; text models take int64 ids [N, L]. Yields [N, D].
+    virtual torch::Tensor forward(const torch::Tensor& input) = 0;
+};
+
+class NetImpl : public torch::nn::Module {
+public:
+    explicit NetImpl(const ll_model_config& config);
+
+    torch::Tensor encode(const torch::Tensor& input) { return encoder->forward(input); }
+    // Dropout is applied only when `stochastic`; `generator` (CPU tensors only) makes it
+    // reproducible. Returns logits [N, K].
+    torch::Tensor head(const torch::Tensor& embedding, bool stochastic, at::Generator* generator);
+    torch::Tensor forward(const torch::Tensor& input) { return head(encode(input), false, nullptr); }
+
+    std::shared_ptr<EncoderImpl> encoder;
+    torch::nn::Linear fc1{nullptr};
+    torch::nn::Linear fc2{nullptr};
+    double dropout;
+};
+
+void validate_config(const ll_model_config& config);
+
+// Reads the pixels or tokens the model's kind needs as a CPU tensor that borrows the caller's
+// buffer ([N, C, S, S] float or [N, L] int64), after checking sizes, finiteness and id ranges.
+torch::Tensor batch_input(const ll_model_config& config, const ll_batch* batch, const char* what);
+
+// Copies of every parameter and buffer, used to roll back failed training and to keep the best epoch.
+using State = std::vector<std::pair<std::string, torch::Tensor>>;
+State snapshot(torch::nn::Module& module);
+void restore(torch::nn::Module& module, const State& state);
+
+torch::Device resolve_device(int32_t device);
+
+}  // namespace ll
+
+struct ll_model {
+    ll_model(const ll_model_config& config, torch::Device device);
+
+    ll_model_config config;
+    torch::Device device;
+    std::shared_ptr<ll::NetImpl> net;
+    std::mutex mutex;
+};
+
+namespace ll {
+
+void save_checkpoint(ll_model& model, const std::string& path);
+std::unique_ptr<ll_model> load_checkpoint(const std::string& path, torch::Device device,
+                                          const ll_model_config* expected);
+
+}  // namespace ll

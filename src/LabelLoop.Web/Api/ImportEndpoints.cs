@@ -1,0 +1,54 @@
+using LabelLoop.Core.Import;
+using LabelLoop.Data.Import;
+using LabelLoop.Data.Projects;
+using LabelLoop.Web.Accounts;
+using LabelLoop.Web.Components.Pages.Projects;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace LabelLoop.Web.Api;
+
+public static class ImportEndpoints
+{
+    /// <summary>POST /projects/{id}/import: the project page's upload form (zip, JSONL or CSV); renders the report.</summary>
+    public static IEndpointRouteBuilder MapImportEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/projects/{projectId:int}/import", ImportUploadAsync)
+            .RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+        return app;
+    }
+
+    private static async Task<Results<RazorComponentResult<ImportResult>, BadRequest<string>>> ImportUploadAsync(
+        int projectId,
+        IFormFile? file,
+        [FromForm] bool? addMissingLabels,
+        HttpContext http,
+        ProjectService projects,
+        ImportService imports,
+        IOptions<UploadLimits> limits,
+        CancellationToken cancellationToken)
+    {
+        var project = await projects.GetAsync(http.User.ToCaller(), projectId, cancellationToken);
+        if (file is null || file.Length == 0)
+        {
+            return TypedResults.BadRequest("Choose a file to import (.zip of images, .jsonl or .csv).");
+        }
+        if (file.Length > limits.Value.MaxUploadBytes)
+        {
+            return TypedResults.BadRequest($"The upload is {file.Length} bytes, over the {limits.Value.MaxUploadBytes}-byte limit.");
+        }
+        ImportReport report;
+        try
+        {
+            using var opened = OpenedImport.OpenFile(file.FileName, file.OpenReadStream());
+            report = await imports.ImportAsync(projectId, opened.Listing, addMissingLabels ?? true, cancellationToken: cancellationToken);
+        }
+        catch (InvalidDataException ex)
+        {
+            report = new ImportReport(0, 0, [], [new ImportError(file.FileName, ex.Message)]);
+        }
+        return new RazorComponentResult<ImportResult>(new { Project = project, Report = report, FileName = file.FileName });
+    }
+}

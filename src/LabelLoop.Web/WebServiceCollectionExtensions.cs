@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace LabelLoop.Web;
+
+public static class WebServiceCollectionExtensions
+{
+    /// <summary>Razor components (static server rendering), antiforgery, error handling, upload limits, first-run seeding.</summary>
+    public static IHostApplicationBuilder AddLabelLoopWeb(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents();
+        builder.Services.AddAntiforgery();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<LabelLoopExceptionHandler>();
+        builder.Services.AddHttpContextAccessor();
+        var maxUpload = builder.Configuration.GetValue<long?>("Import:MaxUploadBytes") ?? UploadLimits.DefaultMaxUploadBytes;
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxUpload);
+        builder.Services.Configure<UploadLimits>(o => o.MaxUploadBytes = maxUpload);
+        builder.Services.Configure<SeedOptions>(builder.Configuration.GetSection("Seed"));
+        builder.Services.AddHostedService<FirstRunSeeder>();
+        return builder;
+    }
+
+    public static WebApplication UseLabelLoopWeb(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePagesWithReExecute("/status/{0}");
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+        // Before authorization on purpose: CSS and scripts are public, everything else needs a login.
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+}
+
+/// <summary>The largest upload the import form and API accept. Configuration key <c>Import:MaxUploadBytes</c>.</summary>
+public sealed class UploadLimits
+{
+    public const long DefaultMaxUploadBytes = 1L << 30;
+
+    public long MaxUploadBytes { get; set; } = DefaultMaxUploadBytes;
+}
