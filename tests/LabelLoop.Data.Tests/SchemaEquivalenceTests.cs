@@ -1,5 +1,6 @@
 using LabelLoop.Testing;
 using Npgsql;
+using Xunit;
 
 namespace LabelLoop.Data.Tests;
 

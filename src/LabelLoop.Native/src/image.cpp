@@ -77,7 +77,7 @@ extern "C" LL_API ll_status ll_image_decode(const uint8_t* data, int64_t n_bytes
                                             int64_t capacity, int64_t* written) noexcept {
     return ll::guarded(__func__, [&] {
         ll::require(n_images > 0, "n_images is ", n_images, "; a batch needs at least one image");
-        ll::require(data != nullptr && lengths != nullptr, "data and lengths must not be NULL");
+        ll::require(lengths != nullptr, "lengths must not be NULL");
         ll::require(out != nullptr && written != nullptr, "out and written must not be NULL");
         ll::require(channels == 1 || channels == 3, "channels is ", channels, "; expected 1 or 3");
         ll::require(size >= 1 && size <= 4096, "size is ", size, "; expected 1..4096");
@@ -91,6 +91,7 @@ extern "C" LL_API ll_status ll_image_decode(const uint8_t* data, int64_t n_bytes
         }
         ll::require(total == n_bytes, "the image lengths add up to ", total, " but n_bytes is ",
                     n_bytes);
+        ll::require(data != nullptr, "data must not be NULL");
         const int64_t per_image = int64_t{channels} * size * size;
         const int64_t needed = per_image * n_images;
         ll::require(capacity >= needed, "out holds ", capacity, " floats but ", n_images,

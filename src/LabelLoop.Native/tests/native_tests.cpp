@@ -727,6 +727,37 @@ TEST(Images, Decodes_png_and_bmp_to_resized_planar_floats) {
     EXPECT_EQ(written, 32);
 }
 
+TEST(Images, Decodes_jpeg_and_the_first_gif_frame) {
+    std::vector<uint8_t> gray(16 * 16, 200);
+    std::vector<uint8_t> data;
+    ASSERT_NE(stbi_write_jpg_to_func(append_bytes, &data, 16, 16, 1, gray.data(), 95), 0);
+    const int64_t jpeg = static_cast<int64_t>(data.size());
+    // A 1x1 GIF89a whose only pixel is palette entry 0, white.
+    const uint8_t gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00,
+                           0x00, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+                           0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
+    data.insert(data.end(), std::begin(gif), std::end(gif));
+    const int64_t lengths[] = {jpeg, static_cast<int64_t>(sizeof(gif))};
+    std::vector<float> out(2 * 8 * 8);
+    int64_t written = 0;
+    ASSERT_EQ(ll_image_decode(data.data(), static_cast<int64_t>(data.size()), lengths, 2, 1, 8,
+                              out.data(), static_cast<int64_t>(out.size()), &written),
+              LL_OK)
+        << last_error();
+    EXPECT_NEAR(out[0], 200.0f / 255.0f, 0.02f);
+    EXPECT_NEAR(out[64], 1.0f, 0.001f);
+}
+
+TEST(Abi, Struct_sizes_match_the_managed_mirrors) {
+    // LabelLoop.Ml's NativeStructLayoutTests asserts the same numbers for its [StructLayout] copies.
+    EXPECT_EQ(sizeof(ll_model_config), 48u);
+    EXPECT_EQ(sizeof(ll_batch), 40u);
+    EXPECT_EQ(sizeof(ll_train_options), 72u);
+    EXPECT_EQ(sizeof(ll_progress), 40u);
+    EXPECT_EQ(sizeof(ll_train_result), 36u);
+    EXPECT_EQ(sizeof(ll_engine_info), 52u);
+}
+
 TEST(Images, Corrupt_or_inconsistent_input_fails_naming_the_image) {
     std::vector<uint8_t> rgb(12, 128);
     std::vector<uint8_t> data;

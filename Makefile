@@ -1,0 +1,67 @@
+# LabelLoop: `make run` and `make test` set up a fresh Debian 12 machine as needed, then do their job.
+# Each setup step checks first and does nothing slow when its work is already done.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CONFIG      ?= Release
+URLS        ?= http://127.0.0.1:5000
+DB          ?= Host=/var/run/postgresql;Database=labelloop
+DATA_DIR    ?= data
+NATIVE_DIR  := artifacts/native
+WEB_DIR     := src/LabelLoop.Web
+CLI_DLL     := artifacts/bin/LabelLoop.Cli/$(shell echo $(CONFIG) | tr A-Z a-z)/labelloop.dll
+RESULTS_DIR := artifacts/test-results
+APT_PACKAGES := postgresql libtorch-dev libopenblas0-pthread cmake g++ pkg-config libstb-dev libgtest-dev \
+                chromium dataset-fashion-mnist fortunes
+
+.PHONY: help setup packages postgres assets native dotnet build run test samples clean
+
+help:
+	@echo "make run    build everything and start the server on $(URLS)"
+	@echo "make test   build everything and run every test (ends with 'N passed, N failed')"
+	@echo "make build  set up and build (native library, web assets, .NET) without running"
+	@echo "make samples  write the sample datasets under sample-projects/*/data"
+
+setup: packages postgres
+
+packages:
+	@bash build/setup-packages.sh $(APT_PACKAGES)
+
+postgres:
+	@bash build/setup-postgres.sh
+
+assets: $(WEB_DIR)/wwwroot/lib/.stamp
+
+$(WEB_DIR)/wwwroot/lib/.stamp: $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.json
+	cd $(WEB_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(WEB_DIR)/wwwroot/lib && mkdir -p $(WEB_DIR)/wwwroot/lib/{bootstrap/css,bootstrap/js,htmx,chartjs}
+	cp $(WEB_DIR)/node_modules/bootstrap/dist/css/bootstrap.min.css $(WEB_DIR)/wwwroot/lib/bootstrap/css/
+	cp $(WEB_DIR)/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(WEB_DIR)/wwwroot/lib/bootstrap/js/
+	cp $(WEB_DIR)/node_modules/htmx.org/dist/htmx.min.js $(WEB_DIR)/wwwroot/lib/htmx/
+	cp $(WEB_DIR)/node_modules/chart.js/dist/chart.umd.js $(WEB_DIR)/wwwroot/lib/chartjs/
+	touch $@
+
+# LIBTORCH_DIR=/path/to/libtorch builds against another libtorch (a CUDA one, for instance).
+native: packages
+	@if [ ! -f $(NATIVE_DIR)/CMakeCache.txt ]; then \
+	  cmake -S src/LabelLoop.Native -B $(NATIVE_DIR) -DCMAKE_BUILD_TYPE=Release $(if $(LIBTORCH_DIR),-DCMAKE_PREFIX_PATH=$(LIBTORCH_DIR)); fi
+	cmake --build $(NATIVE_DIR) -j2
+
+dotnet: assets native
+	dotnet build LabelLoop.sln -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
+
+build: setup dotnet
+
+run: build
+	dotnet $(CLI_DLL) serve --urls "$(URLS)" --db "$(DB)" --data-dir "$(DATA_DIR)"
+
+test: build
+	@bash build/run-tests.sh "$(CONFIG)" "$(NATIVE_DIR)" "$(RESULTS_DIR)"
+
+samples: build
+	dotnet $(CLI_DLL) samples build --name fashion-mnist --out sample-projects/fashion-mnist/data
+	dotnet $(CLI_DLL) samples build --name fortune-topics --out sample-projects/fortune-topics/data
+
+clean:
+	rm -rf artifacts $(WEB_DIR)/wwwroot/lib $(WEB_DIR)/node_modules

@@ -1,0 +1,65 @@
+// The baseline for bench/engine/run.sh: the committee's forward pass in a plain C++ loop over
+// libtorch, with no C ABI, no validation and no managed code. Built by the native CMake project
+// with -DLL_BUILD_BENCH=ON; it reuses the library's model classes so the network is identical.
+//
+//   ll_plain_loop POOL_ITEMS THREADS CHECKPOINT...
+//
+// Generates the same pool as ScoreBench.cs (same generator and seed), warms up, then times one
+// pass of every member over the whole pool and prints "plain <images/s> <checksum>".
+#include "model.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace {
+
+// Must match ScoreBench.cs: a 64-bit LCG, top 24 bits as a float in [0, 1).
+std::vector<float> make_pool(int64_t n) {
+    std::vector<float> pool(static_cast<size_t>(n));
+    uint64_t state = 20240601;
+    for (auto& v : pool) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        v = static_cast<float>(state >> 40) / 16777216.0f;
+    }
+    return pool;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: %s POOL_ITEMS THREADS CHECKPOINT...\n", argv[0]);
+        return 64;
+    }
+    const int64_t items = std::atoll(argv[1]);
+    at::set_num_threads(std::atoi(argv[2]));
+    std::vector<std::unique_ptr<ll_model>> members;
+    for (int i = 3; i < argc; ++i) {
+        members.push_back(ll::load_checkpoint(argv[i], torch::Device(torch::kCPU), nullptr));
+    }
+    const ll_model_config& c = members.front()->config;
+    const int64_t per_item = int64_t{c.channels} * c.image_size * c.image_size;
+    auto pool_values = make_pool(items * per_item);
+    auto pool = torch::from_blob(pool_values.data(), {items, c.channels, c.image_size, c.image_size});
+
+    c10::InferenceMode inference;
+    for (auto& m : members) {
+        m->net->eval();
+        m->net->forward(pool.narrow(0, 0, ll::kInferenceChunk));
+    }
+    auto out = torch::empty({items, c.n_classes});
+    double checksum = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (auto& m : members) {
+        for (int64_t s = 0; s < items; s += ll::kInferenceChunk) {
+            const int64_t len = std::min(ll::kInferenceChunk, items - s);
+            out.narrow(0, s, len).copy_(torch::softmax(m->net->forward(pool.narrow(0, s, len)), 1));
+        }
+        checksum += out.select(1, 0).sum().item<double>();
+    }
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    std::printf("plain %.1f %.6f\n", items / elapsed.count(), checksum);
+    return 0;
+}

@@ -1,0 +1,52 @@
+namespace LabelLoop.Ml;
+
+/// <summary>
+/// The model engine seam: every operation works on whole batches. <see cref="TorchModelEngine"/> runs
+/// libtorch; tests substitute a deterministic fake.
+/// </summary>
+/// <remarks>
+/// <para>All methods are synchronous and compute-bound: call them from a background job, not a request thread.
+/// Models returned by an engine belong to the caller, who disposes them, and may be passed only to the same
+/// engine. Use one model from one thread at a time.</para>
+/// <para>Output layouts are row-major: probabilities are items x classes, Monte Carlo output is
+/// passes x items x classes, embeddings are items x <see cref="ModelSpec.EmbeddingDim"/>.</para>
+/// </remarks>
+public interface IModelEngine
+{
+    /// <summary>What the engine runs on; never throws, even without the native library.</summary>
+    EngineInfo Info { get; }
+
+    /// <summary>Creates a freshly initialised model on the engine's device.</summary>
+    EngineModel CreateModel(ModelSpec spec);
+
+    /// <summary>Loads a checkpoint; when <paramref name="expected"/> is given the architecture must match it.</summary>
+    EngineModel LoadModel(string path, ModelSpec? expected = null);
+
+    /// <summary>Writes a versioned checkpoint of <paramref name="model"/> to <paramref name="path"/>, atomically.</summary>
+    void SaveModel(EngineModel model, string path);
+
+    /// <summary>Trains <paramref name="model"/> in place on a whole batch with one label per item.</summary>
+    /// <returns>The outcome; on cancellation an <see cref="OperationCanceledException"/> is thrown and the model keeps its previous weights.</returns>
+    TrainingResult Train(
+        EngineModel model,
+        ModelBatch batch,
+        ReadOnlyMemory<int> labels,
+        TrainingOptions options,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Class probabilities, items x classes.</summary>
+    float[] PredictProbabilities(EngineModel model, ModelBatch batch);
+
+    /// <summary>Monte Carlo dropout probabilities, passes x items x classes.</summary>
+    float[] PredictMonteCarlo(EngineModel model, ModelBatch batch, int passes, long seed);
+
+    /// <summary>Encoder embeddings, items x embedding dimension.</summary>
+    float[] Embed(EngineModel model, ModelBatch batch);
+
+    /// <summary>Copies the encoder weights of <paramref name="source"/> into <paramref name="target"/>; the heads stay as they are.</summary>
+    void CopyEncoder(EngineModel source, EngineModel target);
+
+    /// <summary>Decodes encoded images (PNG, JPEG, BMP, GIF first frame) to items x channels x size x size floats in [0, 1].</summary>
+    float[] DecodeImages(IReadOnlyList<ReadOnlyMemory<byte>> images, int channels, int size);
+}

@@ -1,0 +1,30 @@
+namespace LabelLoop.Ml;
+
+/// <summary>
+/// Status codes returned by <c>liblabelloop_native</c>; the values equal the <c>LL_*</c> constants of
+/// <c>labelloop_native.h</c>.
+/// </summary>
+/// <remarks>Carried by <see cref="LabelLoopNativeException.Status"/>.</remarks>
+public enum NativeStatus : int
+{
+    /// <summary>The call succeeded.</summary>
+    Ok = 0,
+
+    /// <summary>A pointer, size, value, configuration or checkpoint architecture was wrong.</summary>
+    InvalidArgument = 1,
+
+    /// <summary>A file was missing, unreadable, truncated or corrupt.</summary>
+    IoError = 2,
+
+    /// <summary>libtorch raised an error.</summary>
+    TorchError = 3,
+
+    /// <summary>A host or device allocation failed.</summary>
+    OutOfMemory = 4,
+
+    /// <summary>Training stopped because the caller asked it to.</summary>
+    Cancelled = 5,
+
+    /// <summary>A bug in the native library.</summary>
+    Internal = 99,
+}

@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+using LabelLoop.Core.Import;
+using Xunit;
+
+namespace LabelLoop.Core.Tests.Import;
+
+public sealed class ImageHeaderValidatorTests
+{
+    private readonly ImageHeaderValidator _validator = new();
+
+    [Fact]
+    public void A_png_from_the_encoder_is_valid_and_reports_its_size()
+    {
+        var info = _validator.Validate(TestFiles.Png(1, width: 5, height: 3));
+
+        Assert.Equal(new ImageInfo("image/png", 5, 3), info);
+    }
+
+    [Fact]
+    public void A_truncated_png_is_rejected()
+    {
+        var png = TestFiles.Png(1);
+
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(png.AsSpan(0, png.Length - 20)));
+
+        Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_png_cut_before_its_end_chunk_is_rejected()
+    {
+        var png = TestFiles.Png(1);
+
+        // IEND is the last 12 bytes: everything before it is intact.
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(png.AsSpan(0, png.Length - 12)));
+
+        Assert.Contains("no IEND", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_png_data_fails_the_chunk_crc()
+    {
+        var png = TestFiles.Png(1);
+        png[42] ^= 0x01;
+
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(png));
+
+        Assert.Contains("'IDAT' has a bad CRC", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_jpeg_with_its_end_marker_is_valid()
+    {
+        var info = _validator.Validate(Jpeg(width: 12, height: 7, withEndMarker: true));
+
+        Assert.Equal(new ImageInfo("image/jpeg", 12, 7), info);
+    }
+
+    [Fact]
+    public void A_jpeg_without_its_end_marker_is_rejected()
+    {
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(Jpeg(width: 12, height: 7, withEndMarker: false)));
+
+        Assert.Contains("no end-of-image marker", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gif_with_its_trailer_is_valid()
+    {
+        var info = _validator.Validate(Gif(width: 9, height: 4, withTrailer: true));
+
+        Assert.Equal(new ImageInfo("image/gif", 9, 4), info);
+    }
+
+    [Fact]
+    public void A_gif_without_its_trailer_is_rejected()
+    {
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(Gif(width: 9, height: 4, withTrailer: false)));
+
+        Assert.Contains("no trailer", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bytes_with_an_unknown_signature_are_rejected()
+    {
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate("just some text, not a picture"u8));
+
+        Assert.Contains("unknown signature", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_shorter_than_any_signature_is_rejected()
+    {
+        Assert.Throws<InvalidImageException>(() => _validator.Validate([0x89, 0x50]));
+    }
+
+    [Fact]
+    public void An_image_wider_than_the_default_limit_is_rejected()
+    {
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(TestFiles.Png(1, width: 8193, height: 1)));
+
+        Assert.Contains("8193x1, larger than the 8192-pixel limit", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_size_limit_is_configurable()
+    {
+        var strict = new ImageHeaderValidator(maxSide: 16);
+
+        Assert.Throws<InvalidImageException>(() => strict.Validate(TestFiles.Png(1, width: 8, height: 17)));
+        Assert.Equal(16, strict.Validate(TestFiles.Png(1, width: 16, height: 16)).Width);
+    }
+
+    /// <summary>SOI, a baseline frame header, a scan header, scan bytes and optionally EOI.</summary>
+    private static byte[] Jpeg(int width, int height, bool withEndMarker)
+    {
+        var bytes = new List<byte> { 0xFF, 0xD8 };
+        // SOF0: length 11, precision 8, height, width, one component (id 1, sampling 0x11, table 0).
+        bytes.AddRange([0xFF, 0xC0, 0x00, 0x0B, 0x08]);
+        bytes.AddRange(BigEndian16(height));
+        bytes.AddRange(BigEndian16(width));
+        bytes.AddRange([0x01, 0x01, 0x11, 0x00]);
+        // SOS: length 8, one component, spectral selection 0-63, approximation 0.
+        bytes.AddRange([0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+        bytes.AddRange(Enumerable.Repeat((byte)0x12, 80));
+        if (withEndMarker)
+        {
+            bytes.AddRange([0xFF, 0xD9]);
+        }
+        return [.. bytes];
+    }
+
+    private static byte[] Gif(int width, int height, bool withTrailer)
+    {
+        var bytes = new List<byte>("GIF89a"u8.ToArray());
+        var size = new byte[4];
+        BinaryPrimitives.WriteUInt16LittleEndian(size, (ushort)width);
+        BinaryPrimitives.WriteUInt16LittleEndian(size.AsSpan(2), (ushort)height);
+        bytes.AddRange(size);
+        // No global colour table, background 0, aspect 0, then an image descriptor and a tiny LZW block.
+        bytes.AddRange([0x00, 0x00, 0x00]);
+        bytes.AddRange([0x2C, 0, 0, 0, 0, (byte)width, 0, (byte)height, 0, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00]);
+        if (withTrailer)
+        {
+            bytes.Add(0x3B);
+        }
+        return [.. bytes];
+    }
+
+    private static byte[] BigEndian16(int value)
+    {
+        var bytes = new byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)value);
+        return bytes;
+    }
+}

@@ -1,0 +1,236 @@
+using LabelLoop.Core.Import;
+using Xunit;
+
+namespace LabelLoop.Core.Tests.Import;
+
+public sealed class TextImportReaderTests
+{
+    private static (List<ImportCandidate> Candidates, List<ImportError> Errors) Read(params ImportEntry[] entries)
+    {
+        var errors = new List<ImportError>();
+        var candidates = new TextImportReader(new ImportLimits()).Read(entries, errors).Select(p => p.Candidate).ToList();
+        return (candidates, errors);
+    }
+
+    private static (List<ImportCandidate> Candidates, List<ImportError> Errors) ReadText(string file, string content) =>
+        Read(TestFiles.TextEntry(file, content));
+
+    [Fact]
+    public void Valid_jsonl_yields_one_item_per_line()
+    {
+        var (candidates, errors) = ReadText("data.jsonl", """
+            {"id":"a","text":"The cat sat.","label":"animals"}
+            {"id":7,"text":"Stocks fell."}
+
+            {"id":"c","text":"No label here.","label":null}
+            """);
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            [("a", "The cat sat.", "animals"), ("7", "Stocks fell.", null), ("c", "No label here.", null)],
+            candidates.Select(c => (c.ExternalId, c.Text, c.GroundTruth)));
+        Assert.All(candidates, c => Assert.Equal(64, c.ContentHash.Length));
+    }
+
+    [Fact]
+    public void A_record_without_id_is_named_by_file_and_line()
+    {
+        var candidate = Assert.Single(ReadText("data.jsonl", "\n{\"text\":\"hello there\"}\n").Candidates);
+
+        Assert.Equal("data.jsonl:2", candidate.ExternalId);
+    }
+
+    [Fact]
+    public void Windows_line_endings_are_accepted()
+    {
+        var (candidates, errors) = ReadText("data.jsonl", "{\"id\":\"a\",\"text\":\"one\"}\r\n{\"id\":\"b\",\"text\":\"two\"}\r\n");
+
+        Assert.Empty(errors);
+        Assert.Equal(["one", "two"], candidates.Select(c => c.Text));
+    }
+
+    [Fact]
+    public void A_malformed_line_is_reported_with_file_and_line()
+    {
+        var (candidates, errors) = ReadText("data.jsonl", """
+            {"id":"a","text":"fine"}
+            {"id":"b","text": oops}
+            {"id":"c","text":"also fine"}
+            """);
+
+        var error = Assert.Single(errors);
+        Assert.Equal("data.jsonl:2", error.Source);
+        Assert.StartsWith("malformed JSON", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, candidates.Count);
+    }
+
+    [Fact]
+    public void A_line_that_is_not_an_object_is_reported()
+    {
+        var error = Assert.Single(ReadText("data.jsonl", "[1,2,3]\n").Errors);
+
+        Assert.Equal(new ImportError("data.jsonl:1", "line is not a JSON object"), error);
+    }
+
+    [Fact]
+    public void A_record_without_text_is_reported()
+    {
+        var (_, errors) = ReadText("data.jsonl", """
+            {"id":"a","label":"x"}
+            {"id":"b","text":42}
+            """);
+
+        Assert.Equal(
+            [new ImportError("data.jsonl:1", "missing string field \"text\""), new ImportError("data.jsonl:2", "missing string field \"text\"")],
+            errors);
+    }
+
+    [Fact]
+    public void Blank_text_is_reported()
+    {
+        var error = Assert.Single(ReadText("data.jsonl", "{\"id\":\"a\",\"text\":\"   \"}").Errors);
+
+        Assert.Equal(new ImportError("data.jsonl:1", "empty text"), error);
+    }
+
+    [Fact]
+    public void An_empty_label_is_an_error()
+    {
+        var error = Assert.Single(ReadText("data.jsonl", "{\"id\":\"a\",\"text\":\"hello\",\"label\":\"  \"}").Errors);
+
+        Assert.Equal(new ImportError("data.jsonl:1", "empty label"), error);
+    }
+
+    [Fact]
+    public void A_label_of_the_wrong_type_is_an_error()
+    {
+        var error = Assert.Single(ReadText("data.jsonl", "{\"id\":\"a\",\"text\":\"hello\",\"label\":3}").Errors);
+
+        Assert.Equal("data.jsonl:1", error.Source);
+        Assert.Contains("\"label\" must be a string", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_utf8_is_an_error_for_the_whole_file()
+    {
+        byte[] content = [.. "{\"text\":\"caf"u8, 0xC3, 0x28, .. "\"}\n"u8];
+
+        var (candidates, errors) = Read(TestFiles.Entry("bad.jsonl", content));
+
+        Assert.Empty(candidates);
+        var error = Assert.Single(errors);
+        Assert.Equal("bad.jsonl", error.Source);
+        Assert.StartsWith("invalid UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_duplicate_id_is_an_error_on_its_second_line()
+    {
+        var (candidates, errors) = ReadText("data.jsonl", """
+            {"id":"a","text":"first"}
+            {"id":"a","text":"second"}
+            """);
+
+        Assert.Equal([new ImportError("data.jsonl:2", "duplicate id 'a'")], errors);
+        Assert.Single(candidates);
+    }
+
+    [Fact]
+    public void Duplicate_ids_across_files_are_errors_too()
+    {
+        var (_, errors) = Read(
+            TestFiles.TextEntry("one.jsonl", "{\"id\":\"a\",\"text\":\"first\"}"),
+            TestFiles.TextEntry("two.jsonl", "{\"id\":\"a\",\"text\":\"second\"}"));
+
+        Assert.Equal([new ImportError("two.jsonl:1", "duplicate id 'a'")], errors);
+    }
+
+    [Fact]
+    public void The_same_text_twice_is_kept_once()
+    {
+        var (candidates, errors) = ReadText("data.jsonl", """
+            {"id":"a","text":"same words"}
+            {"id":"b","text":"same words"}
+            """);
+
+        Assert.Empty(errors);
+        Assert.Equal("a", Assert.Single(candidates).ExternalId);
+    }
+
+    [Fact]
+    public void An_unsupported_file_type_is_an_error()
+    {
+        var error = Assert.Single(ReadText("notes.txt", "hello").Errors);
+
+        Assert.Equal("notes.txt", error.Source);
+        Assert.Contains("unsupported file type '.txt'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Csv_handles_quotes_commas_and_multi_line_fields()
+    {
+        var (candidates, errors) = ReadText("data.csv",
+            "id,text,label\n" +
+            "1,\"Hello, \"\"world\"\"\",greeting\n" +
+            "2,\"line one\nline two\",\n" +
+            "3,plain,farewell\n");
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            [("1", "Hello, \"world\"", "greeting"), ("2", "line one\nline two", null), ("3", "plain", "farewell")],
+            candidates.Select(c => (c.ExternalId, c.Text, c.GroundTruth)));
+    }
+
+    [Fact]
+    public void Csv_without_an_id_column_names_rows_by_their_first_line()
+    {
+        var (candidates, errors) = ReadText("data.csv", "Text,Label\r\n\"two\r\nlines\",a\r\nnext,b\r\n");
+
+        Assert.Empty(errors);
+        Assert.Equal(["data.csv:2", "data.csv:4"], candidates.Select(c => c.ExternalId));
+    }
+
+    [Fact]
+    public void Csv_with_an_unterminated_quote_is_reported_at_the_row_start()
+    {
+        var (_, errors) = ReadText("data.csv", "text,label\nfine,a\n\"never closed,b\nmore text\n");
+
+        Assert.Equal([new ImportError("data.csv:3", "unterminated quoted field")], errors);
+    }
+
+    [Fact]
+    public void Csv_rows_with_the_wrong_field_count_are_reported()
+    {
+        var (candidates, errors) = ReadText("data.csv", "text,label\nfine,a\ntoo,many,fields\nshort\n");
+
+        Assert.Equal(
+            [new ImportError("data.csv:3", "expected 2 fields, found 3"), new ImportError("data.csv:4", "expected 2 fields, found 1")],
+            errors);
+        Assert.Single(candidates);
+    }
+
+    [Fact]
+    public void Csv_without_a_text_column_is_reported()
+    {
+        var (candidates, errors) = ReadText("data.csv", "body,label\nhello,a\n");
+
+        Assert.Empty(candidates);
+        Assert.Equal([new ImportError("data.csv:1", "CSV header has no 'text' column")], errors);
+    }
+
+    [Fact]
+    public void Csv_with_text_after_a_closing_quote_is_reported()
+    {
+        var error = Assert.Single(ReadText("data.csv", "text,label\n\"quoted\"tail,a\n").Errors);
+
+        Assert.Equal(new ImportError("data.csv:2", "text after a closing quote"), error);
+    }
+
+    [Fact]
+    public void An_empty_csv_file_is_reported()
+    {
+        var error = Assert.Single(ReadText("data.csv", "").Errors);
+
+        Assert.Equal("data.csv", error.Source);
+    }
+}

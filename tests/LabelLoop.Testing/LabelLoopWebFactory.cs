@@ -1,0 +1,67 @@
+using LabelLoop.Data.Accounts;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace LabelLoop.Testing;
+
+/// <summary>
+/// The real web application on a migrated throwaway database and a temporary data folder, with first-run
+/// seeding off. One per test class (<c>IClassFixture</c>); both the database and the folder go on dispose.
+/// </summary>
+public sealed class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private TempDatabase? _database;
+
+    public TempDatabase Database => _database ?? throw new InvalidOperationException("The factory is not initialized.");
+
+    public TempDirectory DataDir { get; } = new();
+
+    public async ValueTask InitializeAsync() => _database = await TempDatabase.CreateMigratedAsync();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:LabelLoop", Database.ConnectionString);
+        builder.UseSetting("DataDir", DataDir.Path);
+        builder.UseSetting("Seed:Admin", "false");
+        builder.UseSetting("Seed:Sample", "false");
+    }
+
+    /// <summary>Creates an account through <see cref="UserService"/> and returns its id.</summary>
+    public async Task<string> CreateUserAsync(string email, string password, string role)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<UserService>().AddAsync(email, password, role);
+    }
+
+    /// <summary>A client that keeps cookies and shows redirects instead of following them.</summary>
+    public HttpClient CreateBrowserClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>A new account with <paramref name="role"/>, and a client logged in as it.</summary>
+    public async Task<(HttpClient Client, string UserId, string Email)> CreateLoggedInClientAsync(string role)
+    {
+        var email = $"{role}-{Guid.NewGuid():N}@example.org";
+        const string password = "Passw0rd-for-tests";
+        var userId = await CreateUserAsync(email, password, role);
+        var client = CreateBrowserClient();
+        var response = await WebForms.LoginAsync(client, email, password);
+        if (response.StatusCode != System.Net.HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Login as {email} answered {(int)response.StatusCode}, not a redirect.");
+        }
+        return (client, userId, email);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+        DataDir.Dispose();
+    }
+}
