@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     auto pool_values = make_pool(items * per_item);
     auto pool = torch::from_blob(pool_values.data(), {items, c.channels, c.image_size, c.image_size});
 
+    const int64_t chunk = std::getenv("LL_CHUNK") ? std::atoll(std::getenv("LL_CHUNK")) : ll::kInferenceChunk;
     c10::InferenceMode inference;
     for (auto& m : members) {
         m->net->eval();
@@ -53,8 +54,8 @@ int main(int argc, char** argv) {
     double checksum = 0;
     const auto start = std::chrono::steady_clock::now();
     for (auto& m : members) {
-        for (int64_t s = 0; s < items; s += ll::kInferenceChunk) {
-            const int64_t len = std::min(ll::kInferenceChunk, items - s);
+        for (int64_t s = 0; s < items; s += chunk) {
+            const int64_t len = std::min(chunk, items - s);
             out.narrow(0, s, len).copy_(torch::softmax(m->net->forward(pool.narrow(0, s, len)), 1));
         }
         checksum += out.select(1, 0).sum().item<double>();

@@ -1,8 +1,10 @@
 using LabelLoop.Core.Import;
 using LabelLoop.Data.Accounts;
+using LabelLoop.Data.Annotations;
 using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Export;
 using LabelLoop.Data.Import;
+using LabelLoop.Data.Items;
 using LabelLoop.Data.Projects;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -56,6 +58,8 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<ProjectService>();
         builder.Services.AddSingleton<ImportService>();
         builder.Services.AddSingleton<ExportService>();
+        builder.Services.AddSingleton<ItemLeaseService>();
+        builder.Services.AddSingleton<AnnotationService>();
         return builder;
     }
 }

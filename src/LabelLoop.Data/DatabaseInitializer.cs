@@ -18,12 +18,9 @@ public sealed class DatabaseInitializer(IDbContextFactory<LabelLoopDbContext> co
         var strategy = context.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async () =>
         {
-            var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-            if (pending.Count > 0)
-            {
-                logger.LogInformation("Applying {Count} database migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
-            }
             await context.Database.MigrateAsync(cancellationToken);
+            var applied = await context.Database.GetAppliedMigrationsAsync(cancellationToken);
+            logger.LogInformation("Database {Database} is at migration {Migration}", context.Database.GetDbConnection().Database, applied.LastOrDefault());
         });
     }
 

@@ -21,6 +21,8 @@ public sealed class LabelLoopDbContext(DbContextOptions<LabelLoopDbContext> opti
 
     public DbSet<Item> Items => Set<Item>();
 
+    public DbSet<ItemLease> ItemLeases => Set<ItemLease>();
+
     public DbSet<Annotation> Annotations => Set<Annotation>();
 
     public DbSet<Prediction> Predictions => Set<Prediction>();

@@ -22,6 +22,7 @@ public static class LabelLoopWebApplication
         app.UseLabelLoopWeb();
         app.MapAccountEndpoints();
         app.MapImportEndpoints();
+        app.MapLabelingEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -28,5 +28,8 @@ public sealed class Annotation
     /// <summary>The prediction shown as a suggestion when the item was served, if any.</summary>
     public long? ParentPredictionId { get; set; }
 
+    /// <summary>The client's key for this submission; a retry with the same key returns the first result.</summary>
+    public string? IdempotencyKey { get; set; }
+
     public DateTime CreatedUtc { get; set; }
 }

@@ -25,6 +25,9 @@ public sealed class Project
     /// <summary>Whether horizontal flips are a valid augmentation (false for digits, text in images...).</summary>
     public bool AllowHorizontalFlip { get; set; } = true;
 
+    /// <summary>How long a served item stays reserved for its annotator.</summary>
+    public int LeaseMinutes { get; set; } = 10;
+
     public int ItemCount { get; set; }
 
     public int LabeledCount { get; set; }

@@ -15,6 +15,8 @@ internal sealed class AnnotationConfiguration : IEntityTypeConfiguration<Annotat
         builder.Property(a => a.Label).HasMaxLength(LabelClass.MaxNameLength);
         builder.Property(a => a.Comment).HasMaxLength(2000);
         builder.HasIndex(a => new { a.ItemId, a.UserId });
+        builder.Property(a => a.IdempotencyKey).HasMaxLength(100);
+        builder.HasIndex(a => new { a.UserId, a.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
         builder.HasIndex(a => new { a.ProjectId, a.CreatedUtc });
         builder.HasOne<Item>().WithMany().HasForeignKey(a => a.ItemId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Project>().WithMany().HasForeignKey(a => a.ProjectId).OnDelete(DeleteBehavior.Cascade);

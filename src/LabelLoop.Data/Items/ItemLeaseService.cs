@@ -1,0 +1,208 @@
+using System.Text.Json;
+using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Items;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Projects;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace LabelLoop.Data.Items;
+
+/// <summary>
+/// Serves items to annotators. An annotator first gets back the items already leased to them (so a retry or a
+/// reload shows the same item); new leases take the best-ranked items that are not leased to or labeled by
+/// enough others, under row locks (<c>FOR UPDATE SKIP LOCKED</c>), so two annotators never race for one item.
+/// </summary>
+public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time)
+{
+    private const int CandidateBatch = 8;
+
+    /// <summary>Returns up to <paramref name="count"/> items leased to the caller: live leases first, then new ones.</summary>
+    public async Task<IReadOnlyList<ServedItem>> NextAsync(Caller caller, int projectId, int count = 1, CancellationToken cancellationToken = default)
+    {
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
+            .Select(p => new { p.Overlap, p.LeaseMinutes, p.Kind }).SingleAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+
+        var leased = await db.ItemLeases.AsNoTracking()
+            .Where(l => l.ProjectId == projectId && l.UserId == caller.UserId && l.ExpiresUtc > now)
+            .OrderBy(l => l.LeasedUtc).ThenBy(l => l.Id)
+            .Select(l => l.ItemId)
+            .Take(count)
+            .ToListAsync(cancellationToken);
+        if (leased.Count < count)
+        {
+            leased.AddRange(await LeaseNewAsync(db, projectId, caller.UserId, project.Overlap, project.LeaseMinutes, count - leased.Count, now, cancellationToken));
+        }
+        return await DescribeAsync(db, projectId, project.Kind, caller.UserId, leased, cancellationToken);
+    }
+
+    /// <summary>Leases one specific item to the caller again (after an undo), whatever its rank.</summary>
+    internal static async Task RenewAsync(LabelLoopDbContext db, int projectId, long itemId, string userId, DateTime now, int minutes, CancellationToken cancellationToken)
+    {
+        // Leased "in the past" so it sorts before the caller's other live leases and is shown next.
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO "ItemLeases" ("ProjectId", "ItemId", "UserId", "LeasedUtc", "ExpiresUtc")
+            VALUES ({projectId}, {itemId}, {userId}, {now.AddDays(-1)}, {now.AddMinutes(minutes)})
+            ON CONFLICT ("ItemId", "UserId") DO UPDATE SET "LeasedUtc" = EXCLUDED."LeasedUtc", "ExpiresUtc" = EXCLUDED."ExpiresUtc"
+            """, cancellationToken);
+    }
+
+    private static async Task<List<long>> LeaseNewAsync(
+        LabelLoopDbContext db, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now, CancellationToken cancellationToken)
+    {
+        var result = new List<long>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        for (var round = 0; round < 4 && result.Count < wanted; round++)
+        {
+            // Candidates by the active ranking (items without a prediction come after, in content-hash order,
+            // which is a stable pseudo-random order), locked so no concurrent call can lease them meanwhile.
+            var candidates = new List<(long ItemId, long? PredictionId)>();
+            await using (var select = new NpgsqlCommand(
+                """
+                SELECT i."Id", p."Id"
+                FROM "Items" i
+                LEFT JOIN "ModelVersions" mv ON mv."ProjectId" = i."ProjectId" AND mv."IsActive"
+                LEFT JOIN "Predictions" p ON p."ItemId" = i."Id" AND p."ModelVersionId" = mv."Id"
+                WHERE i."ProjectId" = @project AND i."Status" = 'Unlabeled'
+                  AND NOT (i."Id" = ANY(@taken))
+                  AND NOT EXISTS (SELECT 1 FROM "Annotations" a WHERE a."ItemId" = i."Id" AND a."UserId" = @user)
+                  AND NOT EXISTS (SELECT 1 FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."UserId" = @user AND l."ExpiresUtc" > @now)
+                  AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now) < @overlap
+                ORDER BY p."Rank" NULLS LAST, i."ContentHash"
+                LIMIT @limit
+                FOR UPDATE OF i SKIP LOCKED
+                """, connection, (NpgsqlTransaction)transaction.GetDbTransaction()))
+            {
+                select.Parameters.AddWithValue("project", projectId);
+                select.Parameters.AddWithValue("user", userId);
+                select.Parameters.AddWithValue("now", now);
+                select.Parameters.AddWithValue("overlap", overlap);
+                select.Parameters.AddWithValue("taken", result.ToArray());
+                select.Parameters.AddWithValue("limit", CandidateBatch);
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    candidates.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)));
+                }
+            }
+            if (candidates.Count == 0)
+            {
+                break;
+            }
+            foreach (var (itemId, predictionId) in candidates)
+            {
+                if (result.Count == wanted)
+                {
+                    break;
+                }
+                // Re-count under the row lock with a fresh statement: the candidate query's snapshot may predate
+                // a lease another annotator committed just before we locked the row.
+                await using var claim = new NpgsqlCommand(
+                    """
+                    INSERT INTO "ItemLeases" ("ProjectId", "ItemId", "UserId", "LeasedUtc", "ExpiresUtc", "PredictionId")
+                    SELECT @project, i."Id", @user, @now, @expires, @prediction
+                    FROM "Items" i
+                    WHERE i."Id" = @item AND i."Status" = 'Unlabeled'
+                      AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now AND l."UserId" <> @user) < @overlap
+                    ON CONFLICT ("ItemId", "UserId") DO UPDATE
+                      SET "LeasedUtc" = EXCLUDED."LeasedUtc", "ExpiresUtc" = EXCLUDED."ExpiresUtc", "PredictionId" = EXCLUDED."PredictionId"
+                    """, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+                claim.Parameters.AddWithValue("project", projectId);
+                claim.Parameters.AddWithValue("user", userId);
+                claim.Parameters.AddWithValue("now", now);
+                claim.Parameters.AddWithValue("expires", now.AddMinutes(leaseMinutes));
+                claim.Parameters.AddWithValue("prediction", (object?)predictionId ?? DBNull.Value);
+                claim.Parameters.AddWithValue("item", itemId);
+                claim.Parameters.AddWithValue("overlap", overlap);
+                if (await claim.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    result.Add(itemId);
+                }
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    private static async Task<IReadOnlyList<ServedItem>> DescribeAsync(
+        LabelLoopDbContext db, int projectId, ProjectKind kind, string userId, List<long> itemIds, CancellationToken cancellationToken)
+    {
+        if (itemIds.Count == 0)
+        {
+            return [];
+        }
+        var rows = await db.ItemLeases.AsNoTracking()
+            .Where(l => l.UserId == userId && itemIds.Contains(l.ItemId))
+            .Join(db.Items, l => l.ItemId, i => i.Id, (l, i) => new { i.Id, i.ExternalId, i.Text, l.ExpiresUtc, l.PredictionId })
+            .ToListAsync(cancellationToken);
+        var predictionIds = rows.Where(r => r.PredictionId is not null).Select(r => r.PredictionId!.Value).ToList();
+        var predictions = await db.Predictions.AsNoTracking().Where(p => predictionIds.Contains(p.Id))
+            .Select(p => new { p.Id, p.Label, p.Probabilities, p.Score, p.Rank, p.ReasonJson })
+            .ToDictionaryAsync(p => p.Id, cancellationToken);
+        var byId = rows.ToDictionary(r => r.Id);
+        var served = new List<ServedItem>(itemIds.Count);
+        foreach (var id in itemIds)
+        {
+            var row = byId[id];
+            Suggestion? suggestion = null;
+            SelectionReason? why = null;
+            if (row.PredictionId is { } pid && predictions.TryGetValue(pid, out var p))
+            {
+                suggestion = new Suggestion(p.Label, p.Probabilities.Length == 0 ? 0 : p.Probabilities.Max(), p.Id);
+                why = ParseReason(p.ReasonJson, p.Score, p.Rank);
+            }
+            var contentUrl = kind == ProjectKind.Image ? ContentUrl(projectId, id) : null;
+            served.Add(new ServedItem(id, projectId, kind, row.ExternalId, row.Text, contentUrl, row.ExpiresUtc, suggestion, why));
+        }
+        return served;
+    }
+
+    /// <summary>Where an image item's bytes are served.</summary>
+    public static string ContentUrl(int projectId, long itemId) => $"/api/v1/projects/{projectId}/items/{itemId}/content";
+
+    /// <summary>Reads the reason a ranking job stored: <c>{"strategy":..., "top":[{"label":..,"p":..}], "votes":...}</c>.</summary>
+    internal static SelectionReason? ParseReason(string json, double score, int? rank)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (!root.TryGetProperty("strategy", out var strategy))
+            {
+                return null;
+            }
+            var top = new List<LabelProbability>();
+            if (root.TryGetProperty("top", out var topElement) && topElement.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var t in topElement.EnumerateArray())
+                {
+                    top.Add(new LabelProbability(t.GetProperty("label").GetString() ?? "", t.GetProperty("p").GetSingle()));
+                }
+            }
+            var votes = root.TryGetProperty("votes", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return new SelectionReason(strategy.GetString() ?? "", score, rank, top, votes);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Checks that an item belongs to a project the caller may see, and returns its blob hash (images).</summary>
+    public async Task<(string? BlobHash, string? MediaType)> GetContentAsync(Caller caller, int projectId, long itemId, CancellationToken cancellationToken = default)
+    {
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var item = await db.Items.AsNoTracking().Where(i => i.Id == itemId && i.ProjectId == projectId)
+            .Select(i => new { i.BlobHash, i.MediaType }).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"Item {itemId} is not in project {projectId}.");
+        return (item.BlobHash, item.MediaType);
+    }
+}

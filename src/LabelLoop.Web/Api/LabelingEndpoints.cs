@@ -1,0 +1,137 @@
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Annotations;
+using LabelLoop.Core.Items;
+using LabelLoop.Data.Annotations;
+using LabelLoop.Data.Blobs;
+using LabelLoop.Data.Items;
+using LabelLoop.Data.Projects;
+using LabelLoop.Web.Accounts;
+using LabelLoop.Web.Components.Pages.Labeling;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+
+namespace LabelLoop.Web.Api;
+
+/// <summary>The workspace's htmx endpoints, the review form, item content, and the labeling API.</summary>
+public static class LabelingEndpoints
+{
+    public static IEndpointRouteBuilder MapLabelingEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/projects/{projectId:int}/label/submit", SubmitFromWorkspaceAsync);
+        app.MapPost("/projects/{projectId:int}/label/undo", UndoFromWorkspaceAsync);
+        app.MapPost("/projects/{projectId:int}/review/{itemId:long}", ResolveFromReviewAsync);
+
+        var api = app.MapGroup("/api/v1/projects/{projectId:int}").WithTags("Labeling");
+        api.MapGet("/items/{itemId:long}/content", GetContentAsync);
+        api.MapPost("/next", NextAsync);
+        api.MapPost("/annotations", CreateAnnotationAsync);
+        return app;
+    }
+
+    /// <summary>The request body of <c>POST /api/v1/projects/{id}/annotations</c>.</summary>
+    public sealed record CreateAnnotationRequest(long ItemId, string? Label, bool Skip = false, string? Comment = null, double? LeadTimeSeconds = null);
+
+    /// <summary>The response of <c>POST /api/v1/projects/{id}/annotations</c>.</summary>
+    public sealed record AnnotationCreated(long Id, long ItemId, string ItemStatus);
+
+    private static async Task<IResult> SubmitFromWorkspaceAsync(
+        int projectId,
+        [FromForm] long itemId,
+        [FromForm] string? label,
+        [FromForm] bool? skip,
+        [FromForm] string? comment,
+        [FromForm] string? key,
+        [FromForm] string? leadMs,
+        HttpContext http,
+        [AsParameters] WorkspaceServices services,
+        CancellationToken cancellationToken)
+    {
+        var caller = http.User.ToCaller();
+        double? lead = double.TryParse(leadMs, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms / 1000 : null;
+        var result = await services.Annotations.SubmitAsync(caller, projectId,
+            new SubmitAnnotation(itemId, label, skip ?? false, comment, key, lead), cancellationToken);
+        return await NextCardAsync(http, projectId, caller, services, result.AnnotationId, cancellationToken);
+    }
+
+    private static async Task<IResult> UndoFromWorkspaceAsync(
+        int projectId,
+        [FromForm] long annotationId,
+        HttpContext http,
+        [AsParameters] WorkspaceServices services,
+        CancellationToken cancellationToken)
+    {
+        var caller = http.User.ToCaller();
+        await services.Annotations.UndoAsync(caller, projectId, annotationId, cancellationToken);
+        return await NextCardAsync(http, projectId, caller, services, null, cancellationToken);
+    }
+
+    private static async Task<IResult> NextCardAsync(
+        HttpContext http, int projectId, Caller caller, WorkspaceServices services, long? lastAnnotationId, CancellationToken cancellationToken)
+    {
+        if (!http.Request.Headers.ContainsKey("HX-Request"))
+        {
+            // Without htmx (no script), the form posted normally: back to the page, which shows the next item.
+            return TypedResults.LocalRedirect($"/projects/{projectId}/label");
+        }
+        var project = await services.Projects.GetAsync(caller, projectId, cancellationToken);
+        var items = await services.Leases.NextAsync(caller, projectId, count: 2, cancellationToken);
+        var progress = await services.Annotations.ProgressAsync(caller, projectId, cancellationToken);
+        return new RazorComponentResult<ItemCard>(new Dictionary<string, object?>
+        {
+            [nameof(ItemCard.ProjectId)] = projectId,
+            [nameof(ItemCard.Labels)] = project.Labels,
+            [nameof(ItemCard.Item)] = items.ElementAtOrDefault(0),
+            [nameof(ItemCard.Prefetch)] = items.ElementAtOrDefault(1),
+            [nameof(ItemCard.LastAnnotationId)] = lastAnnotationId,
+            [nameof(ItemCard.Progress)] = progress,
+        });
+    }
+
+    private static async Task<RedirectHttpResult> ResolveFromReviewAsync(
+        int projectId, long itemId, [FromForm] string label, HttpContext http, AnnotationService annotations, CancellationToken cancellationToken)
+    {
+        await annotations.ResolveAsync(http.User.ToCaller(), projectId, itemId, label, cancellationToken);
+        return TypedResults.LocalRedirect($"/projects/{projectId}/review");
+    }
+
+    private static async Task<Results<PhysicalFileHttpResult, NotFound>> GetContentAsync(
+        int projectId, long itemId, HttpContext http, ItemLeaseService leases, BlobStore blobs, CancellationToken cancellationToken)
+    {
+        var (hash, mediaType) = await leases.GetContentAsync(http.User.ToCaller(), projectId, itemId, cancellationToken);
+        if (hash is null || !blobs.Exists(hash))
+        {
+            return TypedResults.NotFound();
+        }
+        // Content-addressed: the bytes behind this URL never change, so browsers may keep them.
+        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        return TypedResults.PhysicalFile(blobs.PathOf(hash), mediaType ?? "application/octet-stream",
+            entityTag: new EntityTagHeaderValue($"\"{hash}\""));
+    }
+
+    private static async Task<Results<Ok<ServedItem>, NoContent>> NextAsync(
+        int projectId, HttpContext http, ItemLeaseService leases, CancellationToken cancellationToken)
+    {
+        var items = await leases.NextAsync(http.User.ToCaller(), projectId, 1, cancellationToken);
+        return items.Count == 0 ? TypedResults.NoContent() : TypedResults.Ok(items[0]);
+    }
+
+    private static async Task<Results<Created<AnnotationCreated>, Ok<AnnotationCreated>>> CreateAnnotationAsync(
+        int projectId,
+        CreateAnnotationRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        HttpContext http,
+        AnnotationService annotations,
+        CancellationToken cancellationToken)
+    {
+        var result = await annotations.SubmitAsync(http.User.ToCaller(), projectId,
+            new SubmitAnnotation(request.ItemId, request.Label, request.Skip, request.Comment, idempotencyKey, request.LeadTimeSeconds), cancellationToken);
+        var body = new AnnotationCreated(result.AnnotationId, request.ItemId, result.ItemStatus.ToString());
+        return result.Created
+            ? TypedResults.Created($"/api/v1/projects/{projectId}/annotations/{result.AnnotationId}", body)
+            : TypedResults.Ok(body);
+    }
+
+    /// <summary>The services the workspace endpoints share.</summary>
+    public sealed record WorkspaceServices(ProjectService Projects, ItemLeaseService Leases, AnnotationService Annotations);
+}

@@ -1,0 +1,199 @@
+using System.Net;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Projects;
+using LabelLoop.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace LabelLoop.Web.Tests.Pages;
+
+/// <summary>Who may see which project pages, and the create form.</summary>
+public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixture<LabelLoopWebFactory>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private static Uri Url(string path) => new(path, UriKind.Relative);
+
+    private ProjectService Projects => factory.Services.GetRequiredService<ProjectService>();
+
+    private Task<int> CreateProjectAsync(string prefix, params LabelSpec[] labels) =>
+        Projects.CreateAsync(Caller.System, new ProjectInput($"{prefix}-{Guid.NewGuid():N}", ProjectKind.Text, labels), Cancel);
+
+    [Fact]
+    public async Task An_annotator_sees_only_the_projects_they_are_a_member_of()
+    {
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        using (client)
+        {
+            var member = await CreateProjectAsync("member");
+            var other = await CreateProjectAsync("other");
+            await Projects.AddMemberAsync(Caller.System, member, userId, Cancel);
+
+            using var response = await client.GetAsync(Url("/projects"), Cancel);
+
+            var page = await Html.ParseAsync(response);
+            var rows = page.QuerySelectorAll("[data-testid=project-table] tbody tr").Select(r => r.GetAttribute("data-project-id")).ToList();
+            Assert.Equal([member.ToString(System.Globalization.CultureInfo.InvariantCulture)], rows);
+            Assert.Null(page.QuerySelector("a[href='/projects/new']"));
+            Assert.Null(page.QuerySelector("a[href='/admin']"));
+            _ = other;
+        }
+    }
+
+    [Fact]
+    public async Task An_annotator_without_projects_is_told_to_ask_an_admin()
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        using (client)
+        {
+            using var response = await client.GetAsync(Url("/projects"), Cancel);
+
+            var empty = (await Html.ParseAsync(response)).QuerySelector("[data-testid=empty-projects]");
+            Assert.Contains("Ask an admin", empty!.Text(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("/admin")]
+    [InlineData("/projects/new")]
+    public async Task An_annotator_is_forbidden_admin_pages(string path)
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        using (client)
+        {
+            using var response = await client.GetAsync(Url(path), Cancel);
+
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal("Access denied", (await Html.ParseAsync(response)).QuerySelector("h1")!.Text());
+        }
+    }
+
+    [Fact]
+    public async Task An_annotator_is_forbidden_a_project_they_are_not_a_member_of()
+    {
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        using (client)
+        {
+            var secret = await CreateProjectAsync("secret");
+            var shared = await CreateProjectAsync("shared");
+            await Projects.AddMemberAsync(Caller.System, shared, userId, Cancel);
+
+            using var forbidden = await client.GetAsync(Url($"/projects/{secret}"), Cancel);
+            using var allowed = await client.GetAsync(Url($"/projects/{shared}"), Cancel);
+            using var edit = await client.GetAsync(Url($"/projects/{shared}/edit"), Cancel);
+
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+            var page = await Html.ParseAsync(forbidden);
+            Assert.Equal("403", page.QuerySelector("[role=alert]")!.GetAttribute("data-status"));
+            Assert.Null(page.QuerySelector("[data-testid=project-name]"));
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            var sharedPage = await Html.ParseAsync(allowed);
+            Assert.NotNull(sharedPage.QuerySelector("[data-testid=project-name]"));
+            Assert.Null(sharedPage.QuerySelector("[data-testid=import-form]"));
+            Assert.Equal(HttpStatusCode.Forbidden, edit.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_project_is_not_found()
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            using var response = await client.GetAsync(Url("/projects/999999"), Cancel);
+
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_sees_the_admin_page_with_the_user_list()
+    {
+        var (client, _, email) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            using var response = await client.GetAsync(Url("/admin"), Cancel);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var cells = (await Html.ParseAsync(response)).QuerySelectorAll("[data-testid=user-table] td").Select(c => c.Text());
+            Assert.Contains(email, cells);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_creates_a_project_through_the_form()
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var name = $"form-{Guid.NewGuid():N}";
+            using var page = await client.GetAsync(Url("/projects/new"), Cancel);
+            var form = (await Html.ParseAsync(page)).QuerySelector("form[data-testid=project-form]")!;
+            var fields = form.QuerySelectorAll("input, select, textarea").Select(e => e.GetAttribute("name")).ToHashSet();
+            Assert.Superset(new HashSet<string?> { "Input.Name", "Input.Kind", "Input.LabelsText", "Input.Overlap", WebForms.AntiforgeryField }, fields);
+            var token = WebForms.ReadAntiforgeryToken(form.OuterHtml)!;
+
+            using var response = await PostProjectFormAsync(client, token, name, "positive | p | #00aa00\nnegative\n", overlap: "2");
+
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            var id = await Projects.GetIdByNameAsync(name, Cancel);
+            Assert.Equal($"/projects/{id}", Html.RedirectTarget(response));
+            var details = await Projects.GetAsync(Caller.System, id, Cancel);
+            Assert.Equal(ProjectKind.Text, details.Kind);
+            Assert.Equal(2, details.Overlap);
+            Assert.Equal([new LabelSpec("positive", "p", "#00aa00"), new LabelSpec("negative", null, ProjectRules.DefaultColor(1))], details.Labels);
+        }
+    }
+
+    [Fact]
+    public async Task The_create_form_shows_validation_errors()
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var token = await WebForms.GetAntiforgeryTokenAsync(client, "/projects/new");
+
+            using var response = await PostProjectFormAsync(client, token, $"bad-{Guid.NewGuid():N}", "same\nsame\n", overlap: "1");
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var errors = (await Html.ParseAsync(response)).QuerySelectorAll("li[data-field=labels]").Select(e => e.Text()).ToList();
+            Assert.Equal(["Label 'same' appears twice."], errors);
+        }
+    }
+
+    [Fact]
+    public async Task A_form_post_without_the_antiforgery_token_is_rejected()
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var name = $"forged-{Guid.NewGuid():N}";
+
+            using var response = await PostProjectFormAsync(client, token: null, name, "a\n", overlap: "1");
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.DoesNotContain(name, (await Projects.ListAsync(Caller.System, Cancel)).Select(p => p.Name));
+        }
+    }
+
+    private static async Task<HttpResponseMessage> PostProjectFormAsync(HttpClient client, string? token, string name, string labels, string overlap)
+    {
+        var fields = new Dictionary<string, string>
+        {
+            ["_handler"] = "project",
+            ["Input.Name"] = name,
+            ["Input.Kind"] = nameof(ProjectKind.Text),
+            ["Input.LabelsText"] = labels,
+            ["Input.Instructions"] = "Read carefully.",
+            ["Input.Overlap"] = overlap,
+            ["Input.AllowHorizontalFlip"] = "true",
+        };
+        if (token is not null)
+        {
+            fields[WebForms.AntiforgeryField] = token;
+        }
+        using var form = new FormUrlEncodedContent(fields);
+        return await client.PostAsync(Url("/projects/new"), form, Cancel);
+    }
+}
