@@ -128,20 +128,21 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         using (client)
         {
             var name = $"form-{Guid.NewGuid():N}";
-            using var page = await client.GetAsync(Url("/projects/new"), Cancel);
-            var form = (await Html.ParseAsync(page)).QuerySelector("form[data-testid=project-form]")!;
-            var fields = form.QuerySelectorAll("input, select, textarea").Select(e => e.GetAttribute("name")).ToHashSet();
-            Assert.Superset(new HashSet<string?> { "Input.Name", "Input.Kind", "Input.LabelsText", "Input.Overlap", WebForms.AntiforgeryField }, fields);
-            var token = WebForms.ReadAntiforgeryToken(form.OuterHtml)!;
 
-            using var response = await PostProjectFormAsync(client, token, name, "positive | p | #00aa00\nnegative\n", overlap: "2");
+            using var response = await SubmitProjectFormAsync(client, new Dictionary<string, string>
+            {
+                ["project-name"] = name,
+                ["project-kind"] = nameof(ProjectKind.Text),
+                ["project-labels"] = "positive | p | #00aa00\nnegative\n",
+                ["project-instructions"] = "Read carefully.",
+                ["project-overlap"] = "2",
+            });
 
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
             var id = await Projects.GetIdByNameAsync(name, Cancel);
             Assert.Equal($"/projects/{id}", Html.RedirectTarget(response));
             var details = await Projects.GetAsync(Caller.System, id, Cancel);
-            Assert.Equal(ProjectKind.Text, details.Kind);
-            Assert.Equal(2, details.Overlap);
+            Assert.Equal((ProjectKind.Text, 2, "Read carefully."), (details.Kind, details.Overlap, details.Instructions));
             Assert.Equal([new LabelSpec("positive", "p", "#00aa00"), new LabelSpec("negative", null, ProjectRules.DefaultColor(1))], details.Labels);
         }
     }
@@ -152,9 +153,11 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
         using (client)
         {
-            var token = await WebForms.GetAntiforgeryTokenAsync(client, "/projects/new");
-
-            using var response = await PostProjectFormAsync(client, token, $"bad-{Guid.NewGuid():N}", "same\nsame\n", overlap: "1");
+            using var response = await SubmitProjectFormAsync(client, new Dictionary<string, string>
+            {
+                ["project-name"] = $"bad-{Guid.NewGuid():N}",
+                ["project-labels"] = "same\nsame\n",
+            });
 
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             var errors = (await Html.ParseAsync(response)).QuerySelectorAll("li[data-field=labels]").Select(e => e.Text()).ToList();
@@ -169,31 +172,51 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         using (client)
         {
             var name = $"forged-{Guid.NewGuid():N}";
+            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["_handler"] = "project",
+                ["Input.Name"] = name,
+                ["Input.Kind"] = nameof(ProjectKind.Text),
+                ["Input.LabelsText"] = "a",
+                ["Input.Overlap"] = "1",
+            });
 
-            using var response = await PostProjectFormAsync(client, token: null, name, "a\n", overlap: "1");
+            using var response = await client.PostAsync(Url("/projects/new"), form, Cancel);
 
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.DoesNotContain(name, (await Projects.ListAsync(Caller.System, Cancel)).Select(p => p.Name));
         }
     }
 
-    private static async Task<HttpResponseMessage> PostProjectFormAsync(HttpClient client, string? token, string name, string labels, string overlap)
+    /// <summary>
+    /// Fills the rendered create form as a browser would: every field keeps the name and value the page gave it
+    /// (hidden handler and token included), and <paramref name="valuesById"/> sets fields by element id.
+    /// </summary>
+    private static async Task<HttpResponseMessage> SubmitProjectFormAsync(HttpClient client, Dictionary<string, string> valuesById)
     {
-        var fields = new Dictionary<string, string>
+        using var page = await client.GetAsync(Url("/projects/new"), Cancel);
+        var form = (await Html.ParseAsync(page)).QuerySelector("form[data-testid=project-form]")!;
+        Assert.Equal("post", form.GetAttribute("method"), ignoreCase: true);
+        var fields = new List<KeyValuePair<string, string>>();
+        foreach (var field in form.QuerySelectorAll("input[name], select[name], textarea[name]"))
         {
-            ["_handler"] = "project",
-            ["Input.Name"] = name,
-            ["Input.Kind"] = nameof(ProjectKind.Text),
-            ["Input.LabelsText"] = labels,
-            ["Input.Instructions"] = "Read carefully.",
-            ["Input.Overlap"] = overlap,
-            ["Input.AllowHorizontalFlip"] = "true",
-        };
-        if (token is not null)
-        {
-            fields[WebForms.AntiforgeryField] = token;
+            var type = field.GetAttribute("type");
+            if (type == "checkbox" && !field.HasAttribute("checked"))
+            {
+                continue;
+            }
+            var value = valuesById.TryGetValue(field.Id ?? "", out var given)
+                ? given
+                : field.LocalName switch
+                {
+                    "textarea" => field.TextContent,
+                    "select" => field.QuerySelector("option[selected]")?.GetAttribute("value") ?? field.QuerySelector("option")?.GetAttribute("value") ?? "",
+                    _ => field.GetAttribute("value") ?? "",
+                };
+            fields.Add(new(field.GetAttribute("name")!, value));
         }
-        using var form = new FormUrlEncodedContent(fields);
-        return await client.PostAsync(Url("/projects/new"), form, Cancel);
+        Assert.Contains(fields, f => f.Key == WebForms.AntiforgeryField);
+        using var content = new FormUrlEncodedContent(fields);
+        return await client.PostAsync(Url("/projects/new"), content, Cancel);
     }
 }

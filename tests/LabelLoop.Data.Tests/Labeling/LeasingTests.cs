@@ -1,0 +1,138 @@
+using LabelLoop.Core;
+using LabelLoop.Core.Annotations;
+using LabelLoop.Core.Items;
+using Microsoft.EntityFrameworkCore;
+using Xunit;
+
+namespace LabelLoop.Data.Tests.Labeling;
+
+public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixture>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Asking_again_returns_the_item_already_leased()
+    {
+        var project = await f.CreateProjectAsync(5);
+        var ann = await f.MemberAsync(project);
+
+        var first = await f.Leases.NextAsync(ann, project, 1, Cancel);
+        var again = await f.Leases.NextAsync(ann, project, 1, Cancel);
+
+        Assert.Single(first);
+        Assert.Equal(first[0].ItemId, again[0].ItemId);
+    }
+
+    [Fact]
+    public async Task Two_annotators_never_get_the_same_item_with_overlap_one()
+    {
+        var project = await f.CreateProjectAsync(4);
+        var a = await f.MemberAsync(project);
+        var b = await f.MemberAsync(project);
+
+        var forA = await f.Leases.NextAsync(a, project, 2, Cancel);
+        var forB = await f.Leases.NextAsync(b, project, 2, Cancel);
+        var forC = await f.Leases.NextAsync(await f.MemberAsync(project), project, 2, Cancel);
+
+        Assert.Equal(2, forA.Count);
+        Assert.Equal(2, forB.Count);
+        Assert.Empty(forA.Select(i => i.ItemId).Intersect(forB.Select(i => i.ItemId)));
+        Assert.Empty(forC);
+    }
+
+    [Fact]
+    public async Task With_overlap_two_an_item_goes_to_two_distinct_annotators_only()
+    {
+        var project = await f.CreateProjectAsync(1, overlap: 2);
+        var a = await f.MemberAsync(project);
+        var b = await f.MemberAsync(project);
+        var c = await f.MemberAsync(project);
+
+        var forA = await f.Leases.NextAsync(a, project, 1, Cancel);
+        var forB = await f.Leases.NextAsync(b, project, 1, Cancel);
+        var forC = await f.Leases.NextAsync(c, project, 1, Cancel);
+
+        Assert.Equal(forA[0].ItemId, forB[0].ItemId);
+        Assert.Empty(forC);
+        await f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(forA[0].ItemId, "a"), Cancel);
+        Assert.Empty(await f.Leases.NextAsync(a, project, 1, Cancel));
+    }
+
+    [Fact]
+    public async Task An_expired_lease_returns_the_item_to_the_pool()
+    {
+        var project = await f.CreateProjectAsync(1);
+        var a = await f.MemberAsync(project);
+        var b = await f.MemberAsync(project);
+        var leased = await f.Leases.NextAsync(a, project, 1, Cancel);
+        Assert.Empty(await f.Leases.NextAsync(b, project, 1, Cancel));
+
+        f.Clock.Advance(TimeSpan.FromMinutes(11));
+
+        var forB = await f.Leases.NextAsync(b, project, 1, Cancel);
+        Assert.Equal(leased[0].ItemId, Assert.Single(forB).ItemId);
+    }
+
+    [Fact]
+    public async Task A_label_after_the_lease_expired_is_kept_even_when_someone_else_labeled_the_item()
+    {
+        var project = await f.CreateProjectAsync(1);
+        var a = await f.MemberAsync(project);
+        var b = await f.MemberAsync(project);
+        var item = (await f.Leases.NextAsync(a, project, 1, Cancel))[0].ItemId;
+        f.Clock.Advance(TimeSpan.FromMinutes(15));
+        Assert.Equal(item, (await f.Leases.NextAsync(b, project, 1, Cancel))[0].ItemId);
+        await f.Annotations.SubmitAsync(b, project, new SubmitAnnotation(item, "b"), Cancel);
+
+        var late = await f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(item, "b"), Cancel);
+
+        Assert.True(late.Created);
+        await using var db = f.Data.CreateContext();
+        Assert.Equal(2, await db.Annotations.CountAsync(x => x.ItemId == item, Cancel));
+    }
+
+    [Fact]
+    public async Task A_non_member_is_refused()
+    {
+        var project = await f.CreateProjectAsync(1);
+        var outsiderId = await f.Data.CreateUserAsync(Testing.LabelLoopDataFixture.UniqueEmail("outsider"));
+        var outsider = new Core.Accounts.Caller(outsiderId, IsAdmin: false);
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() => f.Leases.NextAsync(outsider, project, 1, Cancel));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => f.Annotations.SubmitAsync(outsider, project, new SubmitAnnotation(1, "a"), Cancel));
+    }
+
+    [Fact]
+    public async Task Parallel_annotators_label_every_item_exactly_once()
+    {
+        const int items = 60, annotators = 12;
+        var project = await f.CreateProjectAsync(items);
+        var callers = new List<Core.Accounts.Caller>();
+        for (var i = 0; i < annotators; i++)
+        {
+            callers.Add(await f.MemberAsync(project));
+        }
+
+        var served = new System.Collections.Concurrent.ConcurrentBag<long>();
+        await Parallel.ForEachAsync(callers, new ParallelOptions { MaxDegreeOfParallelism = annotators, CancellationToken = Cancel }, async (caller, ct) =>
+        {
+            while (true)
+            {
+                var next = await f.Leases.NextAsync(caller, project, 1, ct);
+                if (next.Count == 0)
+                {
+                    return;
+                }
+                served.Add(next[0].ItemId);
+                await f.Annotations.SubmitAsync(caller, project, new SubmitAnnotation(next[0].ItemId, "a", IdempotencyKey: $"k-{next[0].ItemId}"), ct);
+            }
+        });
+
+        Assert.Equal(items, served.Count);
+        Assert.Equal(items, served.Distinct().Count());
+        await using var db = f.Data.CreateContext();
+        Assert.Equal(items, await db.Annotations.CountAsync(a => a.ProjectId == project, Cancel));
+        Assert.Equal(items, await db.Items.CountAsync(i => i.ProjectId == project && i.Status == ItemStatus.Labeled, Cancel));
+        Assert.Equal(items, await db.Projects.Where(p => p.Id == project).Select(p => p.LabeledCount).SingleAsync(Cancel));
+    }
+}
