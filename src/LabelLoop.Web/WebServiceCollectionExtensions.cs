@@ -23,7 +23,11 @@ public static class WebServiceCollectionExtensions
     public static WebApplication UseLabelLoopWeb(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePagesWithReExecute("/status/{0}");
+        // Friendly status pages for page views only: API clients read the status code and ProblemDetails, and a
+        // re-executed POST would land on a page endpoint that rejects it.
+        app.UseWhen(
+            context => HttpMethods.IsGet(context.Request.Method) && !context.Request.Path.StartsWithSegments("/api"),
+            branch => branch.UseStatusCodePagesWithReExecute("/status/{0}"));
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();

@@ -4,6 +4,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -39,6 +41,26 @@ void publish(const torch::Tensor& result, float* out, int64_t* written) {
     std::memcpy(out, cpu.data_ptr<float>(), static_cast<size_t>(cpu.numel()) * sizeof(float));
     *written = cpu.numel();
 }
+
+// Debian's libtorch calls a pthreads OpenBLAS, which keeps its own spinning worker threads next to
+// libtorch's OpenMP pool. On two cores the two pools fought and scoring ran up to ten times slower
+// (bench/engine). libtorch's intra-op threads already parallelise every layer we run, so the BLAS
+// is made single-threaded as soon as the library loads. Other BLAS builds lack the symbol and are
+// left alone.
+void use_single_threaded_openblas() noexcept {
+    using SetThreads = void (*)(int);
+    for (const char* name : {"libopenblas.so.0", "libblas.so.3"}) {
+        if (void* handle = dlopen(name, RTLD_LAZY | RTLD_NOLOAD)) {
+            auto set = reinterpret_cast<SetThreads>(dlsym(handle, "openblas_set_num_threads"));
+            if (set != nullptr) {
+                set(1);
+            }
+            dlclose(handle);
+        }
+    }
+}
+
+const bool openblas_tuned = (use_single_threaded_openblas(), true);
 
 }  // namespace
 

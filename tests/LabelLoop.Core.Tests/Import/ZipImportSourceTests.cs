@@ -53,4 +53,33 @@ public sealed class ZipImportSourceTests
         Assert.Equal(["a.png"], opened.Listing.Entries.Select(e => e.RelativePath));
         Assert.Equal(["../b.png"], opened.Listing.Errors.Select(e => e.Source));
     }
+
+    [Fact]
+    public void A_file_too_short_to_be_a_zip_is_an_invalid_data_error_whatever_the_stream()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => ZipImportSource.Open(new NoSeekBeforeStartStream("PK"u8.ToArray())));
+
+        Assert.StartsWith("not a valid zip archive", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Like an uploaded form file's stream: seeking before the start throws ArgumentOutOfRangeException.</summary>
+    private sealed class NoSeekBeforeStartStream(byte[] content) : MemoryStream(content, writable: false)
+    {
+        public override long Seek(long offset, SeekOrigin loc)
+        {
+            var target = loc switch { SeekOrigin.Begin => offset, SeekOrigin.Current => Position + offset, _ => Length + offset };
+            ArgumentOutOfRangeException.ThrowIfNegative(target, nameof(offset));
+            return base.Seek(offset, loc);
+        }
+
+        public override long Position
+        {
+            get => base.Position;
+            set
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(value);
+                base.Position = value;
+            }
+        }
+    }
 }

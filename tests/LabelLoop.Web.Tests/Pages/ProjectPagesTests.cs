@@ -104,6 +104,7 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
             using var response = await client.GetAsync(Url("/projects/999999"), Cancel);
 
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("Not found", (await Html.ParseAsync(response)).QuerySelector("h1")!.Text());
         }
     }
 
@@ -144,6 +145,32 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
             var details = await Projects.GetAsync(Caller.System, id, Cancel);
             Assert.Equal((ProjectKind.Text, 2, "Read carefully."), (details.Kind, details.Overlap, details.Instructions));
             Assert.Equal([new LabelSpec("positive", "p", "#00aa00"), new LabelSpec("negative", null, ProjectRules.DefaultColor(1))], details.Labels);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_edits_a_project_through_the_form()
+    {
+        var id = await CreateProjectAsync("edit", new LabelSpec("old"), new LabelSpec("kept", "k"));
+        var renamed = $"edited-{Guid.NewGuid():N}";
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            using var page = await client.GetAsync(Url($"/projects/{id}/edit"), Cancel);
+            var labels = (await Html.ParseAsync(page)).QuerySelector("#project-labels")!.TextContent;
+
+            using var response = await SubmitFormAsync(client, $"/projects/{id}/edit", "project-edit", new Dictionary<string, string>
+            {
+                ["project-name"] = renamed,
+                ["project-labels"] = "kept | k | #123456\nnew\n",
+            });
+
+            Assert.Equal($"old |  | {ProjectRules.DefaultColor(0)}\nkept | k | {ProjectRules.DefaultColor(1)}", labels.Trim());
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal($"/projects/{id}", Html.RedirectTarget(response));
+            var details = await Projects.GetAsync(Caller.System, id, Cancel);
+            Assert.Equal(renamed, details.Name);
+            Assert.Equal([new LabelSpec("kept", "k", "#123456"), new LabelSpec("new", null, ProjectRules.DefaultColor(1))], details.Labels);
         }
     }
 
@@ -192,10 +219,14 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
     /// Fills the rendered create form as a browser would: every field keeps the name and value the page gave it
     /// (hidden handler and token included), and <paramref name="valuesById"/> sets fields by element id.
     /// </summary>
-    private static async Task<HttpResponseMessage> SubmitProjectFormAsync(HttpClient client, Dictionary<string, string> valuesById)
+    private static Task<HttpResponseMessage> SubmitProjectFormAsync(HttpClient client, Dictionary<string, string> valuesById) =>
+        SubmitFormAsync(client, "/projects/new", "project", valuesById);
+
+    private static async Task<HttpResponseMessage> SubmitFormAsync(HttpClient client, string path, string handler, Dictionary<string, string> valuesById)
     {
-        using var page = await client.GetAsync(Url("/projects/new"), Cancel);
-        var form = (await Html.ParseAsync(page)).QuerySelector("form[data-testid=project-form]")!;
+        using var page = await client.GetAsync(Url(path), Cancel);
+        var form = (await Html.ParseAsync(page)).QuerySelector($"form:has(input[name=_handler][value='{handler}'])")!;
+        Assert.NotNull(form);
         Assert.Equal("post", form.GetAttribute("method"), ignoreCase: true);
         var fields = new List<KeyValuePair<string, string>>();
         foreach (var field in form.QuerySelectorAll("input[name], select[name], textarea[name]"))
@@ -217,6 +248,6 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         }
         Assert.Contains(fields, f => f.Key == WebForms.AntiforgeryField);
         using var content = new FormUrlEncodedContent(fields);
-        return await client.PostAsync(Url("/projects/new"), content, Cancel);
+        return await client.PostAsync(Url(path), content, Cancel);
     }
 }

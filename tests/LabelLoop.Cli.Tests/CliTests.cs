@@ -1,0 +1,192 @@
+using System.Text.Json;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Testing;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Xunit;
+
+namespace LabelLoop.Cli.Tests;
+
+public sealed class CliTests(CliFixture cli) : IClassFixture<CliFixture>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    private static TempDirectory GoodImageFolder()
+    {
+        var dir = new TempDirectory();
+        dir.Write("cat/a.png", TestImages.Png(1));
+        dir.Write("cat/b.png", TestImages.Png(2));
+        dir.Write("dog/c.png", TestImages.Png(3));
+        return dir;
+    }
+
+    private async Task<int> CountItemsAsync(string projectName)
+    {
+        await using var db = cli.Database.CreateContext();
+        return await db.Items.CountAsync(i => db.Projects.Any(p => p.Id == i.ProjectId && p.Name == projectName), Cancel);
+    }
+
+    [Fact]
+    public async Task Help_lists_the_commands_and_exit_codes()
+    {
+        var result = await cli.RunAsync("--help");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var command in new[] { "serve", "users", "import", "export", "samples", "--db", "--data-dir" })
+        {
+            Assert.Contains(command, result.Stdout, StringComparison.Ordinal);
+        }
+        Assert.Contains("Exit codes", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Users_add_creates_an_account_with_its_role()
+    {
+        var email = $"cli-{Guid.NewGuid():N}@example.org";
+
+        var result = await cli.RunAsync("users", "add", "--email", email, "--password", "Str0ng-enough", "--role", Roles.Reviewer);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"Created reviewer {email}", result.Stdout, StringComparison.Ordinal);
+        await using var db = cli.Database.CreateContext();
+        var user = await db.Users.SingleAsync(u => u.Email == email, Cancel);
+        var roles = await db.UserRoles.Where(r => r.UserId == user.Id)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name)
+            .ToListAsync(Cancel);
+        Assert.Equal([Roles.Reviewer], roles);
+        Assert.Equal(PasswordVerificationResult.Success, new PasswordHasher<Data.Accounts.LabelLoopUser>().VerifyHashedPassword(user, user.PasswordHash!, "Str0ng-enough"));
+    }
+
+    [Fact]
+    public async Task Users_add_with_a_weak_password_is_invalid_input()
+    {
+        var result = await cli.RunAsync("users", "add", "--email", $"weak-{Guid.NewGuid():N}@example.org", "--password", "weak");
+
+        Assert.True(result.ExitCode == ExitCodes.InvalidInput, result.ToString());
+        Assert.StartsWith("error: password:", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Importing_a_good_folder_prints_the_count_and_reimporting_adds_nothing()
+    {
+        var name = UniqueName("cli-images");
+        using var folder = GoodImageFolder();
+
+        var first = await cli.RunAsync("import", "--project", name, "--kind", "image", "--source", folder.Path);
+        var second = await cli.RunAsync("import", "--project", name, "--kind", "image", "--source", folder.Path);
+
+        Assert.True(first.ExitCode == ExitCodes.Ok, first.ToString());
+        Assert.Contains($"Imported 3 item(s) into '{name}'; 0 already present.", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("New labels: cat, dog", first.Stdout, StringComparison.Ordinal);
+        Assert.True(second.ExitCode == ExitCodes.Ok, second.ToString());
+        Assert.Contains($"Imported 0 item(s) into '{name}'; 3 already present.", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(3, await CountItemsAsync(name));
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(cli.DataDir.Path, "data", "blobs"), "*", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public async Task Importing_a_bad_folder_lists_every_problem_and_imports_nothing()
+    {
+        var name = UniqueName("cli-bad");
+        using var folder = GoodImageFolder();
+        folder.Write("cat/broken.png", TestImages.CorruptPng(9));
+        folder.WriteText("dog/notes.txt", "not an image");
+
+        var result = await cli.RunAsync("import", "--project", name, "--kind", "image", "--source", folder.Path);
+
+        Assert.True(result.ExitCode == ExitCodes.InvalidInput, result.ToString());
+        Assert.Contains("Nothing was imported: 2 problem(s):", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  cat/broken.png: PNG chunk 'IDAT' has a bad CRC", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  dog/notes.txt: unsupported file type '.txt'", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, await CountItemsAsync(name));
+    }
+
+    [Fact]
+    public async Task Importing_a_missing_path_is_not_found_and_creates_nothing()
+    {
+        var name = UniqueName("cli-missing");
+
+        var result = await cli.RunAsync("import", "--project", name, "--kind", "image", "--source", Path.Combine(cli.DataDir.Path, "no-such-folder"));
+
+        Assert.True(result.ExitCode == ExitCodes.NotFound, result.ToString());
+        Assert.Contains("no-such-folder", result.Stderr, StringComparison.Ordinal);
+        await using var db = cli.Database.CreateContext();
+        Assert.False(await db.Projects.AnyAsync(p => p.Name == name, Cancel));
+    }
+
+    [Fact]
+    public async Task Importing_into_a_project_of_the_other_kind_is_invalid_input()
+    {
+        var name = UniqueName("cli-kind");
+        using var folder = GoodImageFolder();
+        await cli.RunAsync("import", "--project", name, "--kind", "image", "--source", folder.Path);
+        var jsonl = folder.WriteText("texts.jsonl", "{\"text\":\"hello there\"}\n");
+
+        var result = await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", jsonl);
+
+        Assert.True(result.ExitCode == ExitCodes.InvalidInput, result.ToString());
+        Assert.Contains("holds image items, not text", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_jsonl_writes_one_line_per_item()
+    {
+        var name = UniqueName("cli-export");
+        using var work = new TempDirectory();
+        var source = work.WriteText("in.jsonl", "{\"id\":\"a\",\"text\":\"first\",\"label\":\"x\"}\n{\"id\":\"b\",\"text\":\"second\"}\n{\"id\":\"c\",\"text\":\"third\"}\n");
+        var import = await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", source);
+        Assert.True(import.ExitCode == ExitCodes.Ok, import.ToString());
+        var output = Path.Combine(work.Path, "out", "export.jsonl");
+
+        var result = await cli.RunAsync("export", "--project", name, "--format", "jsonl", "--out", output);
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.Contains($"Exported 3 item(s) to {output}", result.Stdout, StringComparison.Ordinal);
+        var lines = await File.ReadAllLinesAsync(output, Cancel);
+        Assert.Equal(3, lines.Length);
+        var parsed = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["a", "b", "c"], parsed.Select(e => e.GetProperty("externalId").GetString()));
+        Assert.Equal(["first", "second", "third"], parsed.Select(e => e.GetProperty("text").GetString()));
+        Assert.All(parsed, e => Assert.Equal("unlabeled", e.GetProperty("status").GetString()));
+        Assert.False(File.Exists(output + ".partial"));
+    }
+
+    [Fact]
+    public async Task Export_csv_writes_a_header_and_one_row_per_item()
+    {
+        var name = UniqueName("cli-csv");
+        using var work = new TempDirectory();
+        var source = work.WriteText("in.csv", "text,label\n\"Hello, world\",greeting\nplain,\n");
+        Assert.Equal(ExitCodes.Ok, (await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", source)).ExitCode);
+        var output = Path.Combine(work.Path, "export.csv");
+
+        var result = await cli.RunAsync("export", "--project", name, "--format", "csv", "--out", output);
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        var rows = Core.Import.CsvReader.ReadRows(await File.ReadAllTextAsync(output, Cancel));
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(["Hello, world", "plain"], rows.Skip(1).Select(r => r.Fields[2]));
+    }
+
+    [Fact]
+    public async Task Exporting_an_unknown_project_is_not_found()
+    {
+        using var work = new TempDirectory();
+
+        var result = await cli.RunAsync("export", "--project", UniqueName("nope"), "--out", Path.Combine(work.Path, "x.jsonl"));
+
+        Assert.True(result.ExitCode == ExitCodes.NotFound, result.ToString());
+        Assert.StartsWith("error: No project is named", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_is_an_environment_error()
+    {
+        var result = await cli.RunAsync("export", "--project", "any", "--out", "x.jsonl", "--db", "Host=/nonexistent-socket-dir;Database=x;Timeout=2");
+
+        Assert.True(result.ExitCode == ExitCodes.Environment, result.ToString());
+        Assert.StartsWith("error: cannot use the database", result.Stderr, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Import;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Import;
+using LabelLoop.Data.Projects;
+using LabelLoop.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace LabelLoop.Web.Tests.Api;
+
+public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixture<LabelLoopWebFactory>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private async Task<int> CreateTextProjectAsync(int items, params string[] members)
+    {
+        var projects = factory.Services.GetRequiredService<ProjectService>();
+        var id = await projects.CreateAsync(Caller.System, new ProjectInput($"api-{Guid.NewGuid():N}", ProjectKind.Text,
+            [new LabelSpec("yes"), new LabelSpec("no")]), Cancel);
+        var jsonl = string.Join('\n', Enumerable.Range(0, items).Select(i => JsonSerializer.Serialize(new { id = $"t{i}", text = $"item {i} of {id}" })));
+        var bytes = Encoding.UTF8.GetBytes(jsonl);
+        var report = await factory.Services.GetRequiredService<ImportService>().ImportAsync(id,
+            new ImportListing([new ImportEntry("items.jsonl", bytes.Length, () => new MemoryStream(bytes))], []), cancellationToken: Cancel);
+        Assert.True(report.Succeeded);
+        foreach (var member in members)
+        {
+            await projects.AddMemberAsync(Caller.System, id, member, Cancel);
+        }
+        return id;
+    }
+
+    private static async Task<JsonElement?> NextAsync(HttpClient client, int project)
+    {
+        using var response = await client.PostAsync(new Uri($"/api/v1/projects/{project}/next", UriKind.Relative), null, Cancel);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return null;
+        }
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+    }
+
+    private static async Task<HttpResponseMessage> AnnotateAsync(HttpClient client, int project, long itemId, string label, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/v1/projects/{project}/annotations", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new { itemId, label }),
+        };
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+        return await client.SendAsync(request, Cancel);
+    }
+
+    [Fact]
+    public async Task Fifty_annotators_in_parallel_store_every_label_exactly_once()
+    {
+        const int annotators = 50, items = 200;
+        var clients = new List<(HttpClient Client, string UserId)>();
+        for (var i = 0; i < annotators; i++)
+        {
+            var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+            clients.Add((client, userId));
+        }
+        var project = await CreateTextProjectAsync(items, [.. clients.Select(c => c.UserId)]);
+        var served = new ConcurrentDictionary<long, string>();
+        var duplicates = new ConcurrentBag<long>();
+
+        await Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = annotators, CancellationToken = Cancel }, async (c, _) =>
+        {
+            var n = 0;
+            while (await NextAsync(c.Client, project) is { } next)
+            {
+                var itemId = next.GetProperty("itemId").GetInt64();
+                if (!served.TryAdd(itemId, c.UserId))
+                {
+                    duplicates.Add(itemId);
+                }
+                var key = $"{c.UserId}-{itemId}";
+                using var first = await AnnotateAsync(c.Client, project, itemId, "yes", key);
+                Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+                if (n++ % 3 == 0)
+                {
+                    // A retried request: same key, same answer, nothing new stored.
+                    using var retry = await AnnotateAsync(c.Client, project, itemId, "yes", key);
+                    Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+                }
+            }
+        });
+
+        Assert.Empty(duplicates);
+        Assert.Equal(items, served.Count);
+        await using var db = factory.Database.CreateContext();
+        Assert.Equal(items, await db.Annotations.CountAsync(a => a.ProjectId == project, Cancel));
+        Assert.Equal(items, await db.Annotations.Where(a => a.ProjectId == project).Select(a => a.ItemId).Distinct().CountAsync(Cancel));
+        Assert.Equal(items, await db.Projects.Where(p => p.Id == project).Select(p => p.LabeledCount).SingleAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task Annotations_answer_201_then_200_for_a_retry_with_the_same_key()
+    {
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateTextProjectAsync(2, userId);
+        var itemId = (await NextAsync(client, project))!.Value.GetProperty("itemId").GetInt64();
+
+        using var created = await AnnotateAsync(client, project, itemId, "no", "k1");
+        using var again = await AnnotateAsync(client, project, itemId, "no", "k1");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var a = await created.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        var b = await again.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        Assert.Equal(a.GetProperty("id").GetInt64(), b.GetProperty("id").GetInt64());
+        Assert.Equal("Labeled", a.GetProperty("itemStatus").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_label_is_a_400_problem_naming_the_label()
+    {
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateTextProjectAsync(1, userId);
+        var itemId = (await NextAsync(client, project))!.Value.GetProperty("itemId").GetInt64();
+
+        using var response = await AnnotateAsync(client, project, itemId, "maybe", null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("maybe", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_non_member_gets_403_on_every_workspace_request()
+    {
+        var (member, memberId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateTextProjectAsync(2, memberId);
+        var itemId = (await NextAsync(member, project))!.Value.GetProperty("itemId").GetInt64();
+        var (outsider, _, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+
+        using var next = await outsider.PostAsync(new Uri($"/api/v1/projects/{project}/next", UriKind.Relative), null, Cancel);
+        using var annotate = await AnnotateAsync(outsider, project, itemId, "yes", null);
+        using var content = await outsider.GetAsync(new Uri($"/api/v1/projects/{project}/items/{itemId}/content", UriKind.Relative), Cancel);
+        using var page = await outsider.GetAsync(new Uri($"/projects/{project}/label", UriKind.Relative), Cancel);
+
+        Assert.Equal(HttpStatusCode.Forbidden, next.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, annotate.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, content.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task Anonymous_api_calls_get_401_not_a_login_redirect()
+    {
+        var client = factory.CreateBrowserClient();
+
+        using var response = await client.PostAsync(new Uri("/api/v1/projects/1/next", UriKind.Relative), null, Cancel);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+}
