@@ -44,11 +44,11 @@ int main(int argc, char** argv) {
     auto pool_values = make_pool(items * per_item);
     auto pool = torch::from_blob(pool_values.data(), {items, c.channels, c.image_size, c.image_size});
 
-    const int64_t chunk = std::getenv("LL_CHUNK") ? std::atoll(std::getenv("LL_CHUNK")) : ll::kInferenceChunk;
+    const int64_t chunk = ll::inference_chunk(torch::Device(torch::kCPU));
     c10::InferenceMode inference;
     for (auto& m : members) {
         m->net->eval();
-        m->net->forward(pool.narrow(0, 0, ll::kInferenceChunk));
+        m->net->forward(pool.narrow(0, 0, chunk));
     }
     auto out = torch::empty({items, c.n_classes});
     double checksum = 0;

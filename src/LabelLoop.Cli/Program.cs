@@ -16,5 +16,6 @@ var root = new RootCommand("""
     ImportCommand.Create(),
     ExportCommand.Create(),
     SamplesCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -27,7 +27,9 @@ public static class WebServiceCollectionExtensions
         // re-executed POST would land on a page endpoint that rejects it.
         app.UseWhen(
             context => HttpMethods.IsGet(context.Request.Method) && !context.Request.Path.StartsWithSegments("/api"),
-            branch => branch.UseStatusCodePagesWithReExecute("/status/{0}"));
+            // A fresh scope: the failed render already initialised the request's NavigationManager, and
+            // rendering the status page in the same scope turned every 404 page into a 500.
+            branch => branch.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();

@@ -30,8 +30,8 @@ public static class ImportCommand
             var imports = services.GetRequiredService<ImportService>();
             var name = parse.GetValue(project)!;
             var wantedKind = parse.GetValue(kind) == "text" ? ProjectKind.Text : ProjectKind.Image;
-            var id = await FindOrCreateAsync(projects, name, wantedKind, cancellationToken);
 
+            // The source is opened before the project is looked up or created, so a wrong path changes nothing.
             var path = parse.GetValue(source)!;
             OpenedImport opened;
             try
@@ -51,6 +51,7 @@ public static class ImportCommand
             ImportReport report;
             using (opened)
             {
+                var id = await FindOrCreateAsync(projects, name, wantedKind, cancellationToken);
                 report = await AnsiConsole.Progress().AutoClear(true).StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask("Validating", maxValue: Math.Max(1, opened.Listing.Entries.Count));

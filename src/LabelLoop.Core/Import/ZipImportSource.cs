@@ -23,6 +23,12 @@ public sealed class ZipImportSource : IDisposable
         {
             throw new InvalidDataException($"not a valid zip archive: {ex.Message}", ex);
         }
+        catch (Exception ex) when (ex is IOException or ArgumentOutOfRangeException)
+        {
+            // A file shorter than the zip trailer makes the reader seek before the start: upload streams
+            // refuse that with ArgumentOutOfRangeException, files with IOException.
+            throw new InvalidDataException("not a valid zip archive: the file is too short to be one", ex);
+        }
     }
 
     public ImportListing List()

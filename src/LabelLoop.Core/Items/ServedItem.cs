@@ -2,7 +2,10 @@ using LabelLoop.Core.Projects;
 
 namespace LabelLoop.Core.Items;
 
-/// <summary>An item leased to an annotator, with what the workspace and the API show beside it.</summary>
+/// <summary>
+/// An item leased to an annotator, with what the workspace and the API show beside it. It carries no external id:
+/// an image's file path names its class folder, the ground truth annotators must not see.
+/// </summary>
 /// <param name="ContentUrl">For images: where the bytes are served (auth required).</param>
 /// <param name="Suggestion">The active model's prediction, when there is one.</param>
 /// <param name="Why">Why the item was chosen, when it came from a ranking.</param>
@@ -10,7 +13,6 @@ public sealed record ServedItem(
     long ItemId,
     int ProjectId,
     ProjectKind Kind,
-    string ExternalId,
     string? Text,
     string? ContentUrl,
     DateTime LeaseExpiresUtc,

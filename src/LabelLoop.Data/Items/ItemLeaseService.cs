@@ -140,7 +140,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         }
         var rows = await db.ItemLeases.AsNoTracking()
             .Where(l => l.UserId == userId && itemIds.Contains(l.ItemId))
-            .Join(db.Items, l => l.ItemId, i => i.Id, (l, i) => new { i.Id, i.ExternalId, i.Text, l.ExpiresUtc, l.PredictionId })
+            .Join(db.Items, l => l.ItemId, i => i.Id, (l, i) => new { i.Id, i.Text, l.ExpiresUtc, l.PredictionId })
             .ToListAsync(cancellationToken);
         var predictionIds = rows.Where(r => r.PredictionId is not null).Select(r => r.PredictionId!.Value).ToList();
         var predictions = await db.Predictions.AsNoTracking().Where(p => predictionIds.Contains(p.Id))
@@ -159,7 +159,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
                 why = ParseReason(p.ReasonJson, p.Score, p.Rank);
             }
             var contentUrl = kind == ProjectKind.Image ? ContentUrl(projectId, id) : null;
-            served.Add(new ServedItem(id, projectId, kind, row.ExternalId, row.Text, contentUrl, row.ExpiresUtc, suggestion, why));
+            served.Add(new ServedItem(id, projectId, kind, row.Text, contentUrl, row.ExpiresUtc, suggestion, why));
         }
         return served;
     }

@@ -30,8 +30,9 @@ void check_output(const void* out, const int64_t* written, int64_t capacity, int
 template <typename Fn>
 void for_each_chunk(ll_model& m, const torch::Tensor& input, Fn&& fn) {
     const int64_t n = input.size(0);
-    for (int64_t start = 0; start < n; start += ll::kInferenceChunk) {
-        const int64_t len = std::min(ll::kInferenceChunk, n - start);
+    const int64_t chunk = ll::inference_chunk(m.device);
+    for (int64_t start = 0; start < n; start += chunk) {
+        const int64_t len = std::min(chunk, n - start);
         fn(start, len, input.narrow(0, start, len).to(m.device));
     }
 }

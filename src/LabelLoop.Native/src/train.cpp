@@ -108,8 +108,9 @@ Evaluation evaluate(ll_model& m, const torch::Tensor& x, const torch::Tensor& y)
     m.net->eval();
     double loss = 0.0;
     int64_t correct = 0;
-    for (int64_t start = 0; start < n; start += ll::kInferenceChunk) {
-        const int64_t len = std::min(ll::kInferenceChunk, n - start);
+    const int64_t chunk = ll::inference_chunk(m.device);
+    for (int64_t start = 0; start < n; start += chunk) {
+        const int64_t len = std::min(chunk, n - start);
         auto logits = m.net->forward(x.narrow(0, start, len).to(m.device));
         auto target = y.narrow(0, start, len).to(m.device);
         loss += F::cross_entropy(logits, target,
