@@ -101,6 +101,8 @@ public sealed class CliTests(CliFixture cli) : IClassFixture<CliFixture>
         Assert.Contains("  cat/broken.png: PNG chunk 'IDAT' has a bad CRC", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("  dog/notes.txt: unsupported file type '.txt'", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, await CountItemsAsync(name));
+        await using var db = cli.Database.CreateContext();
+        Assert.False(await db.Projects.AnyAsync(p => p.Name == name, TestContext.Current.CancellationToken));
     }
 
     [Fact]

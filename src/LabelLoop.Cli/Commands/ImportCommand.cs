@@ -51,7 +51,7 @@ public static class ImportCommand
             ImportReport report;
             using (opened)
             {
-                var id = await FindOrCreateAsync(projects, name, wantedKind, cancellationToken);
+                var (id, created) = await FindOrCreateAsync(projects, name, wantedKind, cancellationToken);
                 report = await AnsiConsole.Progress().AutoClear(true).StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask("Validating", maxValue: Math.Max(1, opened.Listing.Entries.Count));
@@ -64,6 +64,11 @@ public static class ImportCommand
                     task.Value = task.MaxValue;
                     return result;
                 });
+                if (!report.Succeeded && created)
+                {
+                    // All or nothing includes the project this command made for the import.
+                    await projects.DeleteAsync(Caller.System, id, cancellationToken);
+                }
             }
             if (!report.Succeeded)
             {
@@ -84,7 +89,7 @@ public static class ImportCommand
         return command;
     }
 
-    private static async Task<int> FindOrCreateAsync(ProjectService projects, string name, ProjectKind kind, CancellationToken cancellationToken)
+    private static async Task<(int Id, bool Created)> FindOrCreateAsync(ProjectService projects, string name, ProjectKind kind, CancellationToken cancellationToken)
     {
         try
         {
@@ -94,11 +99,11 @@ public static class ImportCommand
             {
                 throw new DomainValidationException("kind", $"Project '{name}' holds {existing.Kind.ToString().ToLowerInvariant()} items, not {kind.ToString().ToLowerInvariant()}.");
             }
-            return id;
+            return (id, false);
         }
         catch (NotFoundException)
         {
-            return await projects.CreateAsync(Caller.System, new ProjectInput(name, kind, []), cancellationToken);
+            return (await projects.CreateAsync(Caller.System, new ProjectInput(name, kind, []), cancellationToken), true);
         }
     }
 }

@@ -44,7 +44,8 @@ public sealed class UserService(UserManager<LabelLoopUser> users, RoleManager<Id
             DisplayName = email.Split('@')[0],
             CreatedUtc = time.GetUtcNow().UtcDateTime,
         };
-        Check(await users.CreateAsync(user, password), "password");
+        var created = await users.CreateAsync(user, password);
+        Check(created, created.Errors.Any(e => e.Code.Contains("Email", StringComparison.Ordinal) || e.Code.Contains("UserName", StringComparison.Ordinal)) ? "email" : "password");
         Check(await users.AddToRoleAsync(user, role), "role");
         return user.Id;
     }

@@ -90,6 +90,17 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    /// <summary>Deletes a project with its items, annotations, predictions and model versions (blobs stay: they are shared by content).</summary>
+    public async Task DeleteAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(caller);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.Projects.Where(p => p.Id == projectId).ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            throw new NotFoundException($"Project {projectId} does not exist.");
+        }
+    }
+
     /// <summary>Admins see every project; everyone else the projects they are members of.</summary>
     public async Task<IReadOnlyList<ProjectSummary>> ListAsync(Caller caller, CancellationToken cancellationToken = default)
     {

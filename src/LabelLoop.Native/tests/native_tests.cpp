@@ -208,13 +208,33 @@ TEST(Engine, Last_error_is_truncated_and_reports_its_full_length) {
     EXPECT_NE(last_error().find("ll_model_create"), std::string::npos);
 }
 
-TEST(Engine, Cuda_request_without_cuda_fails_clearly) {
-    if (ll_engine_cuda_available() != 0) GTEST_SKIP() << "a GPU is present";
+// No skip either way: without a GPU the request must fail cleanly, with one it must work.
+TEST(Engine, Cuda_device_works_when_present_and_fails_clearly_when_absent) {
     auto c = image_config();
     ll_model* m = nullptr;
-    EXPECT_EQ(ll_model_create(&c, LL_DEVICE_CUDA, &m), LL_INVALID_ARGUMENT);
-    EXPECT_EQ(m, nullptr);
-    EXPECT_NE(last_error().find("CUDA is not available"), std::string::npos);
+    if (ll_engine_cuda_available() == 0) {
+        EXPECT_EQ(ll_model_create(&c, LL_DEVICE_CUDA, &m), LL_INVALID_ARGUMENT);
+        EXPECT_EQ(m, nullptr);
+        EXPECT_NE(last_error().find("CUDA is not available"), std::string::npos);
+        return;
+    }
+    ASSERT_EQ(ll_model_create(&c, LL_DEVICE_CUDA, &m), LL_OK) << last_error();
+    Model gpu(m);
+    int32_t device = 0;
+    ll_model_config described{};
+    described.struct_size = sizeof(described);
+    ASSERT_EQ(ll_model_describe(gpu.get(), &described, &device), LL_OK);
+    EXPECT_EQ(device, LL_DEVICE_CUDA);
+    auto d = make_images(64, 5);
+    train(gpu.get(), d, train_options(2));
+    const auto path = temp_path("gpu.llm").string();
+    ASSERT_EQ(ll_model_save(gpu.get(), path.c_str()), LL_OK) << last_error();
+    ll_model* cpu = nullptr;
+    ASSERT_EQ(ll_model_load(path.c_str(), LL_DEVICE_CPU, nullptr, &cpu), LL_OK) << last_error();
+    Model cpu_owner(cpu);
+    const auto on_gpu = predict(gpu.get(), d.batch());
+    const auto on_cpu = predict(cpu, d.batch());
+    for (size_t i = 0; i < on_gpu.size(); ++i) EXPECT_NEAR(on_gpu[i], on_cpu[i], 1e-3f);
 }
 
 TEST(Create, Rejects_bad_configurations_naming_the_field) {
