@@ -29,7 +29,20 @@ public sealed class TorchModelEngine(EngineOptions? options = null, ILogger<Torc
         get
         {
             var probe = Probe();
-            return probe.NativeAvailable ? Initialize() : probe;
+            if (!probe.NativeAvailable)
+            {
+                return probe;
+            }
+
+            try
+            {
+                return Initialize();
+            }
+            catch (LabelLoopNativeException e)
+            {
+                // For example EngineOptions.Threads out of range: the library loads but cannot be used as configured.
+                return probe with { NativeAvailable = false, UnavailableReason = e.Message };
+            }
         }
     }
 

@@ -10,7 +10,8 @@ public sealed record ProjectInput(
     IReadOnlyList<LabelSpec> Labels,
     string Instructions = "",
     int Overlap = 1,
-    bool AllowHorizontalFlip = true);
+    bool AllowHorizontalFlip = true,
+    int LeaseMinutes = 10);
 
 /// <summary>A project row in lists.</summary>
 public sealed record ProjectSummary(int Id, string Name, ProjectKind Kind, int ItemCount, int LabeledCount, DateTime CreatedUtc);
@@ -28,4 +29,5 @@ public sealed record ProjectDetails(
     bool AllowHorizontalFlip,
     IReadOnlyList<LabelSpec> Labels,
     ProjectCounts Counts,
-    DateTime CreatedUtc);
+    DateTime CreatedUtc,
+    int LeaseMinutes = 10);

@@ -44,6 +44,10 @@ public static class ProjectRules
         {
             Add("overlap", $"Overlap must be between 1 and {MaxOverlap}.");
         }
+        if (input.LeaseMinutes is < 1 or > 24 * 60)
+        {
+            Add("leaseMinutes", "The lease must be between 1 minute and 24 hours.");
+        }
         if (input.Labels.Count > MaxLabels)
         {
             Add("labels", $"A project has at most {MaxLabels} labels.");

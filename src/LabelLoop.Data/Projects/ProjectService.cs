@@ -27,6 +27,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
             Instructions = input.Instructions,
             Overlap = input.Overlap,
             AllowHorizontalFlip = input.AllowHorizontalFlip,
+            LeaseMinutes = input.LeaseMinutes,
             CreatedUtc = now,
             UpdatedUtc = now,
             Labels = input.Labels.Select((l, i) => ToEntity(l, i)).ToList(),
@@ -86,6 +87,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         project.Instructions = input.Instructions;
         project.Overlap = input.Overlap;
         project.AllowHorizontalFlip = input.AllowHorizontalFlip;
+        project.LeaseMinutes = input.LeaseMinutes;
         project.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
     }
@@ -131,7 +133,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
             Count(ItemStatus.Skipped), Count(ItemStatus.InReview), withTruth, annotations);
         var labels = project.Labels.OrderBy(l => l.Order).Select(l => new LabelSpec(l.Name, l.Hotkey, l.Color)).ToList();
         return new ProjectDetails(project.Id, project.Name, project.Kind, project.Instructions, project.Overlap,
-            project.AllowHorizontalFlip, labels, counts, project.CreatedUtc);
+            project.AllowHorizontalFlip, labels, counts, project.CreatedUtc, project.LeaseMinutes);
     }
 
     /// <summary>Resolves a project name (CLI) to its id.</summary>

@@ -11,6 +11,7 @@ namespace {
 namespace F = torch::nn::functional;
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr double kPi = 3.14159265358979323846;
 
 void validate_options(const ll_train_options& o) {
     using ll::require;
@@ -85,7 +86,7 @@ torch::Tensor augment(torch::Tensor x, const ll_train_options& o, at::Generator&
 double schedule_factor(const ll_train_options& o, int32_t epoch) {
     switch (o.schedule) {
         case LL_SCHEDULE_COSINE:
-            return 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / o.epochs));
+            return 0.5 * (1.0 + std::cos(kPi * (epoch - 1) / o.epochs));
         case LL_SCHEDULE_STEP:
             return std::pow(static_cast<double>(o.step_gamma), (epoch - 1) / o.step_epochs);
         default:
@@ -318,8 +319,8 @@ extern "C" LL_API ll_status ll_model_train(ll_model* model, const ll_batch* batc
         const int32_t k = m.config.n_classes;
         const auto x = ll::batch_input(m.config, batch, "batch");
         const int64_t n = x.size(0);
-        ll::require(labels != nullptr, "labels must not be NULL");
         ll::require(n_labels == n, "n_labels is ", n_labels, " but the batch has ", n, " items");
+        ll::require(labels != nullptr, "labels must not be NULL");
         const auto y = torch::from_blob(const_cast<int32_t*>(labels), {n}, torch::kInt32)
                            .to(torch::kInt64);
         const auto out_of_range = y.lt(0).logical_or(y.ge(k));

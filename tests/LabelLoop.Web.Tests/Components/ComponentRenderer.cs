@@ -19,11 +19,12 @@ internal sealed class ComponentRenderer : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly HtmlRenderer _renderer;
 
-    public ComponentRenderer()
+    public ComponentRenderer(Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddAuthorizationCore();
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         _renderer = new HtmlRenderer(_services, _services.GetRequiredService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
     }

@@ -17,8 +17,10 @@ public sealed class ProjectFormModel
 
     public bool AllowHorizontalFlip { get; set; } = true;
 
+    public int LeaseMinutes { get; set; } = 10;
+
     public ProjectInput ToInput() =>
-        new(Name, Kind, ProjectRules.ParseLabelLines(LabelsText), Instructions, Overlap, AllowHorizontalFlip);
+        new(Name, Kind, ProjectRules.ParseLabelLines(LabelsText), Instructions, Overlap, AllowHorizontalFlip, LeaseMinutes);
 
     public static ProjectFormModel From(ProjectDetails p) => new()
     {
@@ -28,5 +30,6 @@ public sealed class ProjectFormModel
         Instructions = p.Instructions,
         Overlap = p.Overlap,
         AllowHorizontalFlip = p.AllowHorizontalFlip,
+        LeaseMinutes = p.LeaseMinutes,
     };
 }
