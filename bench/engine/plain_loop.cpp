@@ -1,11 +1,12 @@
 // The baseline for bench/engine/run.sh: the committee's forward pass in a plain C++ loop over
 // libtorch, with no C ABI, no validation and no managed code. Built by the native CMake project
-// with -DLL_BUILD_BENCH=ON; it reuses the library's model classes so the network is identical.
+// with -DLL_BUILD_BENCH=ON; it reuses the library's model classes so the networks are identical.
 //
 //   ll_plain_loop POOL_ITEMS THREADS CHECKPOINT...
 //
-// Generates the same pool as ScoreBench.cs (same generator and seed), warms up, then times one
-// pass of every member over the whole pool and prints "plain <images/s> <checksum>".
+// Generates the same pool as ScoreBench.cs (same generator and seed), warms up, times one pass of
+// every member over the whole pool, then the same pass through the C ABI (ll_model_predict) in this
+// process, and prints "plain <images/s> <checksum>" and "abi <images/s> <checksum>".
 #include "model.h"
 
 #include <chrono>
@@ -26,6 +27,10 @@ std::vector<float> make_pool(int64_t n) {
     return pool;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,26 +46,45 @@ int main(int argc, char** argv) {
     }
     const ll_model_config& c = members.front()->config;
     const int64_t per_item = int64_t{c.channels} * c.image_size * c.image_size;
-    auto pool_values = make_pool(items * per_item);
-    auto pool = torch::from_blob(pool_values.data(), {items, c.channels, c.image_size, c.image_size});
-
+    auto values = make_pool(items * per_item);
+    auto pool = torch::from_blob(values.data(), {items, c.channels, c.image_size, c.image_size});
     const int64_t chunk = ll::inference_chunk(torch::Device(torch::kCPU));
-    c10::InferenceMode inference;
-    for (auto& m : members) {
-        m->net->eval();
-        m->net->forward(pool.narrow(0, 0, chunk));
+
+    {
+        c10::InferenceMode inference;
+        for (auto& m : members) {
+            m->net->eval();
+            m->net->forward(pool.narrow(0, 0, chunk));
+        }
+        auto out = torch::empty({items, c.n_classes});
+        double checksum = 0;
+        const auto start = std::chrono::steady_clock::now();
+        for (auto& m : members) {
+            for (int64_t s = 0; s < items; s += chunk) {
+                const int64_t len = std::min(chunk, items - s);
+                out.narrow(0, s, len).copy_(torch::softmax(m->net->forward(pool.narrow(0, s, len)), 1));
+            }
+            checksum += out.select(1, 0).sum().item<double>();
+        }
+        std::printf("plain %.1f %.6f\n", items / seconds_since(start), checksum);
     }
-    auto out = torch::empty({items, c.n_classes});
+
+    std::vector<float> probs(static_cast<size_t>(items * c.n_classes));
+    ll_batch batch{};
+    batch.n_items = items;
+    batch.pixels = values.data();
+    batch.n_pixels = static_cast<int64_t>(values.size());
+    int64_t written = 0;
     double checksum = 0;
     const auto start = std::chrono::steady_clock::now();
     for (auto& m : members) {
-        for (int64_t s = 0; s < items; s += chunk) {
-            const int64_t len = std::min(chunk, items - s);
-            out.narrow(0, s, len).copy_(torch::softmax(m->net->forward(pool.narrow(0, s, len)), 1));
+        if (ll_model_predict(m.get(), &batch, probs.data(), static_cast<int64_t>(probs.size()),
+                             &written) != LL_OK) {
+            std::fprintf(stderr, "ll_model_predict failed\n");
+            return 2;
         }
-        checksum += out.select(1, 0).sum().item<double>();
+        for (int64_t i = 0; i < items; ++i) checksum += probs[i * c.n_classes];
     }
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    std::printf("plain %.1f %.6f\n", items / elapsed.count(), checksum);
+    std::printf("abi %.1f %.6f\n", items / seconds_since(start), checksum);
     return 0;
 }

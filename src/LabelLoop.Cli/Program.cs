@@ -12,6 +12,7 @@ var root = new RootCommand("""
     CommonOptions.DataDir,
     CommonOptions.Db,
     ServeCommand.Create(),
+    WorkerCommand.Create(),
     UsersCommand.Create(),
     ImportCommand.Create(),
     ExportCommand.Create(),

@@ -5,6 +5,8 @@ using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Export;
 using LabelLoop.Data.Import;
 using LabelLoop.Data.Items;
+using LabelLoop.Data.Jobs;
+using LabelLoop.Data.Models;
 using LabelLoop.Data.Projects;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -60,6 +62,9 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<ExportService>();
         builder.Services.AddSingleton<ItemLeaseService>();
         builder.Services.AddSingleton<AnnotationService>();
+        builder.Services.AddSingleton<JobRunService>();
+        builder.Services.AddSingleton<ModelVersionService>();
+        builder.Services.AddSingleton<LoopSettingsService>();
         return builder;
     }
 }

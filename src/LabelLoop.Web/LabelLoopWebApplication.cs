@@ -1,4 +1,5 @@
 using LabelLoop.Data;
+using LabelLoop.Jobs;
 using LabelLoop.Web.Accounts;
 using LabelLoop.Web.Api;
 using LabelLoop.Web.Components;
@@ -11,10 +12,12 @@ public static class LabelLoopWebApplication
     /// <param name="configure">Applied before the services are added (the CLI sets URLs, database and data dir here).</param>
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = FindWebRoot() });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = FindContentRoot() });
         configure?.Invoke(builder);
 
         builder.AddLabelLoopData();
+        builder.AddLabelLoopMl();
+        builder.AddLabelLoopJobs();
         builder.AddLabelLoopAccounts();
         builder.AddLabelLoopWeb();
 
@@ -23,17 +26,17 @@ public static class LabelLoopWebApplication
         app.MapAccountEndpoints();
         app.MapImportEndpoints();
         app.MapLabelingEndpoints();
+        app.MapJobEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }
 
-    // Under `dotnet run --project src/LabelLoop.Web` the content root has wwwroot; the CLI runs from its
-    // own output folder, where the build copied wwwroot next to the assemblies.
-    private static string? FindWebRoot()
+    // Under `dotnet run --project src/LabelLoop.Web` the working folder holds appsettings.json and wwwroot; the
+    // CLI (`labelloop serve`, `make run`) runs from anywhere, and the build put both next to its assemblies.
+    private static string? FindContentRoot()
     {
-        var besideAssemblies = Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        return Directory.Exists(Path.Combine(Directory.GetCurrentDirectory(), "wwwroot")) || !Directory.Exists(besideAssemblies)
-            ? null
-            : besideAssemblies;
+        var cwd = Directory.GetCurrentDirectory();
+        var hasOwn = File.Exists(Path.Combine(cwd, "appsettings.json")) || Directory.Exists(Path.Combine(cwd, "wwwroot"));
+        return hasOwn || !File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json")) ? null : AppContext.BaseDirectory;
     }
 }

@@ -27,6 +27,7 @@ public sealed class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsync
         builder.UseSetting("DataDir", DataDir.Path);
         builder.UseSetting("Seed:Admin", "false");
         builder.UseSetting("Seed:Sample", "false");
+        builder.UseSetting("Jobs:Enabled", "false");
     }
 
     /// <summary>Creates an account through <see cref="UserService"/> and returns its id.</summary>

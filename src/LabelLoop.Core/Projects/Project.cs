@@ -28,6 +28,27 @@ public sealed class Project
     /// <summary>How long a served item stays reserved for its annotator.</summary>
     public int LeaseMinutes { get; set; } = 10;
 
+    /// <summary>The loop retrains after this many new labels (0 turns the label-count trigger off).</summary>
+    public int RetrainEvery { get; set; } = 20;
+
+    /// <summary>The loop also retrains when labels grow by this percentage since the last training (0 = off).</summary>
+    public int RetrainGrowthPercent { get; set; }
+
+    /// <summary>The loop also retrains on this schedule when there are new labels (0 = no schedule).</summary>
+    public int RetrainIntervalMinutes { get; set; }
+
+    /// <summary>Committee members trained per model version (bootstrap resamples, different seeds).</summary>
+    public int CommitteeSize { get; set; } = 5;
+
+    /// <summary>The query strategy that ranks the pool (a name from <c>QueryStrategies</c>).</summary>
+    public string Strategy { get; set; } = "margin";
+
+    /// <summary>Labels the project had when the loop last enqueued a training.</summary>
+    public int LoopLabelCount { get; set; }
+
+    /// <summary>When the loop last enqueued a training.</summary>
+    public DateTime? LoopEnqueuedUtc { get; set; }
+
     public int ItemCount { get; set; }
 
     public int LabeledCount { get; set; }

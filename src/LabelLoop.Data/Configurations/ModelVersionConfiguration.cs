@@ -13,6 +13,8 @@ internal sealed class ModelVersionConfiguration : IEntityTypeConfiguration<Model
         builder.Property(m => m.Strategy).HasMaxLength(64);
         builder.Property(m => m.MetricsJson).HasColumnType("text");
         builder.HasIndex(m => new { m.ProjectId, m.Version }).IsUnique();
+        // At most one active version per project: a switch that would leave two fails instead.
+        builder.HasIndex(m => m.ProjectId).IsUnique().HasFilter("\"IsActive\"").HasDatabaseName("IX_ModelVersions_ProjectId_Active");
         builder.HasOne<Project>().WithMany().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -14,6 +14,10 @@
  *   - An ll_model may be used from any thread, one call at a time; concurrent calls on the same
  *     model are serialised by the library. Different models may be used concurrently.
  *   - No function lets an exception escape and no bad input aborts the process.
+ *   - Loading the library tunes its host process once: a pthreads OpenBLAS is set to one thread
+ *     (libtorch's own pool parallelises every layer), and glibc's mmap/trim thresholds are raised
+ *     to 64/128 MiB so activation buffers are reused, unless MALLOC_MMAP_THRESHOLD_ or
+ *     MALLOC_TRIM_THRESHOLD_ is set. See bench/README.md for the measurements behind both.
  */
 #ifndef LABELLOOP_NATIVE_H
 #define LABELLOOP_NATIVE_H

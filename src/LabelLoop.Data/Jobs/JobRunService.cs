@@ -1,0 +1,246 @@
+using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Data.Projects;
+using Microsoft.EntityFrameworkCore;
+
+namespace LabelLoop.Data.Jobs;
+
+/// <summary>
+/// Our rows for background jobs: the source of truth for status, progress, errors and which node ran a job (the
+/// scheduler's own tables only say what fires when). State changes are conditional updates, so a cancel, a
+/// crash recovery and a finishing job never overwrite each other's outcome.
+/// </summary>
+public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time)
+{
+    public const int MaxMessageLength = 500;
+
+    /// <summary>A training was asked for: the queued run that will cover it, and whether it is new.</summary>
+    public sealed record TrainingRequest(JobRun Run, bool Created);
+
+    /// <summary>
+    /// Debounced request for a train-and-score chain: at most one queued per project (a running one may exist
+    /// beside it). A queued run trains on every label present when it starts, so a second request while one is
+    /// queued returns that one. Marks the project's loop counters as covered either way.
+    /// </summary>
+    public async Task<TrainingRequest> RequestTrainingAsync(int projectId, string? userId, string reason, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The project row lock serialises requests from every node, so two can never both see "none queued".
+        var project = await db.Projects.FromSql($"""SELECT * FROM "Projects" WHERE "Id" = {projectId} FOR UPDATE""")
+            .SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"Project {projectId} does not exist.");
+        var now = time.GetUtcNow().UtcDateTime;
+        project.LoopLabelCount = project.LabeledCount;
+        project.LoopEnqueuedUtc = now;
+        var queued = await db.JobRuns
+            .Where(j => j.ProjectId == projectId && j.Kind == JobKind.Train && j.Status == JobStatus.Queued)
+            .OrderBy(j => j.Id).FirstOrDefaultAsync(cancellationToken);
+        var created = queued is null;
+        if (queued is null)
+        {
+            queued = new JobRun
+            {
+                ProjectId = projectId,
+                Kind = JobKind.Train,
+                Status = JobStatus.Queued,
+                Message = Truncate($"Queued: {reason}"),
+                ParametersJson = $$"""{"projectId":{{projectId}}}""",
+                RequestedByUserId = userId,
+                CreatedUtc = now,
+            };
+            db.JobRuns.Add(queued);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new TrainingRequest(queued, created);
+    }
+
+    /// <summary>Projects whose loop settings call for a training now (label count, growth or schedule).</summary>
+    public async Task<IReadOnlyList<int>> ProjectsDueForTrainingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        // Cheap enough to poll every second: one pass over the projects table, no item rows touched.
+        var candidates = await db.Projects.AsNoTracking()
+            .Where(p => p.LabeledCount > p.LoopLabelCount)
+            .Select(p => new { p.Id, p.LabeledCount, p.LoopLabelCount, p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.LoopEnqueuedUtc })
+            .ToListAsync(cancellationToken);
+        return candidates
+            .Where(p => IsDue(p.LabeledCount, p.LoopLabelCount, p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.LoopEnqueuedUtc, now))
+            .Select(p => p.Id).ToList();
+    }
+
+    /// <summary>The loop's rule, for a project that has <paramref name="labeled"/> labels now.</summary>
+    public static bool IsDue(int labeled, int atLastTraining, int every, int growthPercent, int intervalMinutes, DateTime? lastEnqueuedUtc, DateTime now)
+    {
+        var added = labeled - atLastTraining;
+        if (added <= 0)
+        {
+            return false;
+        }
+        if (every > 0 && added >= every)
+        {
+            return true;
+        }
+        if (growthPercent > 0 && atLastTraining > 0 && added * 100L >= (long)atLastTraining * growthPercent)
+        {
+            return true;
+        }
+        return intervalMinutes > 0 && (lastEnqueuedUtc is null || now - lastEnqueuedUtc.Value >= TimeSpan.FromMinutes(intervalMinutes));
+    }
+
+    /// <summary>
+    /// Moves a run to Running on <paramref name="node"/>. A run already Running is taken over (its node died and
+    /// the scheduler recovered the job). Returns null when the run is finished or cancelled: nothing to do.
+    /// </summary>
+    public async Task<JobRun?> StartAsync(long id, string node, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        var run = await db.JobRuns.SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+        if (run is null || run.Status is not (JobStatus.Queued or JobStatus.Running))
+        {
+            return null;
+        }
+        var recovered = run.Status == JobStatus.Running ? run.Node : null;
+        var updated = await db.JobRuns
+            .Where(j => j.Id == id && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Running)
+                .SetProperty(j => j.Node, node)
+                .SetProperty(j => j.StartedUtc, now)
+                .SetProperty(j => j.Progress, 0)
+                .SetProperty(j => j.Error, (string?)null)
+                .SetProperty(j => j.Message, recovered is null ? "Starting" : Truncate($"Restarted: {recovered} stopped while running it")),
+                cancellationToken);
+        if (updated == 0)
+        {
+            return null;
+        }
+        return await db.JobRuns.AsNoTracking().SingleAsync(j => j.Id == id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records progress of a run <paramref name="node"/> is running; false when the run is no longer Running on
+    /// that node (cancelled, or taken over by another node after this one was declared dead).
+    /// </summary>
+    public async Task<bool> ReportProgressAsync(long id, string node, int progress, string message, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var clamped = Math.Clamp(progress, 0, 100);
+        var text = Truncate(message);
+        return await db.JobRuns.Where(j => j.Id == id && j.Status == JobStatus.Running && j.Node == node)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Progress, clamped).SetProperty(j => j.Message, text), cancellationToken) == 1;
+    }
+
+    /// <summary>Whether the run is still Running on <paramref name="node"/> (polled by the running job to notice a cancel).</summary>
+    public async Task<bool> IsRunningOnAsync(long id, string node, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.JobRuns.AnyAsync(j => j.Id == id && j.Status == JobStatus.Running && j.Node == node, cancellationToken);
+    }
+
+    /// <summary>Whether someone cancelled the run.</summary>
+    public async Task<bool> IsCancelledAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.JobRuns.AnyAsync(j => j.Id == id && j.Status == JobStatus.Cancelled, cancellationToken);
+    }
+
+    /// <summary>Marks a queued or running run Succeeded (runs that publish results do this inside their own transaction instead).</summary>
+    public async Task<bool> SucceedAsync(long id, string message, CancellationToken cancellationToken = default) =>
+        await FinishAsync(id, JobStatus.Succeeded, message, null, cancellationToken);
+
+    /// <summary>Marks a queued or running run Failed with the error shown as is.</summary>
+    public async Task<bool> FailAsync(long id, string error, CancellationToken cancellationToken = default) =>
+        await FinishAsync(id, JobStatus.Failed, "Failed", error, cancellationToken);
+
+    /// <summary>Back to Queued before a retry: the error so far goes into the message.</summary>
+    public async Task<bool> RequeueAsync(long id, string message, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var text = Truncate(message);
+        return await db.JobRuns.Where(j => j.Id == id && j.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.Message, text), cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// Cancels a queued or running run (admins only). A running job notices within about a second and stops;
+    /// whatever it was about to publish is discarded. Returns the run as it is now.
+    /// </summary>
+    public async Task<JobRunView> CancelAsync(Caller caller, long id, CancellationToken cancellationToken = default)
+    {
+        if (!caller.IsAdmin)
+        {
+            throw new AccessDeniedException("Only admins can cancel jobs.");
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.JobRuns.Where(j => j.Id == id && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Cancelled)
+                .SetProperty(j => j.FinishedUtc, now)
+                .SetProperty(j => j.Message, "Cancelled"), cancellationToken);
+        var run = await db.JobRuns.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken)
+            ?? throw new NotFoundException($"Job {id} does not exist.");
+        return JobRunView.From(run);
+    }
+
+    /// <summary>A project's most recent runs, newest first.</summary>
+    public async Task<IReadOnlyList<JobRunView>> ListAsync(Caller caller, int projectId, int limit = 20, CancellationToken cancellationToken = default)
+    {
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var runs = await db.JobRuns.AsNoTracking().Where(j => j.ProjectId == projectId)
+            .OrderByDescending(j => j.Id).Take(Math.Clamp(limit, 1, 200)).ToListAsync(cancellationToken);
+        return runs.Select(JobRunView.From).ToList();
+    }
+
+    /// <summary>One run, if the caller may see its project.</summary>
+    public async Task<JobRunView> GetAsync(Caller caller, long id, CancellationToken cancellationToken = default)
+    {
+        var run = await FindAsync(id, cancellationToken) ?? throw new NotFoundException($"Job {id} does not exist.");
+        if (run.ProjectId is { } projectId)
+        {
+            await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        }
+        else if (!caller.IsAdmin)
+        {
+            throw new NotFoundException($"Job {id} does not exist.");
+        }
+        return JobRunView.From(run);
+    }
+
+    public async Task<JobRun?> FindAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.JobRuns.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+    }
+
+    /// <summary>Queued runs created before <paramref name="olderThanUtc"/> (to re-submit ones the scheduler lost).</summary>
+    public async Task<IReadOnlyList<JobRun>> ListQueuedAsync(DateTime olderThanUtc, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.JobRuns.AsNoTracking().Where(j => j.Status == JobStatus.Queued && j.CreatedUtc < olderThanUtc)
+            .OrderBy(j => j.Id).Take(100).ToListAsync(cancellationToken);
+    }
+
+    private async Task<bool> FinishAsync(long id, JobStatus status, string message, string? error, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        var text = Truncate(message);
+        return await db.JobRuns.Where(j => j.Id == id && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, status)
+                .SetProperty(j => j.FinishedUtc, now)
+                .SetProperty(j => j.Progress, j => status == JobStatus.Succeeded ? 100 : j.Progress)
+                .SetProperty(j => j.Message, text)
+                .SetProperty(j => j.Error, error), cancellationToken) == 1;
+    }
+
+    internal static string Truncate(string message) =>
+        message.Length <= MaxMessageLength ? message : message[..(MaxMessageLength - 1)] + "…";
+}

@@ -1,0 +1,68 @@
+namespace LabelLoop.Jobs;
+
+/// <summary>Settings of the job system. Configuration section <c>Jobs</c>.</summary>
+public sealed class JobsOptions
+{
+    /// <summary>Whether this process runs jobs. Off on web-only nodes, which still enqueue into the shared store.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Heavy ML jobs (training, scoring) one node runs at once; 1 keeps a small machine's web responsive.</summary>
+    public int MaxConcurrentMlJobs { get; set; } = 1;
+
+    /// <summary>
+    /// libtorch CPU threads; 0 picks them from the machine's cores: every core in <c>labelloop worker</c>, all but
+    /// one (at least one) where the web shares the machine.
+    /// </summary>
+    /// <remarks>
+    /// libtorch's OpenMP threads wait for each other at every operation; when the web or anything else takes a
+    /// core they lose whole scheduler slices at those waits. Measured on two busy cores: a 5-second training
+    /// took over 60 seconds with two threads, and 5 seconds with one.
+    /// </remarks>
+    public int TorchThreads { get; set; }
+
+    /// <summary>True in <c>labelloop worker</c>: the process has the machine to itself.</summary>
+    public bool DedicatedWorker { get; set; }
+
+    /// <summary>How often a node records it is alive in the cluster, in seconds.</summary>
+    public double CheckinIntervalSeconds { get; set; } = 5;
+
+    /// <summary>How long past a missed check-in a node is declared dead and its recoverable jobs re-run elsewhere.</summary>
+    public double CheckinMisfireSeconds { get; set; } = 10;
+
+    /// <summary>How often the loop looks for projects due for retraining, in milliseconds.</summary>
+    public int LoopPollMilliseconds { get; set; } = 1000;
+
+    /// <summary>Transient failures (database, disk) are retried this many times with exponential back-off.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The first retry's wait, in seconds; each later one doubles it.</summary>
+    public double RetryDelaySeconds { get; set; } = 10;
+
+    /// <summary>Side of the square images models see, in pixels.</summary>
+    public int ImageSize { get; set; } = 28;
+
+    /// <summary>Base channel count of image models (16 gives 16/32/64 conv channels): small enough to train and score a 10,000-item pool in seconds on two cores.</summary>
+    public int ModelWidth { get; set; } = 16;
+
+    /// <summary>Share of labeled items (percent) held out of training to audit accuracy without selection bias.</summary>
+    public int AuditPercent { get; set; } = 10;
+
+    /// <summary>Optimizer steps each committee member aims for; epochs follow from the label count.</summary>
+    public int TargetSteps { get; set; } = 120;
+
+    public int MinEpochs { get; set; } = 4;
+
+    public int MaxEpochs { get; set; } = 40;
+
+    /// <summary>Decoded images kept in memory between runs (per process); 0 disables the cache.</summary>
+    public int DecodeCacheItems { get; set; } = 100_000;
+
+    /// <summary>
+    /// A pause after every training epoch, in milliseconds. For demonstrations and the crash-recovery test,
+    /// which need a training that runs long enough to be interrupted; 0 in normal use.
+    /// </summary>
+    public int EpochDelayMilliseconds { get; set; }
+
+    /// <summary>Fixed scheduler instance id; empty generates a unique one per process.</summary>
+    public string? InstanceId { get; set; }
+}

@@ -1,0 +1,101 @@
+using LabelLoop.Data;
+using LabelLoop.Jobs.Training;
+using LabelLoop.Ml;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace LabelLoop.Jobs;
+
+public static class JobsServiceCollectionExtensions
+{
+    /// <summary>
+    /// The model engine: <see cref="TorchModelEngine"/> as a singleton, its CPU threads from <c>Jobs:TorchThreads</c>
+    /// (see <see cref="JobsOptions.TorchThreads"/>) and its device from <c>Ml:Device</c> (auto, cpu, cuda). An
+    /// engine registered before this call (a fake, in tests) is kept.
+    /// </summary>
+    public static IHostApplicationBuilder AddLabelLoopMl(this IHostApplicationBuilder builder)
+    {
+        var device = ModelDeviceParser.TryParse(builder.Configuration["Ml:Device"], out var parsed) ? parsed : ModelDevice.Auto;
+        builder.Services.TryAddSingleton(new EngineOptions { Threads = TorchThreads(builder.Configuration), Device = device });
+        builder.Services.TryAddSingleton<IModelEngine>(sp =>
+            new TorchModelEngine(sp.GetRequiredService<EngineOptions>(), sp.GetService<ILogger<TorchModelEngine>>()));
+        return builder;
+    }
+
+    /// <summary>The libtorch thread count <see cref="JobsOptions.TorchThreads"/> asks for on this machine.</summary>
+    public static int TorchThreads(IConfiguration configuration)
+    {
+        var threads = configuration.GetValue<int?>("Jobs:TorchThreads") ?? 0;
+        if (threads > 0)
+        {
+            return threads;
+        }
+        var dedicated = configuration.GetValue<bool?>("Jobs:DedicatedWorker") ?? false;
+        return dedicated ? Environment.ProcessorCount : Math.Max(1, Environment.ProcessorCount - 1);
+    }
+
+    /// <summary>
+    /// Quartz on the project's PostgreSQL database (persistent, clustered, tables created on first start), the
+    /// job queue, the runners, and, where <c>Jobs:Enabled</c> (the default), the scheduler and the retrain loop.
+    /// A node with jobs off still enqueues: its triggers wait in the shared store for a node that runs them.
+    /// </summary>
+    public static IHostApplicationBuilder AddLabelLoopJobs(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Jobs");
+        var settings = section.Get<JobsOptions>() ?? new JobsOptions();
+        builder.Services.Configure<JobsOptions>(section);
+        var connectionString = builder.Configuration.GetConnectionString("LabelLoop") ?? DataServiceCollectionExtensions.DefaultConnectionString;
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DecodedImageCache>();
+        builder.Services.AddSingleton<TrainingRunner>();
+        builder.Services.AddSingleton<JobQueue>();
+        builder.Services.AddSingleton<RetrainWatcher>();
+
+        // The retrain loop polls every second: keep its queries out of an Information-level log.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
+
+        builder.Services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(o =>
+            {
+                o.InstanceName = "labelloop";
+                if (!string.IsNullOrWhiteSpace(settings.InstanceId))
+                {
+                    o.InstanceId = settings.InstanceId;
+                }
+                // Triggers stored by another node (a web node's "retrain now") are noticed within a second.
+                o.IdleWaitTime = TimeSpan.FromSeconds(1);
+                // Ctrl-C stops a training promptly; the store hands the firing back for recovery (below).
+                o.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
+            });
+            q.UseDefaultThreadPool(Math.Max(2, settings.MaxConcurrentMlJobs + 1));
+            q.UseExecutionLimits(l => l.ForGroup(JobKeys.MlExecutionGroup, Math.Max(1, settings.MaxConcurrentMlJobs)));
+            q.AddJobType<TrainAndScoreJob>();
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.UseClustering(c =>
+                {
+                    c.CheckinInterval = TimeSpan.FromSeconds(settings.CheckinIntervalSeconds);
+                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(settings.CheckinMisfireSeconds);
+                });
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+                // A job stopped by a shutdown runs again (here on restart, or on another node) instead of ending cancelled.
+                store.ConfigureStore(o => o.RecoverFiringsCancelledByShutdown = true);
+            });
+        });
+
+        if (settings.Enabled)
+        {
+            builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainWatcher>());
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,76 @@
+using LabelLoop.Data.Jobs;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LabelLoop.Jobs;
+
+/// <summary>
+/// The loop's trigger: polls for projects whose labels grew past their retrain setting and asks for a chain
+/// (debounced, so every node may run this). Annotators never wait on it: labeling only writes labels, and this
+/// notices them on its next tick. Also re-submits queued runs whose trigger was lost (a crash between our row
+/// and the scheduler's insert).
+/// </summary>
+public sealed class RetrainWatcher(JobRunService runs, JobQueue queue, TimeProvider time, IOptions<JobsOptions> options, ILogger<RetrainWatcher> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromMilliseconds(Math.Max(100, options.Value.LoopPollMilliseconds));
+        var lastReconcile = time.GetUtcNow();
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await TickAsync(stoppingToken);
+                if (time.GetUtcNow() - lastReconcile >= ReconcileEvery)
+                {
+                    lastReconcile = time.GetUtcNow();
+                    await ReconcileAsync(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One pass: enqueue a chain for every project that is due. Public for tests.</summary>
+    public async Task TickAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var projectId in await runs.ProjectsDueForTrainingAsync(cancellationToken))
+            {
+                var run = await queue.RequestTrainingAsync(projectId, null, "new labels", cancellationToken);
+                logger.LogInformation("Project {ProjectId} is due for training: job run {RunId}", projectId, run.Id);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "The retrain check failed; trying again on the next tick");
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var run in await runs.ListQueuedAsync(time.GetUtcNow().UtcDateTime.AddMinutes(-1), cancellationToken))
+            {
+                if (run.Kind == Core.Jobs.JobKind.Train && !await queue.HasTriggerAsync(run.Id, cancellationToken))
+                {
+                    logger.LogWarning("Job run {RunId} was queued without a trigger; queueing it again", run.Id);
+                    await queue.ScheduleAsync(run, cancellationToken);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Checking queued job runs failed");
+        }
+    }
+}

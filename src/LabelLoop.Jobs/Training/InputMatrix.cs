@@ -1,0 +1,42 @@
+using LabelLoop.Ml;
+
+namespace LabelLoop.Jobs.Training;
+
+/// <summary>Every loaded item's model input, one fixed-width row per item: pixels for images, token ids for texts.</summary>
+internal sealed class InputMatrix
+{
+    private readonly float[]? _pixels;
+    private readonly long[]? _tokens;
+    private readonly int _width;
+
+    private InputMatrix(float[]? pixels, long[]? tokens, int width)
+    {
+        _pixels = pixels;
+        _tokens = tokens;
+        _width = width;
+    }
+
+    public static InputMatrix OfPixels(float[] pixels, int valuesPerItem) => new(pixels, null, valuesPerItem);
+
+    public static InputMatrix OfTokens(long[] tokens, int tokensPerItem) => new(null, tokens, tokensPerItem);
+
+    /// <summary>A batch of the given rows, in order (rows may repeat: bootstrap samples do).</summary>
+    public ModelBatch Gather(IReadOnlyList<int> rows)
+    {
+        if (_pixels is not null)
+        {
+            var buffer = new float[(long)rows.Count * _width];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                _pixels.AsSpan(rows[i] * _width, _width).CopyTo(buffer.AsSpan(i * _width, _width));
+            }
+            return ModelBatch.FromPixels(buffer, rows.Count);
+        }
+        var tokens = new long[(long)rows.Count * _width];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            _tokens.AsSpan(rows[i] * _width, _width).CopyTo(tokens.AsSpan(i * _width, _width));
+        }
+        return ModelBatch.FromTokens(tokens, rows.Count);
+    }
+}

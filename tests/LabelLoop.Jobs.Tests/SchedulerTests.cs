@@ -1,0 +1,125 @@
+using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Models;
+using Microsoft.EntityFrameworkCore;
+using Xunit;
+
+namespace LabelLoop.Jobs.Tests;
+
+/// <summary>A fixture whose host runs the clustered Quartz scheduler and the retrain loop on its database.</summary>
+public sealed class RunningJobsFixture : JobsFixture
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Jobs:Enabled"] = "true",
+        ["Jobs:LoopPollMilliseconds"] = "200",
+    };
+
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await StartAsync();
+    }
+}
+
+public sealed class SchedulerTests(RunningJobsFixture fixture) : IClassFixture<RunningJobsFixture>
+{
+    private static readonly string[] Labels = ["coat", "shirt", "bag"];
+
+    private async Task<List<ModelVersion>> VersionsAsync(int projectId)
+    {
+        await using var db = fixture.CreateContext();
+        return await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId).OrderBy(v => v.Version)
+            .ToListAsync(TestContext.Current.CancellationToken);
+    }
+
+    private async Task<List<JobRun>> RunsAsync(int projectId)
+    {
+        await using var db = fixture.CreateContext();
+        return await db.JobRuns.AsNoTracking().Where(j => j.ProjectId == projectId).OrderBy(j => j.Id)
+            .ToListAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Labeling_past_the_threshold_makes_model_versions_appear_by_themselves()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, ids) = await fixture.CreateProjectAsync(40, Labels);
+        await fixture.SetProjectAsync(projectId, retrainEvery: 5, committee: 2);
+
+        await fixture.LabelAsync(admin, projectId, ids.Take(4), n => Labels[n % 3]);
+        await Task.Delay(600, TestContext.Current.CancellationToken);
+        Assert.Empty(await RunsAsync(projectId));
+
+        await fixture.LabelAsync(admin, projectId, ids.Skip(4).Take(1), n => Labels[n % 3]);
+        await Wait.UntilAsync(async () => (await VersionsAsync(projectId)).Any(v => v.IsActive), what: "version 1");
+
+        await fixture.LabelAsync(admin, projectId, ids.Skip(5).Take(5), n => Labels[n % 3]);
+        await Wait.UntilAsync(async () => (await VersionsAsync(projectId)).Any(v => v.IsActive && v.Version == 2), what: "version 2");
+        var versions = await VersionsAsync(projectId);
+        Assert.Equal(10, versions[1].LabelCount);
+        Assert.Single(versions, v => v.IsActive);
+        Assert.All(await RunsAsync(projectId), r => Assert.Equal(JobStatus.Succeeded, r.Status));
+    }
+
+    [Fact]
+    public async Task A_burst_of_labels_keeps_at_most_one_chain_queued_and_one_running()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, ids) = await fixture.CreateProjectAsync(60, Labels);
+        await fixture.SetProjectAsync(projectId, retrainEvery: 2, committee: 1);
+        fixture.Engine.EpochDelay = TimeSpan.FromMilliseconds(30);
+        try
+        {
+            var worst = (Queued: 0, Running: 0);
+            foreach (var id in ids.Take(40))
+            {
+                await fixture.LabelAsync(admin, projectId, [id], n => Labels[(int)(id % 3)]);
+                var runs = await RunsAsync(projectId);
+                worst = (Math.Max(worst.Queued, runs.Count(r => r.Status == JobStatus.Queued)),
+                    Math.Max(worst.Running, runs.Count(r => r.Status == JobStatus.Running)));
+            }
+            Assert.True(worst.Queued <= 1, $"{worst.Queued} queued at once");
+            Assert.True(worst.Running <= 1, $"{worst.Running} running at once");
+
+            // Everything settles into a version trained on all 40 labels.
+            await Wait.UntilAsync(async () => (await VersionsAsync(projectId)).Any(v => v.IsActive && v.LabelCount == 40), 60, "final version");
+            Assert.True((await RunsAsync(projectId)).Count < 20, "labels were debounced into fewer chains than thresholds crossed");
+        }
+        finally
+        {
+            fixture.Engine.EpochDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
+    public async Task Retrain_now_runs_through_the_scheduler_and_cancel_stops_it()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, ids) = await fixture.CreateProjectAsync(20, Labels);
+        await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 1);
+        await fixture.LabelAsync(admin, projectId, ids.Take(6), n => Labels[n % 3]);
+        var queue = fixture.Get<JobQueue>();
+
+        var done = await queue.RetrainNowAsync(admin, projectId, TestContext.Current.CancellationToken);
+        await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == done.Id).Status == JobStatus.Succeeded, what: "retrain");
+
+        fixture.Engine.EpochDelay = TimeSpan.FromMilliseconds(300);
+        try
+        {
+            var slow = await queue.RetrainNowAsync(admin, projectId, TestContext.Current.CancellationToken);
+            await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == slow.Id).Message.StartsWith("Training", StringComparison.Ordinal),
+                what: "training start");
+            var view = await queue.CancelAsync(admin, slow.Id, TestContext.Current.CancellationToken);
+            Assert.Equal(JobStatus.Cancelled, view.Status);
+            await Wait.UntilAsync(async () => !(await RunsAsync(projectId)).Single(r => r.Id == slow.Id).Message.StartsWith("Training", StringComparison.Ordinal)
+                || (await RunsAsync(projectId)).Single(r => r.Id == slow.Id).Status == JobStatus.Cancelled, 5, "cancel");
+        }
+        finally
+        {
+            fixture.Engine.EpochDelay = TimeSpan.Zero;
+        }
+        var versions = await VersionsAsync(projectId);
+        Assert.Single(versions);
+        Assert.True(versions[0].IsActive);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Projects;
+using LabelLoop.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace LabelLoop.Web.Tests.Api;
+
+public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<LabelLoopWebFactory>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private async Task<int> CreateProjectAsync() =>
+        await factory.Services.GetRequiredService<ProjectService>().CreateAsync(Caller.System,
+            new ProjectInput($"jobs-{Guid.NewGuid():N}", ProjectKind.Image, [new LabelSpec("a"), new LabelSpec("b")]), Cancel);
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response) =>
+        await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+
+    [Fact]
+    public async Task Retrain_queues_one_run_shows_it_in_the_list_and_cancel_ends_it()
+    {
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var project = await CreateProjectAsync();
+
+        using var empty = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
+        Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
+        Assert.Equal(0, (await ReadAsync(empty)).GetArrayLength());
+
+        using var first = await admin.PostAsync(new Uri($"/api/v1/projects/{project}/jobs/retrain", UriKind.Relative), null, Cancel);
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var run = await ReadAsync(first);
+        var id = run.GetProperty("id").GetInt64();
+        Assert.Equal("Queued", run.GetProperty("status").GetString());
+        Assert.Equal("Train", run.GetProperty("kind").GetString());
+        Assert.Equal($"/api/v1/jobs/{id}", first.Headers.Location?.OriginalString);
+
+        // Debounced: a second request while one is queued answers with the same run.
+        using var second = await admin.PostAsync(new Uri($"/api/v1/projects/{project}/jobs/retrain", UriKind.Relative), null, Cancel);
+        Assert.Equal(id, (await ReadAsync(second)).GetProperty("id").GetInt64());
+
+        using var list = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
+        var rows = await ReadAsync(list);
+        Assert.Equal(1, rows.GetArrayLength());
+        Assert.Equal(id, rows[0].GetProperty("id").GetInt64());
+
+        using var cancelled = await admin.PostAsync(new Uri($"/api/v1/jobs/{id}/cancel", UriKind.Relative), null, Cancel);
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal("Cancelled", (await ReadAsync(cancelled)).GetProperty("status").GetString());
+
+        using var one = await admin.GetAsync(new Uri($"/api/v1/jobs/{id}", UriKind.Relative), Cancel);
+        Assert.Equal("Cancelled", (await ReadAsync(one)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Annotators_may_watch_jobs_but_not_start_or_cancel_them()
+    {
+        var (annotator, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateProjectAsync();
+        await factory.Services.GetRequiredService<ProjectService>().AddMemberAsync(Caller.System, project, userId, Cancel);
+
+        using var list = await annotator.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
+        using var retrain = await annotator.PostAsync(new Uri($"/api/v1/projects/{project}/jobs/retrain", UriKind.Relative), null, Cancel);
+        using var cancel = await annotator.PostAsync(new Uri("/api/v1/jobs/1/cancel", UriKind.Relative), null, Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, retrain.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, cancel.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_failed_job_shows_its_error_as_is_in_the_api_and_the_page_fragment()
+    {
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var project = await CreateProjectAsync();
+        await using (var db = factory.Database.CreateContext())
+        {
+            db.JobRuns.Add(new JobRun
+            {
+                ProjectId = project,
+                Kind = JobKind.Train,
+                Status = JobStatus.Failed,
+                Message = "Failed",
+                Error = "Project has 1 label(s); a model needs <at least two> classes.",
+                CreatedUtc = DateTime.UnixEpoch,
+            });
+            await db.SaveChangesAsync(Cancel);
+        }
+
+        using var list = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
+        var row = (await ReadAsync(list))[0];
+        Assert.Equal("Failed", row.GetProperty("status").GetString());
+        Assert.Equal("Project has 1 label(s); a model needs <at least two> classes.", row.GetProperty("error").GetString());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/projects/{project}/jobs", UriKind.Relative));
+        request.Headers.Add("HX-Request", "true");
+        using var fragment = await admin.SendAsync(request, Cancel);
+        var html = await fragment.Content.ReadAsStringAsync(Cancel);
+        Assert.Equal(HttpStatusCode.OK, fragment.StatusCode);
+        Assert.Contains("data-status=\"Failed\"", html);
+        Assert.Contains("a model needs &lt;at least two&gt; classes.", html);
+        Assert.Contains("hx-trigger=\"every 2s\"", html);
+    }
+
+    [Fact]
+    public async Task The_project_page_polls_the_job_list_and_offers_retrain_to_admins()
+    {
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var project = await CreateProjectAsync();
+
+        var html = await admin.GetStringAsync(new Uri($"/projects/{project}", UriKind.Relative), Cancel);
+
+        Assert.Contains("id=\"job-list\"", html);
+        Assert.Contains($"hx-get=\"/projects/{project}/jobs\"", html);
+        Assert.Contains("data-testid=\"retrain-now\"", html);
+    }
+
+    [Fact]
+    public async Task Admins_change_the_learning_loop_settings_and_bad_values_are_refused()
+    {
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var project = await CreateProjectAsync();
+
+        var defaults = await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative), Cancel);
+        Assert.Equal(20, defaults.GetProperty("retrainEvery").GetInt32());
+        Assert.Equal(5, defaults.GetProperty("committeeSize").GetInt32());
+        Assert.Equal("margin", defaults.GetProperty("strategy").GetString());
+
+        using var ok = await admin.PutAsJsonAsync(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative),
+            new { retrainEvery = 50, retrainGrowthPercent = 10, retrainIntervalMinutes = 60, committeeSize = 3, strategy = "qbc-vote" }, Cancel);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var changed = await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative), Cancel);
+        Assert.Equal(50, changed.GetProperty("retrainEvery").GetInt32());
+        Assert.Equal("qbc-vote", changed.GetProperty("strategy").GetString());
+
+        using var bad = await admin.PutAsJsonAsync(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative),
+            new { retrainEvery = 5, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 0, strategy = "psychic" }, Cancel);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadAsStringAsync(Cancel);
+        Assert.Contains("committeeSize", problem);
+        Assert.Contains("strategy", problem);
+    }
+}
