@@ -187,7 +187,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Labels today (UTC), labels in total, and items still open in the project.</summary>
+    /// <summary>Labels today (UTC), labels in total, and items not yet labeled in the project.</summary>
     public async Task<AnnotatorProgress> ProgressAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -195,7 +195,8 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         var mine = db.Annotations.Where(a => a.ProjectId == projectId && a.UserId == caller.UserId && !a.WasSkipped);
         var labeledToday = await mine.CountAsync(a => a.CreatedUtc >= today, cancellationToken);
         var total = await mine.CountAsync(cancellationToken);
-        var remaining = await db.Items.CountAsync(i => i.ProjectId == projectId && i.Status == ItemStatus.Unlabeled, cancellationToken);
+        // From the project's counters: counting open items would scan the pool on every label.
+        var remaining = await db.Projects.Where(p => p.Id == projectId).Select(p => p.ItemCount - p.LabeledCount).SingleAsync(cancellationToken);
         return new AnnotatorProgress(labeledToday, total, remaining);
     }
 

@@ -18,6 +18,7 @@ internal sealed class AnnotationConfiguration : IEntityTypeConfiguration<Annotat
         builder.Property(a => a.IdempotencyKey).HasMaxLength(100);
         builder.HasIndex(a => new { a.UserId, a.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
         builder.HasIndex(a => new { a.ProjectId, a.CreatedUtc });
+        builder.HasIndex(a => new { a.UserId, a.ProjectId, a.CreatedUtc });
         builder.HasOne<Item>().WithMany().HasForeignKey(a => a.ItemId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Project>().WithMany().HasForeignKey(a => a.ProjectId).OnDelete(DeleteBehavior.Cascade);
         // Annotations outlive their author's account being removed only as long as the account exists:

@@ -20,6 +20,9 @@ internal sealed class ItemConfiguration : IEntityTypeConfiguration<Item>
         // Re-importing the same content is a no-op: the hash is the identity within a project.
         builder.HasIndex(i => new { i.ProjectId, i.ContentHash }).IsUnique();
         builder.HasIndex(i => new { i.ProjectId, i.Status });
+        // The pool walk that serves items without a ranking: only open items, in content-hash (pseudo-random) order.
+        builder.HasIndex(i => new { i.ProjectId, i.ContentHash }, "IX_Items_Unlabeled_ProjectId_ContentHash")
+            .HasFilter("\"Status\" = 'Unlabeled'");
         builder.HasOne<Project>().WithMany().HasForeignKey(i => i.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -57,40 +57,21 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         LabelLoopDbContext db, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now, CancellationToken cancellationToken)
     {
         var result = new List<long>();
+        var activeVersion = await db.ModelVersions.Where(m => m.ProjectId == projectId && m.IsActive)
+            .Select(m => (int?)m.Id).FirstOrDefaultAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         for (var round = 0; round < 4 && result.Count < wanted; round++)
         {
-            // Candidates by the active ranking (items without a prediction come after, in content-hash order,
-            // which is a stable pseudo-random order), locked so no concurrent call can lease them meanwhile.
-            var candidates = new List<(long ItemId, long? PredictionId)>();
-            await using (var select = new NpgsqlCommand(
-                """
-                SELECT i."Id", p."Id"
-                FROM "Items" i
-                LEFT JOIN "ModelVersions" mv ON mv."ProjectId" = i."ProjectId" AND mv."IsActive"
-                LEFT JOIN "Predictions" p ON p."ItemId" = i."Id" AND p."ModelVersionId" = mv."Id"
-                WHERE i."ProjectId" = @project AND i."Status" = 'Unlabeled'
-                  AND NOT (i."Id" = ANY(@taken))
-                  AND NOT EXISTS (SELECT 1 FROM "Annotations" a WHERE a."ItemId" = i."Id" AND a."UserId" = @user)
-                  AND NOT EXISTS (SELECT 1 FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."UserId" = @user AND l."ExpiresUtc" > @now)
-                  AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now) < @overlap
-                ORDER BY p."Rank" NULLS LAST, i."ContentHash"
-                LIMIT @limit
-                FOR UPDATE OF i SKIP LOCKED
-                """, connection, (NpgsqlTransaction)transaction.GetDbTransaction()))
+            // Candidates by the active ranking first, then open items without a prediction in content-hash
+            // order (stable and pseudo-random), each an index walk that stops at the limit; rows are locked so no
+            // concurrent call can lease them meanwhile.
+            var candidates = activeVersion is { } version
+                ? await SelectCandidatesAsync(connection, transaction, RankedCandidatesSql, projectId, userId, now, overlap, result, version, cancellationToken)
+                : [];
+            if (candidates.Count < CandidateBatch)
             {
-                select.Parameters.AddWithValue("project", projectId);
-                select.Parameters.AddWithValue("user", userId);
-                select.Parameters.AddWithValue("now", now);
-                select.Parameters.AddWithValue("overlap", overlap);
-                select.Parameters.AddWithValue("taken", result.ToArray());
-                select.Parameters.AddWithValue("limit", CandidateBatch);
-                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    candidates.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)));
-                }
+                candidates.AddRange(await SelectCandidatesAsync(connection, transaction, PoolCandidatesSql, projectId, userId, now, overlap, result, 0, cancellationToken));
             }
             if (candidates.Count == 0)
             {
@@ -129,6 +110,60 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         }
         await transaction.CommitAsync(cancellationToken);
         return result;
+    }
+
+    // Shared conditions: not answered or leased by this annotator, fewer live leases and labels than the overlap.
+    private const string OpenForUser =
+        """
+        i."Status" = 'Unlabeled'
+          AND NOT (i."Id" = ANY(@taken))
+          AND NOT EXISTS (SELECT 1 FROM "Annotations" a WHERE a."ItemId" = i."Id" AND a."UserId" = @user)
+          AND NOT EXISTS (SELECT 1 FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."UserId" = @user AND l."ExpiresUtc" > @now)
+          AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now) < @overlap
+        """;
+
+    private const string RankedCandidatesSql =
+        $"""
+        SELECT i."Id", p."Id"
+        FROM "Predictions" p JOIN "Items" i ON i."Id" = p."ItemId"
+        WHERE p."ModelVersionId" = @version AND p."Rank" IS NOT NULL AND i."ProjectId" = @project
+          AND {OpenForUser}
+        ORDER BY p."Rank"
+        LIMIT @limit
+        FOR UPDATE OF i SKIP LOCKED
+        """;
+
+    private const string PoolCandidatesSql =
+        $"""
+        SELECT i."Id", NULL::bigint
+        FROM "Items" i
+        WHERE i."ProjectId" = @project
+          AND {OpenForUser}
+          AND NOT EXISTS (SELECT 1 FROM "Predictions" p WHERE p."ItemId" = i."Id" AND p."ModelVersionId" = @version AND p."Rank" IS NOT NULL)
+        ORDER BY i."ContentHash"
+        LIMIT @limit
+        FOR UPDATE OF i SKIP LOCKED
+        """;
+
+    private static async Task<List<(long ItemId, long? PredictionId)>> SelectCandidatesAsync(
+        NpgsqlConnection connection, IDbContextTransaction transaction, string sql, int projectId, string userId, DateTime now, int overlap,
+        List<long> taken, int version, CancellationToken cancellationToken)
+    {
+        var candidates = new List<(long, long?)>();
+        await using var select = new NpgsqlCommand(sql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+        select.Parameters.AddWithValue("project", projectId);
+        select.Parameters.AddWithValue("user", userId);
+        select.Parameters.AddWithValue("now", now);
+        select.Parameters.AddWithValue("overlap", overlap);
+        select.Parameters.AddWithValue("taken", taken.ToArray());
+        select.Parameters.AddWithValue("limit", CandidateBatch);
+        select.Parameters.AddWithValue("version", version);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            candidates.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)));
+        }
+        return candidates;
     }
 
     private static async Task<IReadOnlyList<ServedItem>> DescribeAsync(

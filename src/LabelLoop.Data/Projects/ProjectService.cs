@@ -136,6 +136,15 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
             project.AllowHorizontalFlip, labels, counts, project.CreatedUtc, project.LeaseMinutes);
     }
 
+    /// <summary>The label set alone, for the workspace's hot path (no counting).</summary>
+    public async Task<IReadOnlyList<LabelSpec>> GetLabelsAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.LabelClasses.AsNoTracking().Where(l => l.ProjectId == projectId).OrderBy(l => l.Order)
+            .Select(l => new LabelSpec(l.Name, l.Hotkey, l.Color)).ToListAsync(cancellationToken);
+    }
+
     /// <summary>Resolves a project name (CLI) to its id.</summary>
     public async Task<int> GetIdByNameAsync(string name, CancellationToken cancellationToken = default)
     {

@@ -74,13 +74,13 @@ public static class LabelingEndpoints
             // Without htmx (no script), the form posted normally: back to the page, which shows the next item.
             return TypedResults.LocalRedirect($"/projects/{projectId}/label");
         }
-        var project = await services.Projects.GetAsync(caller, projectId, cancellationToken);
+        var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
         var items = await services.Leases.NextAsync(caller, projectId, count: 2, cancellationToken);
         var progress = await services.Annotations.ProgressAsync(caller, projectId, cancellationToken);
         return new RazorComponentResult<ItemCard>(new Dictionary<string, object?>
         {
             [nameof(ItemCard.ProjectId)] = projectId,
-            [nameof(ItemCard.Labels)] = project.Labels,
+            [nameof(ItemCard.Labels)] = labels,
             [nameof(ItemCard.Item)] = items.ElementAtOrDefault(0),
             [nameof(ItemCard.Prefetch)] = items.ElementAtOrDefault(1),
             [nameof(ItemCard.LastAnnotationId)] = lastAnnotationId,

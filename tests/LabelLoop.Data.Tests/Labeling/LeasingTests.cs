@@ -24,6 +24,38 @@ public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixt
     }
 
     [Fact]
+    public async Task Items_are_served_in_the_active_rankings_order_with_suggestion_and_reason()
+    {
+        var project = await f.CreateProjectAsync(4);
+        var ann = await f.MemberAsync(project);
+        await using (var db = f.Data.CreateContext())
+        {
+            var ids = await db.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(Cancel);
+            var version = new Core.Models.ModelVersion { ProjectId = project, Version = 1, IsActive = true, Strategy = "margin" };
+            db.ModelVersions.Add(version);
+            await db.SaveChangesAsync(Cancel);
+            // Rank 1 goes to the last item, rank 2 to the first; the other two are not ranked.
+            const string reason = """{"strategy":"margin","top":[{"label":"b","p":0.45},{"label":"c","p":0.35}],"votes":"b 3, c 2"}""";
+            db.Predictions.Add(Prediction(ids[3], version.Id, "b", [0.2f, 0.45f, 0.35f], 0.9, 1, reason));
+            db.Predictions.Add(Prediction(ids[0], version.Id, "a", [0.6f, 0.3f, 0.1f], 0.5, 2, "{}"));
+            await db.SaveChangesAsync(Cancel);
+
+            var served = await f.Leases.NextAsync(ann, project, 3, Cancel);
+
+            Assert.Equal([ids[3], ids[0]], served.Take(2).Select(i => i.ItemId));
+            Assert.Contains(served[2].ItemId, new[] { ids[1], ids[2] });
+            Assert.Equal(("b", 0.45f), (served[0].Suggestion!.Label, served[0].Suggestion!.Confidence));
+            var why = served[0].Why!;
+            Assert.Equal(("margin", 0.9, 1, "b 3, c 2"), (why.Strategy, why.Score, why.Rank, why.Votes));
+            Assert.Equal(["b", "c"], why.Top.Select(t => t.Label));
+            Assert.Null(served[2].Suggestion);
+        }
+    }
+
+    private static Core.Predictions.Prediction Prediction(long item, int version, string label, float[] probabilities, double score, int rank, string reason) =>
+        new() { ItemId = item, ModelVersionId = version, Label = label, Probabilities = probabilities, Score = score, Rank = rank, ReasonJson = reason };
+
+    [Fact]
     public async Task Two_annotators_never_get_the_same_item_with_overlap_one()
     {
         var project = await f.CreateProjectAsync(4);
