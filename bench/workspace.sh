@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Label-and-next round trips with N concurrent annotators against a local server on a fresh database.
 # Usage: bench/workspace.sh [ANNOTATORS] [SECONDS] [RUNS]   (after `make build`)
-# Starts `labelloop serve` on 127.0.0.1:5099 with its own database, runs `labelloop bench workspace` RUNS
+# Starts `labelloop serve --no-jobs` (the labeling path alone) on 127.0.0.1:5099 with its own database, runs `labelloop bench workspace` RUNS
 # times (each on a new 200,000-item text project), prints each JSON result, then stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ cli="dotnet artifacts/bin/LabelLoop.Cli/release/labelloop.dll"
 db="Host=/var/run/postgresql;Database=labelloop_bench_workspace"
 data=$(mktemp -d)
 psql -h /var/run/postgresql -d postgres -q -c "DROP DATABASE IF EXISTS labelloop_bench_workspace WITH (FORCE)"
-Logging__LogLevel__Default=Warning $cli serve --no-sample --urls http://127.0.0.1:5099 --db "$db" --data-dir "$data" >"$data/serve.log" 2>&1 &
+Logging__LogLevel__Default=Warning $cli serve --no-sample --no-jobs --urls http://127.0.0.1:5099 --db "$db" --data-dir "$data" >"$data/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; psql -h /var/run/postgresql -d postgres -q -c "DROP DATABASE IF EXISTS labelloop_bench_workspace WITH (FORCE)"; rm -rf "$data"' EXIT
 for _ in $(seq 1 60); do curl -s -o /dev/null http://127.0.0.1:5099/login && break; sleep 1; done

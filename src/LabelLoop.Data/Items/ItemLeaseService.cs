@@ -60,6 +60,9 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         var activeVersion = await db.ModelVersions.Where(m => m.ProjectId == projectId && m.IsActive)
             .Select(m => (int?)m.Id).FirstOrDefaultAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // A lease lost in a crash only returns an item to the pool early, so its commit need not wait for the
+        // disk; labels (AnnotationService) keep the durable default.
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         for (var round = 0; round < 4 && result.Count < wanted; round++)
         {
