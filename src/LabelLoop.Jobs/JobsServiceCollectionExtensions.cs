@@ -1,11 +1,14 @@
+using LabelLoop.Core.Import;
 using LabelLoop.Data;
+using LabelLoop.Jobs.Import;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace LabelLoop.Jobs;
@@ -23,6 +26,10 @@ public static class JobsServiceCollectionExtensions
         builder.Services.TryAddSingleton(new EngineOptions { Threads = TorchThreads(builder.Configuration), Device = device });
         builder.Services.TryAddSingleton<IModelEngine>(sp =>
             new TorchModelEngine(sp.GetRequiredService<EngineOptions>(), sp.GetService<ILogger<TorchModelEngine>>()));
+        // Imports decode every image with the engine's decoder where the native library is present.
+        builder.Services.AddSingleton<IImageValidator>(sp => new NativeImageValidator(
+            sp.GetRequiredService<IModelEngine>(),
+            new ImageHeaderValidator(sp.GetRequiredService<IOptions<ImportLimits>>().Value.MaxImageSide)));
         return builder;
     }
 

@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using LabelLoop.Core.Import;
+using LabelLoop.Jobs.Import;
+using LabelLoop.Ml;
+using LabelLoop.Testing;
+using Xunit;
+
+namespace LabelLoop.Jobs.Tests.Import;
+
+public sealed class NativeImageValidatorTests
+{
+    private static readonly TorchModelEngine Engine = new();
+
+    private static NativeImageValidator Validator => new(Engine, new ImageHeaderValidator());
+
+    private static void RequireNative()
+    {
+        // make test sets LABELLOOP_REQUIRE_NATIVE=1: there the library must load, and the test must not skip.
+        if (!Engine.Info.NativeAvailable && Environment.GetEnvironmentVariable("LABELLOOP_REQUIRE_NATIVE") != "1")
+        {
+            Assert.Skip($"native library not available: {Engine.Info.UnavailableReason}");
+        }
+        Assert.True(Engine.Info.NativeAvailable, Engine.Info.UnavailableReason);
+    }
+
+    [Fact]
+    public void A_valid_png_passes_with_its_size()
+    {
+        RequireNative();
+
+        var info = Validator.Validate(TestImages.Png(3, 6, 5));
+
+        Assert.Equal(new ImageInfo("image/png", 6, 5), info);
+    }
+
+    [Fact]
+    public void A_png_whose_structure_is_sound_but_pixels_do_not_decode_is_refused_by_the_decoder()
+    {
+        RequireNative();
+        // Right chunk CRCs and data length, but scanline filter type 9 (PNG defines 0 to 4).
+        var png = PngWithFilterByte(9);
+        new ImageHeaderValidator().Validate(png);
+
+        var ex = Assert.Throws<InvalidImageException>(() => Validator.Validate(png));
+
+        Assert.StartsWith("image cannot be decoded", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] PngWithFilterByte(byte filter)
+    {
+        const int width = 4, height = 4;
+        using var raw = new MemoryStream();
+        using (var z = new ZLibStream(raw, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            for (var y = 0; y < height; y++)
+            {
+                z.WriteByte(filter);
+                z.Write(new byte[width]);
+            }
+        }
+        using var png = new MemoryStream();
+        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8;
+        Chunk(png, "IHDR"u8, header);
+        Chunk(png, "IDAT"u8, raw.ToArray());
+        Chunk(png, "IEND"u8, []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        var buffer = new byte[12 + data.Length];
+        BinaryPrimitives.WriteInt32BigEndian(buffer, data.Length);
+        type.CopyTo(buffer.AsSpan(4));
+        data.CopyTo(buffer.AsSpan(8));
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8 + data.Length), Crc(buffer.AsSpan(4, 4 + data.Length)));
+        output.Write(buffer);
+    }
+
+    private static uint Crc(ReadOnlySpan<byte> bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+}
