@@ -53,8 +53,10 @@ dotnet: assets native
 
 build: setup dotnet
 
+# libgomp reads OMP_WAIT_POLICY only at start-up: passive waiting keeps libtorch's threads from spinning
+# against the web on a small machine (bench/README.md has the figures). Set it for `labelloop worker` too.
 run: build
-	dotnet $(CLI_DLL) serve --urls "$(URLS)" --db "$(DB)" --data-dir "$(DATA_DIR)"
+	OMP_WAIT_POLICY=PASSIVE dotnet $(CLI_DLL) serve --urls "$(URLS)" --db "$(DB)" --data-dir "$(DATA_DIR)"
 
 test: build
 	@bash build/run-tests.sh "$(CONFIG)" "$(NATIVE_DIR)" "$(RESULTS_DIR)"

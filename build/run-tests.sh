@@ -5,6 +5,7 @@ set -uo pipefail
 config=$1 native_dir=$2 results=$3
 rm -rf "$results" && mkdir -p "$results"
 export LABELLOOP_REQUIRE_NATIVE=1
+export OMP_WAIT_POLICY=PASSIVE
 
 native_passed=0 native_failed=0
 if [ -f "$native_dir/CTestTestfile.cmake" ]; then

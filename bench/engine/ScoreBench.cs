@@ -7,7 +7,8 @@
 //   dotnet run bench/engine/ScoreBench.cs -- prepare DIR MEMBERS
 //       creates MEMBERS freshly initialised 28x28 grayscale, 10-class members (default ModelSpec) in DIR
 //   dotnet run bench/engine/ScoreBench.cs -- score POOL_ITEMS THREADS CHECKPOINT...
-//       warms up, times one pass of every member over the pool, prints "managed <images/s> <checksum>"
+//       warms up, times one pass of every member over the pool, prints
+//       "managed <images/s> <checksum> <CPU seconds of all threads>"
 using System.Diagnostics;
 using System.Globalization;
 using LabelLoop.Ml;
@@ -41,6 +42,7 @@ if (args.Length >= 4 && args[0] == "score")
     }
 
     var checksum = 0.0;
+    var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     foreach (var member in members)
     {
@@ -52,7 +54,8 @@ if (args.Length >= 4 && args[0] == "score")
     }
 
     clock.Stop();
-    Console.WriteLine(string.Create(culture, $"managed {items / clock.Elapsed.TotalSeconds:F1} {checksum:F6}"));
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+    Console.WriteLine(string.Create(culture, $"managed {items / clock.Elapsed.TotalSeconds:F1} {checksum:F6} {cpu.TotalSeconds:F3}"));
     members.ForEach(m => m.Dispose());
     return 0;
 }

@@ -6,8 +6,10 @@
 //
 // Generates the same pool as ScoreBench.cs (same generator and seed), warms up, times one pass of
 // every member over the whole pool, then the same pass through the C ABI (ll_model_predict) in this
-// process, and prints "plain <images/s> <checksum>" and "abi <images/s> <checksum>".
+// process, and prints "plain|abi <images/s> <checksum> <CPU seconds>".
 #include "model.h"
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -29,6 +31,15 @@ std::vector<float> make_pool(int64_t n) {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// CPU seconds used by every thread of the process: unlike wall time, barely moved by other work
+// competing for the same cores.
+double cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace
@@ -58,6 +69,7 @@ int main(int argc, char** argv) {
         }
         auto out = torch::empty({items, c.n_classes});
         double checksum = 0;
+        const double cpu_start = cpu_seconds();
         const auto start = std::chrono::steady_clock::now();
         for (auto& m : members) {
             for (int64_t s = 0; s < items; s += chunk) {
@@ -66,7 +78,8 @@ int main(int argc, char** argv) {
             }
             checksum += out.select(1, 0).sum().item<double>();
         }
-        std::printf("plain %.1f %.6f\n", items / seconds_since(start), checksum);
+        const double wall = seconds_since(start);
+        std::printf("plain %.1f %.6f %.3f\n", items / wall, checksum, cpu_seconds() - cpu_start);
     }
 
     std::vector<float> probs(static_cast<size_t>(items * c.n_classes));
@@ -76,6 +89,7 @@ int main(int argc, char** argv) {
     batch.n_pixels = static_cast<int64_t>(values.size());
     int64_t written = 0;
     double checksum = 0;
+    const double cpu_start = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     for (auto& m : members) {
         if (ll_model_predict(m.get(), &batch, probs.data(), static_cast<int64_t>(probs.size()),
@@ -85,6 +99,7 @@ int main(int argc, char** argv) {
         }
         for (int64_t i = 0; i < items; ++i) checksum += probs[i * c.n_classes];
     }
-    std::printf("abi %.1f %.6f\n", items / seconds_since(start), checksum);
+    const double wall = seconds_since(start);
+    std::printf("abi %.1f %.6f %.3f\n", items / wall, checksum, cpu_seconds() - cpu_start);
     return 0;
 }

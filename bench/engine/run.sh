@@ -2,7 +2,8 @@
 # Committee scoring throughput: a generated pool scored by every member through LabelLoop.Ml
 # (IModelEngine -> P/Invoke -> liblabelloop_native) and by a plain C++ loop over libtorch running
 # the same networks on the same pool. The two run alternately, RUNS times each, so machine noise
-# hits both; the script reports medians and their ratio (our overhead).
+# hits both; the script reports medians and their ratio (our overhead), by wall time and by CPU
+# time (the sum over all threads, which other work on shared cores barely moves).
 #
 #   bench/engine/run.sh                      # 60,000 images, 5 members, 5 runs, 2 threads
 #   POOL=6000 RUNS=3 bench/engine/run.sh     # a quick look
@@ -25,32 +26,33 @@ cmake -S src/LabelLoop.Native -B artifacts/native -DCMAKE_BUILD_TYPE=Release -DL
 cmake --build artifacts/native -j2 --target labelloop_native ll_plain_loop >/dev/null
 
 mkdir -p "$OUT"
-rm -f "$OUT"/member*.llm "$OUT/runs.txt"
+rm -f "$OUT"/member*.llm "$OUT/runs.tsv"
 score() { dotnet run -c Release bench/engine/ScoreBench.cs -- "$@"; }
 score prepare "$OUT" "$MEMBERS"
 checkpoints=("$OUT"/member*.llm)
 
 plain() { artifacts/native/ll_plain_loop "$POOL" "$THREADS" "${checkpoints[@]}"; }
-managed() { score score "$POOL" "$THREADS" "${checkpoints[@]}" | awk '{print $2}'; }
+managed() { score score "$POOL" "$THREADS" "${checkpoints[@]}"; }
+field() { awk -v path="$1" -v col="$2" '$1 == path {print $col}'; }
 
+echo -e "run\tplain_img_s\tplain_cpu_s\tabi_img_s\tabi_cpu_s\tmanaged_img_s\tmanaged_cpu_s\tload" >"$OUT/runs.tsv"
 for run in $(seq 1 "$RUNS"); do
     # Alternate which path goes first so slow drift on the machine favours neither.
     if (( run % 2 )); then p=$(plain); m=$(managed); else m=$(managed); p=$(plain); fi
-    plain_rate=$(awk '$1 == "plain" {print $2}' <<<"$p")
-    abi_rate=$(awk '$1 == "abi" {print $2}' <<<"$p")
-    echo "run $run: plain $plain_rate images/s, abi $abi_rate images/s, managed $m images/s (load $(cut -d' ' -f1 /proc/loadavg))" |
-        tee -a "$OUT/runs.txt"
+    row="$run\t$(field plain 2 <<<"$p")\t$(field plain 4 <<<"$p")\t$(field abi 2 <<<"$p")\t$(field abi 4 <<<"$p")"
+    row="$row\t$(field managed 2 <<<"$m")\t$(field managed 4 <<<"$m")\t$(cut -d' ' -f1 /proc/loadavg)"
+    echo -e "$row" | tee -a "$OUT/runs.tsv"
 done
 
-median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-plain_median=$(awk '{print $4}' "$OUT/runs.txt" | median)
-abi_median=$(awk '{print $7}' "$OUT/runs.txt" | median)
-managed_median=$(awk '{print $10}' "$OUT/runs.txt" | median)
-ratio=$(awk -v p="$plain_median" -v m="$managed_median" 'BEGIN {printf "%.3f", p / m}')
+median() { tail -n +2 "$OUT/runs.tsv" | cut -f"$1" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+plain_rate=$(median 2) plain_cpu=$(median 3) abi_rate=$(median 4) abi_cpu=$(median 5)
+managed_rate=$(median 6) managed_cpu=$(median 7)
 {
-    echo "pool $POOL images, $MEMBERS members, $THREADS threads, OMP_WAIT_POLICY=$OMP_WAIT_POLICY, $RUNS runs on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
-    echo "plain C++ loop over libtorch:     median $plain_median pool images/s"
-    echo "C ABI (ll_model_predict), same process as the plain loop: median $abi_median pool images/s"
-    echo "LabelLoop.Ml (IModelEngine):      median $managed_median pool images/s"
-    echo "ratio (managed time / plain time): $ratio"
+    echo "pool $POOL images x $MEMBERS members, $THREADS threads, OMP_WAIT_POLICY=$OMP_WAIT_POLICY, $RUNS runs, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+    echo "medians                         pool images/s   CPU s per pass"
+    printf "plain C++ loop over libtorch    %13s   %14s\n" "$plain_rate" "$plain_cpu"
+    printf "C ABI, same process as plain    %13s   %14s\n" "$abi_rate" "$abi_cpu"
+    printf "LabelLoop.Ml (IModelEngine)     %13s   %14s\n" "$managed_rate" "$managed_cpu"
+    awk -v p="$plain_rate" -v m="$managed_rate" 'BEGIN {printf "ratio managed/plain, wall time: %.3f\n", p / m}'
+    awk -v p="$plain_cpu" -v m="$managed_cpu" 'BEGIN {printf "ratio managed/plain, CPU time:  %.3f\n", m / p}'
 } | tee "$OUT/summary.txt"

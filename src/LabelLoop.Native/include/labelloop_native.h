@@ -193,8 +193,9 @@ LL_API ll_status ll_engine_measure_blas(int32_t n, int32_t repeats, double* gflo
 
 /*
  * Creates a freshly initialised model. `config` is borrowed. On LL_OK, *out_model receives a model
- * the caller owns and must release with ll_model_free. LL_DEVICE_CUDA fails when CUDA is absent;
- * LL_DEVICE_AUTO picks CUDA when available, else the CPU.
+ * the caller owns and must release with ll_model_free; on failure it is set to NULL (the one output
+ * written on failure, so that a handle wrapper never sees stale memory). LL_DEVICE_CUDA fails when
+ * CUDA is absent; LL_DEVICE_AUTO picks CUDA when available, else the CPU.
  */
 LL_API ll_status ll_model_create(const ll_model_config* config, int32_t device,
                                  ll_model** out_model) LL_NOEXCEPT;
@@ -251,7 +252,8 @@ LL_API ll_status ll_model_save(ll_model* model, const char* path_utf8) LL_NOEXCE
  * architecture (kind, n_classes, embedding_dim, width, channels, image_size, vocab_size,
  * max_tokens) must equal it, and a difference fails naming the field. A missing, truncated or
  * corrupt file fails with LL_IO_ERROR; a checkpoint of another format or architecture revision
- * fails with LL_INVALID_ARGUMENT. On LL_OK the caller owns *out_model (ll_model_free).
+ * fails with LL_INVALID_ARGUMENT. On LL_OK the caller owns *out_model (ll_model_free); on failure
+ * *out_model is set to NULL, as in ll_model_create.
  */
 LL_API ll_status ll_model_load(const char* path_utf8, int32_t device,
                                const ll_model_config* expected,

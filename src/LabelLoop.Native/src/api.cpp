@@ -146,8 +146,9 @@ extern "C" LL_API ll_status ll_engine_measure_blas(int32_t n, int32_t repeats,
 extern "C" LL_API ll_status ll_model_create(const ll_model_config* config, int32_t device,
                                             ll_model** out_model) noexcept {
     return ll::guarded(__func__, [&] {
-        ll::require(config != nullptr && out_model != nullptr,
-                    "config and out_model must not be NULL");
+        ll::require(out_model != nullptr, "out_model must not be NULL");
+        *out_model = nullptr;
+        ll::require(config != nullptr, "config must not be NULL");
         ll::validate_config(*config);
         auto model = std::make_unique<ll_model>(*config, ll::resolve_device(device));
         *out_model = model.release();
@@ -247,8 +248,9 @@ extern "C" LL_API ll_status ll_model_load(const char* path_utf8, int32_t device,
                                           const ll_model_config* expected,
                                           ll_model** out_model) noexcept {
     return ll::guarded(__func__, [&] {
-        ll::require(path_utf8 != nullptr && path_utf8[0] != '\0', "path must not be empty");
         ll::require(out_model != nullptr, "out_model must not be NULL");
+        *out_model = nullptr;
+        ll::require(path_utf8 != nullptr && path_utf8[0] != '\0', "path must not be empty");
         auto model = ll::load_checkpoint(path_utf8, ll::resolve_device(device), expected);
         *out_model = model.release();
     });

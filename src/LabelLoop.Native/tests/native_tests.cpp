@@ -254,7 +254,8 @@ TEST(Create, Rejects_bad_configurations_naming_the_field) {
     for (const auto& k : cases) {
         auto c = image_config();
         k.mutate(c);
-        ll_model* m = nullptr;
+        // A stale pointer in the out-parameter must be cleared, never left for a wrapper to free.
+        auto* m = reinterpret_cast<ll_model*>(uintptr_t{0x1});
         EXPECT_EQ(ll_model_create(&c, LL_DEVICE_CPU, &m), LL_INVALID_ARGUMENT) << k.field;
         EXPECT_EQ(m, nullptr);
         EXPECT_NE(last_error().find(k.field), std::string::npos) << last_error();
@@ -535,7 +536,7 @@ protected:
         out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     }
     ll_status load(const ll_model_config* expected = nullptr) {
-        ll_model* m = nullptr;
+        auto* m = reinterpret_cast<ll_model*>(uintptr_t{0x1});
         const ll_status s = ll_model_load(path_.c_str(), LL_DEVICE_CPU, expected, &m);
         Model owner(m);
         if (s != LL_OK) {
