@@ -190,6 +190,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     /// <summary>Labels today (UTC), labels in total, and items not yet labeled in the project.</summary>
     public async Task<AnnotatorProgress> ProgressAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var today = time.GetUtcNow().UtcDateTime.Date;
         var mine = db.Annotations.Where(a => a.ProjectId == projectId && a.UserId == caller.UserId && !a.WasSkipped);

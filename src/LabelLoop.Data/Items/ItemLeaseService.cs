@@ -74,7 +74,8 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
                 : [];
             if (candidates.Count < CandidateBatch)
             {
-                candidates.AddRange(await SelectCandidatesAsync(connection, transaction, PoolCandidatesSql, projectId, userId, now, overlap, result, 0, cancellationToken));
+                // Items the ranking holds are excluded here: they were offered above (and are leased or locked).
+                candidates.AddRange(await SelectCandidatesAsync(connection, transaction, PoolCandidatesSql, projectId, userId, now, overlap, result, activeVersion ?? 0, cancellationToken));
             }
             if (candidates.Count == 0)
             {
@@ -85,6 +86,10 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
                 if (result.Count == wanted)
                 {
                     break;
+                }
+                if (result.Contains(itemId))
+                {
+                    continue;
                 }
                 // Re-count under the row lock with a fresh statement: the candidate query's snapshot may predate
                 // a lease another annotator committed just before we locked the row.
