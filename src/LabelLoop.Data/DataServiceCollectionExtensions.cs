@@ -10,7 +10,6 @@ using LabelLoop.Data.Models;
 using LabelLoop.Data.Projects;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,11 +29,7 @@ public static class DataServiceCollectionExtensions
     public static IHostApplicationBuilder AddLabelLoopData(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("LabelLoop") ?? DefaultConnectionString;
-        builder.Services.AddDbContextFactory<LabelLoopDbContext>(o => o
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly("LabelLoop.Migrations"))
-            // Migrations are written by hand with no model snapshot (STYLE.md §3.6); the schema-equivalence
-            // test is what proves model and migrations agree.
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+        builder.Services.AddDbContextFactory<LabelLoopDbContext>(o => LabelLoopDbContext.Configure(o, connectionString));
 
         builder.Services.Configure<LabelLoopStorageOptions>(o => o.DataDir = builder.Configuration["DataDir"] ?? "data");
         builder.Services.Configure<ImportLimits>(builder.Configuration.GetSection("Import"));

@@ -8,6 +8,7 @@ using LabelLoop.Core.Projects;
 using LabelLoop.Data.Accounts;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace LabelLoop.Data;
 
@@ -32,6 +33,16 @@ public sealed class LabelLoopDbContext(DbContextOptions<LabelLoopDbContext> opti
     public DbSet<JobRun> JobRuns => Set<JobRun>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    /// <summary>
+    /// The provider settings every host and test uses: Npgsql, migrations from LabelLoop.Migrations, and no
+    /// pending-model-changes check (migrations are hand-written without a snapshot; SchemaEquivalenceTests is
+    /// what proves model and migrations agree, STYLE.md §3.6).
+    /// </summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
+        options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly("LabelLoop.Migrations"))
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,6 +1,5 @@
 using LabelLoop.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace LabelLoop.Testing;
@@ -45,10 +44,7 @@ public sealed class TempDatabase : IAsyncDisposable
     }
 
     public DbContextOptions<LabelLoopDbContext> Options =>
-        new DbContextOptionsBuilder<LabelLoopDbContext>()
-            .UseNpgsql(ConnectionString, o => o.MigrationsAssembly("LabelLoop.Migrations"))
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
-            .Options;
+        (DbContextOptions<LabelLoopDbContext>)LabelLoopDbContext.Configure(new DbContextOptionsBuilder<LabelLoopDbContext>(), ConnectionString).Options;
 
     public LabelLoopDbContext CreateContext() => new(Options);
 

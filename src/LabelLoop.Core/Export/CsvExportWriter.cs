@@ -10,6 +10,8 @@ namespace LabelLoop.Core.Export;
 /// </summary>
 public sealed class CsvExportWriter : IExportWriter
 {
+    private const string Header = "id,external_id,text,blob,status,final_label,annotation_count,annotator_labels,predicted_label,prediction_score,model_version";
+
     private readonly StreamWriter _writer;
     private bool _headerWritten;
 
@@ -21,7 +23,7 @@ public sealed class CsvExportWriter : IExportWriter
     {
         if (!_headerWritten)
         {
-            await _writer.WriteLineAsync("id,external_id,text,blob,status,final_label,annotation_count,annotator_labels,predicted_label,prediction_score,model_version".AsMemory(), cancellationToken);
+            await _writer.WriteLineAsync(Header.AsMemory(), cancellationToken);
             _headerWritten = true;
         }
         var labels = string.Join('|', record.Annotations.Select(a => $"{a.Annotator}={(a.Skipped ? "(skipped)" : a.Label)}"));
@@ -47,7 +49,7 @@ public sealed class CsvExportWriter : IExportWriter
     {
         if (!_headerWritten)
         {
-            await _writer.WriteLineAsync("id,external_id,text,blob,status,final_label,annotation_count,annotator_labels,predicted_label,prediction_score,model_version");
+            await _writer.WriteLineAsync(Header);
         }
         await _writer.DisposeAsync();
     }
