@@ -14,6 +14,7 @@ var root = new RootCommand("""
     ServeCommand.Create(),
     WorkerCommand.Create(),
     UsersCommand.Create(),
+    TokensCommand.Create(),
     ImportCommand.Create(),
     ExportCommand.Create(),
     SamplesCommand.Create(),

@@ -52,6 +52,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.TryAddSingleton<IImageValidator>(sp => new ImageHeaderValidator(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ImportLimits>>().Value.MaxImageSide));
         builder.Services.AddScoped<UserService>();
+        builder.Services.AddSingleton<ApiTokenService>();
         builder.Services.AddSingleton<ProjectService>();
         builder.Services.AddSingleton<ImportService>();
         builder.Services.AddSingleton<ExportService>();

@@ -60,6 +60,35 @@ public sealed class CliTests(CliFixture cli) : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public async Task Tokens_create_prints_the_secret_alone_on_the_last_line_and_stores_only_its_hash()
+    {
+        var email = $"token-{Guid.NewGuid():N}@example.org";
+        Assert.Equal(0, (await cli.RunAsync("users", "add", "--email", email, "--password", "Str0ng-enough")).ExitCode);
+
+        var result = await cli.RunAsync("tokens", "create", "--email", email, "--scopes", "label,read", "--expires-days", "30");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var secret = result.Stdout.TrimEnd().Split('\n')[^1].Trim();
+        Assert.StartsWith(Data.Accounts.ApiTokenService.SecretPrefix, secret, StringComparison.Ordinal);
+        await using var db = cli.Database.CreateContext();
+        var token = await db.ApiTokens.SingleAsync(t => t.TokenHash == Data.Accounts.ApiTokenService.Hash(secret), Cancel);
+        Assert.Equal("read,label", token.Scopes);
+        Assert.NotNull(token.ExpiresUtc);
+        Assert.DoesNotContain(secret, await db.ApiTokens.Select(t => t.TokenHash + t.Prefix).ToListAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task Tokens_create_with_an_unknown_scope_or_user_fails_and_stores_nothing()
+    {
+        var badScope = await cli.RunAsync("tokens", "create", "--email", $"nobody-{Guid.NewGuid():N}@example.org", "--scopes", "read,root");
+        var noUser = await cli.RunAsync("tokens", "create", "--email", $"nobody-{Guid.NewGuid():N}@example.org", "--scopes", "read");
+
+        Assert.True(badScope.ExitCode == ExitCodes.InvalidInput, badScope.ToString());
+        Assert.Contains("'root'", badScope.Stderr, StringComparison.Ordinal);
+        Assert.True(noUser.ExitCode == ExitCodes.NotFound, noUser.ToString());
+    }
+
+    [Fact]
     public async Task Users_add_with_a_weak_password_is_invalid_input()
     {
         var result = await cli.RunAsync("users", "add", "--email", $"weak-{Guid.NewGuid():N}@example.org", "--password", "weak");

@@ -1,5 +1,6 @@
 using LabelLoop.Core.Accounts;
 using LabelLoop.Data.Accounts;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
@@ -9,11 +10,24 @@ public static class AccountsServiceCollectionExtensions
 {
     public const string AdminPolicy = "admin";
 
-    /// <summary>Cookie sign-in for pages; every endpoint requires a signed-in user unless it says otherwise.</summary>
+    /// <summary>The default scheme: a bearer token on <c>/api</c> paths, the cookie everywhere else.</summary>
+    public const string SelectorScheme = "LabelLoop";
+
+    /// <summary>
+    /// Cookie sign-in for pages, personal access tokens for the API; every endpoint requires a signed-in user
+    /// unless it says otherwise. A token is honoured only under <c>/api</c>, so it never drives the pages' forms.
+    /// </summary>
     public static IHostApplicationBuilder AddLabelLoopAccounts(this IHostApplicationBuilder builder)
     {
         new IdentityBuilder(typeof(LabelLoopUser), typeof(IdentityRole), builder.Services).AddSignInManager();
-        builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        var authentication = builder.Services.AddAuthentication(SelectorScheme);
+        authentication.AddPolicyScheme(SelectorScheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = context =>
+            context.Request.Path.StartsWithSegments("/api") && ApiTokenAuthenticationHandler.HasBearer(context.Request)
+                ? ApiTokenAuthenticationHandler.SchemeName
+                : IdentityConstants.ApplicationScheme);
+        authentication.AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        authentication.AddIdentityCookies();
+        builder.Services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         builder.Services.ConfigureApplicationCookie(o =>
         {
             o.LoginPath = "/login";
@@ -42,7 +56,8 @@ public static class AccountsServiceCollectionExtensions
         });
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin).AddRequirements(new ScopeRequirement(ApiScopes.Admin)))
+            .AddScopePolicies();
         builder.Services.AddCascadingAuthenticationState();
         return builder;
     }

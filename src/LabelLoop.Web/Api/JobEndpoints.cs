@@ -1,3 +1,4 @@
+using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Jobs;
@@ -16,11 +17,11 @@ public static class JobEndpoints
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Jobs");
-        api.MapGet("/projects/{projectId:int}/jobs", ListAsync);
+        api.MapGet("/projects/{projectId:int}/jobs", ListAsync).RequireScope(ApiScopes.Read);
         api.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
-        api.MapGet("/jobs/{jobId:long}", GetAsync);
+        api.MapGet("/jobs/{jobId:long}", GetAsync).RequireScope(ApiScopes.Read);
         api.MapPost("/jobs/{jobId:long}/cancel", CancelAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
-        api.MapGet("/projects/{projectId:int}/loop", GetLoopAsync);
+        api.MapGet("/projects/{projectId:int}/loop", GetLoopAsync).RequireScope(ApiScopes.Read);
         api.MapPut("/projects/{projectId:int}/loop", PutLoopAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
 
         // The project page's job panel: polled every two seconds, and its two buttons (forms with antiforgery).

@@ -23,9 +23,9 @@ public static class LabelingEndpoints
         app.MapPost("/projects/{projectId:int}/review/{itemId:long}", ResolveFromReviewAsync);
 
         var api = app.MapGroup("/api/v1/projects/{projectId:int}").WithTags("Labeling");
-        api.MapGet("/items/{itemId:long}/content", GetContentAsync);
-        api.MapPost("/next", NextAsync);
-        api.MapPost("/annotations", CreateAnnotationAsync);
+        api.MapGet("/items/{itemId:long}/content", GetContentAsync).RequireScope(ApiScopes.Read);
+        api.MapPost("/next", NextAsync).RequireScope(ApiScopes.Label);
+        api.MapPost("/annotations", CreateAnnotationAsync).RequireScope(ApiScopes.Label);
         return app;
     }
 
