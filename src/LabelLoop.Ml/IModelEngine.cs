@@ -35,6 +35,18 @@ public interface IModelEngine
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Pretrains the encoder of <paramref name="model"/> on unlabeled items with a self-supervised pretext task
+    /// (contrastive views for images, masked tokens for text); the classification head is untouched.
+    /// </summary>
+    /// <returns>The outcome; on cancellation an <see cref="OperationCanceledException"/> is thrown and the encoder keeps its previous weights.</returns>
+    PretrainingResult Pretrain(
+        EngineModel model,
+        ModelBatch batch,
+        PretrainingOptions options,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Class probabilities, items x classes.</summary>
     float[] PredictProbabilities(EngineModel model, ModelBatch batch);
 

@@ -139,6 +139,55 @@ public sealed unsafe class TorchModel : EngineModel
         }
     }
 
+    /// <summary>Pretrains the encoder on unlabeled items; the classification head is untouched.</summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the encoder keeps its previous weights.</exception>
+    /// <exception cref="LabelLoopNativeException">Bad input or options.</exception>
+    public PretrainingResult Pretrain(
+        ModelBatch batch,
+        PretrainingOptions options,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var nativeOptions = NativeTraining.ToNative(options, Spec);
+        var state = new NativeTraining.CallbackState(progress, cancellationToken);
+        var stateHandle = GCHandle.Alloc(state);
+        try
+        {
+            var result = new LlPretrainResult { StructSize = Unsafe.SizeOf<LlPretrainResult>() };
+            NativeStatus status;
+            using (var pins = new BatchPins(batch))
+            {
+                status = LabelLoopNative.ll_model_pretrain(
+                    _handle,
+                    pins.Batch,
+                    nativeOptions,
+                    &NativeTraining.OnProgress,
+                    (void*)GCHandle.ToIntPtr(stateHandle),
+                    ref result);
+            }
+
+            if (status == NativeStatus.Cancelled)
+            {
+                if (state.Error is not null)
+                {
+                    ExceptionDispatchInfo.Throw(state.Error);
+                }
+
+                throw new OperationCanceledException("Pretraining was cancelled; the encoder keeps its previous weights.", cancellationToken);
+            }
+
+            status.ThrowIfFailed();
+            return new PretrainingResult(result.EpochsRun, result.FirstLoss, result.FinalLoss, result.ItemsPerSecond);
+        }
+        finally
+        {
+            stateHandle.Free();
+        }
+    }
+
     /// <summary>Class probabilities for every item: Count x classes floats, row-major. Dropout is off, so repeated calls agree.</summary>
     /// <exception cref="LabelLoopNativeException">Bad input (sizes, NaN/Inf, zero items, token ids out of range).</exception>
     public float[] PredictProbabilities(ModelBatch batch)

@@ -88,6 +88,15 @@ public sealed class TorchModelEngine(EngineOptions? options = null, ILogger<Torc
         => Torch(model).Train(batch, labels.Span, options, progress, cancellationToken);
 
     /// <inheritdoc />
+    public PretrainingResult Pretrain(
+        EngineModel model,
+        ModelBatch batch,
+        PretrainingOptions options,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+        => Torch(model).Pretrain(batch, options, progress, cancellationToken);
+
+    /// <inheritdoc />
     public float[] PredictProbabilities(EngineModel model, ModelBatch batch) => Torch(model).PredictProbabilities(batch);
 
     /// <inheritdoc />

@@ -18,6 +18,8 @@ public sealed class FakeModelEngine : IModelEngine
 
     public int TrainCalls => _trainCalls;
 
+    private int _pretrainCalls;
+
     public EngineInfo Info => new() { NativeAvailable = false, UnavailableReason = "fake engine" };
 
     public EngineModel CreateModel(ModelSpec spec) => new FakeModel(spec);
@@ -50,6 +52,25 @@ public sealed class FakeModelEngine : IModelEngine
             progress?.Report(new TrainingProgress(epoch, options.Epochs, 1f / epoch, null, null, options.LearningRate));
         }
         return new TrainingResult(options.Epochs, options.Epochs, false, 1f / options.Epochs, null, null, batch.Count, 0);
+    }
+
+    public int PretrainCalls => _pretrainCalls;
+
+    public PretrainingResult Pretrain(EngineModel model, ModelBatch batch, PretrainingOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _pretrainCalls);
+        for (var epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (EpochDelay > TimeSpan.Zero)
+            {
+                cancellationToken.WaitHandle.WaitOne(EpochDelay);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            progress?.Report(new TrainingProgress(epoch, options.Epochs, 1f / epoch, null, null, options.LearningRate));
+        }
+        return new PretrainingResult(options.Epochs, 1f, 1f / options.Epochs, 1000);
     }
 
     public float[] PredictProbabilities(EngineModel model, ModelBatch batch)

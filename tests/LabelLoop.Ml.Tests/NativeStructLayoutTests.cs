@@ -16,6 +16,8 @@ public sealed class NativeStructLayoutTests
         Assert.Equal(40, Unsafe.SizeOf<LlProgress>());
         Assert.Equal(36, Unsafe.SizeOf<LlTrainResult>());
         Assert.Equal(52, Unsafe.SizeOf<LlEngineInfo>());
+        Assert.Equal(72, Unsafe.SizeOf<LlPretrainOptions>());
+        Assert.Equal(24, Unsafe.SizeOf<LlPretrainResult>());
     }
 
     [Fact]

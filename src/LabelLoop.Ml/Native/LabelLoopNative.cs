@@ -13,7 +13,7 @@ internal static unsafe partial class LabelLoopNative
     internal const string LibraryName = "labelloop_native";
 
     /// <summary>The LL_ABI_VERSION this assembly was written against.</summary>
-    internal const int ExpectedAbiVersion = 1;
+    internal const int ExpectedAbiVersion = 2;
 
     [LibraryImport(LibraryName, EntryPoint = "ll_abi_version")]
     internal static partial int ll_abi_version();
@@ -51,6 +51,15 @@ internal static unsafe partial class LabelLoopNative
         delegate* unmanaged<LlProgress*, void*, int> progress,
         void* userData,
         ref LlTrainResult result);
+
+    [LibraryImport(LibraryName, EntryPoint = "ll_model_pretrain")]
+    internal static partial NativeStatus ll_model_pretrain(
+        SafeModelHandle model,
+        in LlBatch batch,
+        in LlPretrainOptions options,
+        delegate* unmanaged<LlProgress*, void*, int> progress,
+        void* userData,
+        ref LlPretrainResult result);
 
     [LibraryImport(LibraryName, EntryPoint = "ll_model_predict")]
     internal static partial NativeStatus ll_model_predict(

@@ -92,3 +92,35 @@ internal unsafe struct LlEngineInfo
     public int CudaDeviceCount;
     public fixed byte TorchVersion[32];
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct LlPretrainOptions
+{
+    public int StructSize;
+    public int Pretext;
+    public int Epochs;
+    public int FirstEpoch;
+    public int TotalEpochs;
+    public int BatchSize;
+    public float LearningRate;
+    public float WeightDecay;
+    public float Temperature;
+    public int ProjectionDim;
+    public float CropMinScale;
+    public int Flip;
+    public float Jitter;
+    public float NoiseStd;
+    public float MaskFraction;
+    public int MaskToken;
+    public ulong Seed;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct LlPretrainResult
+{
+    public int StructSize;
+    public int EpochsRun;
+    public float FirstLoss;
+    public float FinalLoss;
+    public double ItemsPerSecond;
+}

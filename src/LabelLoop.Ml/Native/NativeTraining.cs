@@ -27,6 +27,27 @@ internal static unsafe class NativeTraining
         Seed = unchecked((ulong)o.Seed),
     };
 
+    internal static LlPretrainOptions ToNative(PretrainingOptions o, ModelSpec spec) => new()
+    {
+        StructSize = Unsafe.SizeOf<LlPretrainOptions>(),
+        Pretext = spec.IsText ? 2 : 1,
+        Epochs = o.Epochs,
+        FirstEpoch = o.FirstEpoch,
+        TotalEpochs = o.TotalEpochs > 0 ? o.TotalEpochs : o.FirstEpoch + o.Epochs - 1,
+        BatchSize = o.BatchSize,
+        LearningRate = o.LearningRate,
+        WeightDecay = o.WeightDecay,
+        Temperature = o.Temperature,
+        ProjectionDim = o.ProjectionDim,
+        CropMinScale = o.CropMinScale,
+        Flip = o.HorizontalFlip ? 1 : 0,
+        Jitter = o.Jitter,
+        NoiseStd = o.NoiseStd,
+        MaskFraction = o.MaskFraction,
+        MaskToken = o.MaskToken,
+        Seed = unchecked((ulong)o.Seed),
+    };
+
     /// <summary>The explicit weights, the balanced weights, or null for equal weights.</summary>
     internal static float[]? ClassWeights(TrainingOptions o, ReadOnlySpan<int> labels, int classes)
     {

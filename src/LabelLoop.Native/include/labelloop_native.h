@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /* Bumped on every incompatible change to a signature, struct layout or constant below. */
-#define LL_ABI_VERSION 1
+#define LL_ABI_VERSION 2
 
 typedef int32_t ll_status; /* fixed width on the wire; never a C enum type */
 enum {
@@ -269,6 +269,55 @@ LL_API ll_status ll_model_copy_encoder(ll_model* source, ll_model* target) LL_NO
 
 /* Releases a model from ll_model_create or ll_model_load. Accepts NULL; never fails. */
 LL_API void ll_model_free(ll_model* model) LL_NOEXCEPT;
+
+/* ---- Self-supervised pretraining --------------------------------------------------------- */
+
+/* Pretext tasks: labels the library makes itself from the unlabeled pool. */
+enum {
+    LL_PRETEXT_CONTRASTIVE = 1,  /* images: two augmented views per item, NT-Xent loss (SimCLR) */
+    LL_PRETEXT_MASKED_TOKENS = 2 /* text: hide a share of the tokens and predict them */
+};
+
+typedef struct ll_pretrain_options {
+    int32_t struct_size;   /* sizeof(ll_pretrain_options) */
+    int32_t pretext;       /* LL_PRETEXT_*: contrastive for image models, masked tokens for text */
+    int32_t epochs;        /* epochs in this call, 1..10000 */
+    int32_t first_epoch;   /* 1-based number of this call's first epoch within the whole run */
+    int32_t total_epochs;  /* epochs of the whole run (>= first_epoch + epochs - 1): the cosine
+                              learning-rate schedule spans it, so a run split over calls (to save
+                              checkpoints between them) follows one schedule */
+    int32_t batch_size;    /* contrastive: 2..65536 items (2 x that many views); text: 1..65536 */
+    float learning_rate;   /* > 0 */
+    float weight_decay;    /* >= 0, decoupled (AdamW) */
+    float temperature;     /* contrastive: NT-Xent temperature, (0, 10] */
+    int32_t projection_dim; /* contrastive: output of the projection head, 1..4096 */
+    float crop_min_scale;  /* contrastive: random resized crop keeps this share of the area or more, (0, 1] */
+    int32_t flip;          /* contrastive: 1 flips half the views horizontally, 0 never */
+    float jitter;          /* contrastive: brightness/contrast strength, [0, 1] */
+    float noise_std;       /* contrastive: Gaussian noise standard deviation, [0, 1] */
+    float mask_fraction;   /* masked tokens: share of non-padding tokens hidden, (0, 1) */
+    int32_t mask_token;    /* masked tokens: the id that replaces a hidden token, [1, vocab_size) */
+    uint64_t seed;         /* seeds shuffling, augmentation, masking and the pretext head */
+} ll_pretrain_options;
+
+typedef struct ll_pretrain_result {
+    int32_t struct_size;   /* sizeof(ll_pretrain_result), set by the caller */
+    int32_t epochs_run;
+    float first_loss;      /* mean pretext loss of the call's first epoch */
+    float final_loss;      /* mean pretext loss of the call's last epoch */
+    double items_per_second; /* items (not views) per second over the call */
+} ll_pretrain_result;
+
+/*
+ * Trains the encoder of `model` on `batch` (unlabeled: no labels are read) with a pretext task and a
+ * temporary pretext head that is discarded afterwards; the classification head is untouched. The
+ * progress callback works as in ll_model_train (train_loss is the pretext loss; val fields are NaN;
+ * epoch counts within this call). On any failure or LL_CANCELLED the model's weights are restored to
+ * those it had before the call. `result` is caller-owned and written only on LL_OK.
+ */
+LL_API ll_status ll_model_pretrain(ll_model* model, const ll_batch* batch,
+                                   const ll_pretrain_options* options, ll_progress_fn progress,
+                                   void* user_data, ll_pretrain_result* result) LL_NOEXCEPT;
 
 /* ---- Images -------------------------------------------------------------------------------- */
 

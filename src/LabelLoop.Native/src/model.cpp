@@ -64,14 +64,25 @@ public:
 
     torch::Tensor forward(const torch::Tensor& ids) override {
         auto mask = token_mask(ids).unsqueeze(1);
-        auto h = torch::relu(conv1_(embed_(ids).transpose(1, 2)));
-        h = torch::relu(conv2_(h)) + h;
+        auto h = features(ids);
         auto pooled = h.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity())
                           .amax(2);
         return proj_(pooled);
     }
 
+    torch::Tensor forward_tokens(const torch::Tensor& ids) override {
+        return features(ids).transpose(1, 2);
+    }
+
+    int64_t token_width() const override { return conv2_->options.out_channels(); }
+
 private:
+    // [N, 2W, L]
+    torch::Tensor features(const torch::Tensor& ids) {
+        auto h = torch::relu(conv1_(embed_(ids).transpose(1, 2)));
+        return torch::relu(conv2_(h)) + h;
+    }
+
     nn::Embedding embed_{nullptr};
     nn::Conv1d conv1_{nullptr}, conv2_{nullptr};
     nn::Linear proj_{nullptr};
@@ -96,13 +107,20 @@ public:
 
     torch::Tensor forward(const torch::Tensor& ids) override {
         auto mask = token_mask(ids);
-        auto positions = torch::arange(ids.size(1), ids.options());
-        auto x = (embed_(ids) + position_(positions).unsqueeze(0)).transpose(0, 1);
-        auto y = layers_(x, torch::Tensor(), mask.logical_not()).transpose(0, 1);
+        auto y = forward_tokens(ids);
         auto weights = mask.unsqueeze(2).to(y.scalar_type());
         auto pooled = (y * weights).sum(1) / weights.sum(1);
         return proj_(norm_(pooled));
     }
+
+    torch::Tensor forward_tokens(const torch::Tensor& ids) override {
+        auto mask = token_mask(ids);
+        auto positions = torch::arange(ids.size(1), ids.options());
+        auto x = (embed_(ids) + position_(positions).unsqueeze(0)).transpose(0, 1);
+        return layers_(x, torch::Tensor(), mask.logical_not()).transpose(0, 1);
+    }
+
+    int64_t token_width() const override { return embed_->options.embedding_dim(); }
 
 private:
     nn::Embedding embed_{nullptr}, position_{nullptr};

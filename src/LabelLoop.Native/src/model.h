@@ -29,6 +29,12 @@ class EncoderImpl : public torch::nn::Module {
 public:
     // Image models take float [N, C, S, S]; text models take int64 ids [N, L]. Yields [N, D].
     virtual torch::Tensor forward(const torch::Tensor& input) = 0;
+    // Text models: per-token features [N, L, W] before pooling (what masked-token pretraining
+    // predicts from), and W. Image encoders have none.
+    virtual torch::Tensor forward_tokens(const torch::Tensor& /*ids*/) {
+        throw torch::Error("this encoder has no token features", "");
+    }
+    virtual int64_t token_width() const { return 0; }
 };
 
 class NetImpl : public torch::nn::Module {

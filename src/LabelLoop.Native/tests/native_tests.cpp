@@ -706,6 +706,145 @@ TEST_P(TextModels, Items_without_tokens_still_get_probabilities) {
 INSTANTIATE_TEST_SUITE_P(Kinds, TextModels,
                          ::testing::Values(LL_KIND_TEXT_CONV, LL_KIND_TEXT_TRANSFORMER));
 
+ll_pretrain_options contrastive_options(int epochs = 4) {
+    ll_pretrain_options o{};
+    o.struct_size = sizeof(o);
+    o.pretext = LL_PRETEXT_CONTRASTIVE;
+    o.epochs = epochs;
+    o.first_epoch = 1;
+    o.total_epochs = epochs;
+    o.batch_size = 64;
+    o.learning_rate = 3e-3f;
+    o.weight_decay = 1e-4f;
+    o.temperature = 0.5f;
+    o.projection_dim = 16;
+    o.crop_min_scale = 0.5f;
+    o.flip = 1;
+    o.jitter = 0.3f;
+    o.noise_std = 0.05f;
+    o.seed = 5;
+    return o;
+}
+
+ll_pretrain_result empty_pretrain_result() {
+    ll_pretrain_result r{};
+    r.struct_size = sizeof(r);
+    return r;
+}
+
+std::vector<float> embed(ll_model* m, const ll_batch& b, int dim) {
+    std::vector<float> e(static_cast<size_t>(b.n_items) * dim);
+    int64_t written = 0;
+    EXPECT_EQ(ll_model_embed(m, &b, e.data(), static_cast<int64_t>(e.size()), &written), LL_OK) << last_error();
+    return e;
+}
+
+TEST(Pretrain, Contrastive_pretraining_lowers_its_loss_and_moves_only_the_encoder) {
+    auto d = make_images(256, 21);
+    auto m = create(image_config());
+    auto b = d.batch();
+    const auto before = embed(m.get(), b, 32);
+    const auto probs_before = predict(m.get(), b);
+    auto o = contrastive_options(6);
+    auto r = empty_pretrain_result();
+
+    ASSERT_EQ(ll_model_pretrain(m.get(), &b, &o, nullptr, nullptr, &r), LL_OK) << last_error();
+
+    EXPECT_EQ(r.epochs_run, 6);
+    EXPECT_TRUE(std::isfinite(r.first_loss) && std::isfinite(r.final_loss));
+    EXPECT_LT(r.final_loss, r.first_loss);
+    EXPECT_GT(r.items_per_second, 0.0);
+    EXPECT_NE(before, embed(m.get(), b, 32));
+    // The head is untouched, but it now reads other embeddings: probabilities change too.
+    EXPECT_NE(probs_before, predict(m.get(), b));
+}
+
+TEST(Pretrain, Same_seed_gives_the_same_encoder) {
+    auto d = make_images(64, 22);
+    auto b = d.batch();
+    auto o = contrastive_options(1);
+    auto first = create(image_config());
+    auto second = create(image_config());
+    auto r = empty_pretrain_result();
+    ASSERT_EQ(ll_model_pretrain(first.get(), &b, &o, nullptr, nullptr, &r), LL_OK) << last_error();
+    ASSERT_EQ(ll_model_pretrain(second.get(), &b, &o, nullptr, nullptr, &r), LL_OK) << last_error();
+    EXPECT_EQ(embed(first.get(), b, 32), embed(second.get(), b, 32));
+}
+
+TEST(Pretrain, Cancelling_restores_the_encoder) {
+    auto d = make_images(128, 23);
+    auto m = create(image_config());
+    auto b = d.batch();
+    const auto before = embed(m.get(), b, 32);
+    auto o = contrastive_options(3);
+    auto r = empty_pretrain_result();
+    int calls = 0;
+    auto stop_on_third = [](const ll_progress*, void* user) -> int32_t { return ++*static_cast<int*>(user) >= 3 ? 1 : 0; };
+
+    EXPECT_EQ(ll_model_pretrain(m.get(), &b, &o, stop_on_third, &calls, &r), LL_CANCELLED);
+
+    EXPECT_NE(last_error().find("cancelled"), std::string::npos) << last_error();
+    EXPECT_EQ(before, embed(m.get(), b, 32));
+}
+
+TEST(Pretrain, Rejects_bad_options_naming_the_field) {
+    auto d = make_images(8, 24);
+    auto b = d.batch();
+    auto m = create(image_config());
+    auto r = empty_pretrain_result();
+    auto check = [&](ll_pretrain_options o, const char* field) {
+        EXPECT_EQ(ll_model_pretrain(m.get(), &b, &o, nullptr, nullptr, &r), LL_INVALID_ARGUMENT) << field;
+        EXPECT_NE(last_error().find(field), std::string::npos) << last_error();
+    };
+    auto o = contrastive_options();
+    o.pretext = LL_PRETEXT_MASKED_TOKENS;
+    check(o, "pretext");
+    o = contrastive_options();
+    o.batch_size = 1;
+    check(o, "batch_size");
+    o = contrastive_options();
+    o.temperature = 0.0f;
+    check(o, "temperature");
+    o = contrastive_options();
+    o.total_epochs = 2;
+    o.first_epoch = 2;
+    check(o, "total_epochs");
+    o = contrastive_options();
+    o.struct_size = 8;
+    check(o, "struct_size");
+    ll_batch one = b;
+    one.n_items = 1;
+    one.n_pixels = kSize * kSize;
+    o = contrastive_options();
+    EXPECT_EQ(ll_model_pretrain(m.get(), &one, &o, nullptr, nullptr, &r), LL_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("at least 2 images"), std::string::npos) << last_error();
+}
+
+TEST_P(TextModels, Masked_token_pretraining_lowers_its_loss) {
+    auto d = make_text(300, 5);
+    auto m = create(text_config(GetParam()));
+    auto b = d.batch();
+    ll_pretrain_options o{};
+    o.struct_size = sizeof(o);
+    o.pretext = LL_PRETEXT_MASKED_TOKENS;
+    o.epochs = 8;
+    o.first_epoch = 1;
+    o.total_epochs = 8;
+    o.batch_size = 32;
+    o.learning_rate = 5e-3f;
+    o.mask_fraction = 0.15f;
+    o.mask_token = 1;
+    o.seed = 9;
+    auto r = empty_pretrain_result();
+
+    ASSERT_EQ(ll_model_pretrain(m.get(), &b, &o, nullptr, nullptr, &r), LL_OK) << last_error();
+
+    EXPECT_LT(r.final_loss, r.first_loss);
+    o.mask_token = 50;
+    EXPECT_EQ(ll_model_pretrain(m.get(), &b, &o, nullptr, nullptr, &r), LL_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("mask_token"), std::string::npos) << last_error();
+}
+
 void append_bytes(void* context, void* data, int size) {
     auto* out = static_cast<std::vector<uint8_t>*>(context);
     out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
@@ -777,6 +916,8 @@ TEST(Abi, Struct_sizes_match_the_managed_mirrors) {
     EXPECT_EQ(sizeof(ll_progress), 40u);
     EXPECT_EQ(sizeof(ll_train_result), 36u);
     EXPECT_EQ(sizeof(ll_engine_info), 52u);
+    EXPECT_EQ(sizeof(ll_pretrain_options), 72u);
+    EXPECT_EQ(sizeof(ll_pretrain_result), 24u);
 }
 
 TEST(Images, Corrupt_or_inconsistent_input_fails_naming_the_image) {
