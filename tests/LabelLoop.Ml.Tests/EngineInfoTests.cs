@@ -8,7 +8,7 @@ public sealed class EngineInfoTests(TrainedImageModel trained)
         var info = trained.Engine.Info;
 
         Assert.True(info.NativeAvailable);
-        Assert.Equal(1, info.AbiVersion);
+        Assert.Equal(2, info.AbiVersion);
         Assert.False(string.IsNullOrEmpty(info.TorchVersion));
         Assert.True(File.Exists(info.LibraryPath));
         Assert.True(info.Threads >= 1);
