@@ -60,6 +60,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<AnnotationService>();
         builder.Services.AddSingleton<JobRunService>();
         builder.Services.AddSingleton<ModelVersionService>();
+        builder.Services.AddSingleton<EncoderVersionService>();
         builder.Services.AddSingleton<LoopSettingsService>();
         return builder;
     }

@@ -30,6 +30,8 @@ public sealed class LabelLoopDbContext(DbContextOptions<LabelLoopDbContext> opti
 
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
 
+    public DbSet<EncoderVersion> EncoderVersions => Set<EncoderVersion>();
+
     public DbSet<JobRun> JobRuns => Set<JobRun>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();

@@ -8,6 +8,9 @@ public static class JobKeys
     /// <summary>Job group of the per-project train-and-score chains.</summary>
     public const string TrainAndScoreGroup = "train-and-score";
 
+    /// <summary>Job group of the per-project pretraining jobs.</summary>
+    public const string PretrainGroup = "pretrain";
+
     /// <summary>Trigger group of job-run firings: one trigger per <c>JobRun</c>, named after its id.</summary>
     public const string RunTriggerGroup = "job-runs";
 
@@ -22,6 +25,9 @@ public static class JobKeys
     /// different projects' chains may run side by side on different nodes.
     /// </summary>
     public static JobKey TrainAndScore(int projectId) => new($"project-{projectId}", TrainAndScoreGroup);
+
+    /// <summary>One pretraining job per project, durable and non-concurrent.</summary>
+    public static JobKey Pretrain(int projectId) => new($"project-{projectId}", PretrainGroup);
 
     /// <summary>The trigger that fires job run <paramref name="jobRunId"/>.</summary>
     public static TriggerKey RunTrigger(long jobRunId) => new($"run-{jobRunId}", RunTriggerGroup);

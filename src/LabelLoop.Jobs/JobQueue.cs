@@ -33,6 +33,27 @@ public sealed class JobQueue(
         return JobRunView.From(request.Run);
     }
 
+    /// <summary>Asks for a pretraining of the project's encoder; debounced to one queued per project.</summary>
+    public async Task<JobRunView> RequestPretrainingAsync(int projectId, string? userId, string reason, CancellationToken cancellationToken = default)
+    {
+        var request = await runs.RequestPretrainingAsync(projectId, userId, reason, cancellationToken);
+        if (request.Created)
+        {
+            await ScheduleAsync(request.Run, cancellationToken);
+        }
+        return JobRunView.From(request.Run);
+    }
+
+    /// <summary>"Pretrain now" from the UI or API: admins only.</summary>
+    public async Task<JobRunView> PretrainNowAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        if (!caller.IsAdmin)
+        {
+            throw new Core.AccessDeniedException("Only admins can start a pretraining.");
+        }
+        return await RequestPretrainingAsync(projectId, caller.UserId, "pretraining requested", cancellationToken);
+    }
+
     /// <summary>"Retrain now" from the UI or API: admins only.</summary>
     public async Task<JobRunView> RetrainNowAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
@@ -63,16 +84,22 @@ public sealed class JobQueue(
     /// <summary>Stores the project's job (once) and a trigger for the run, firing now.</summary>
     public async Task ScheduleAsync(JobRun run, CancellationToken cancellationToken = default)
     {
-        var projectId = run.ProjectId ?? throw new ArgumentException("Training runs belong to a project.", nameof(run));
+        var projectId = run.ProjectId ?? throw new ArgumentException("Training and pretraining runs belong to a project.", nameof(run));
         try
         {
             var scheduler = await schedulers.GetScheduler(cancellationToken);
-            var jobKey = JobKeys.TrainAndScore(projectId);
+            var (jobKey, jobType, description) = run.Kind switch
+            {
+                JobKind.Train => (JobKeys.TrainAndScore(projectId), typeof(TrainAndScoreJob), $"Train and score project {projectId}"),
+                JobKind.Pretrain => (JobKeys.Pretrain(projectId), typeof(PretrainJob), $"Pretrain the encoder of project {projectId}"),
+                _ => throw new ArgumentException($"Job runs of kind {run.Kind} are not scheduled here.", nameof(run)),
+            };
             if (!await scheduler.Exists(jobKey, cancellationToken))
             {
-                var job = JobBuilder.Create<TrainAndScoreJob>()
+                var job = JobBuilder.Create()
+                    .OfType(jobType)
                     .WithIdentity(jobKey)
-                    .WithDescription($"Train and score project {projectId}")
+                    .WithDescription(description)
                     .StoreDurably()
                     .RequestRecovery()
                     .DisallowConcurrentExecution()

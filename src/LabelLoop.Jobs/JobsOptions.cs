@@ -54,6 +54,24 @@ public sealed class JobsOptions
 
     public int MaxEpochs { get; set; } = 40;
 
+    /// <summary>Pretraining epochs over the pool; the default fits a 10,000-image pool in minutes on two cores (bench/pretraining.md).</summary>
+    public int PretrainEpochs { get; set; } = 20;
+
+    /// <summary>Items per pretraining step (a contrastive step sees twice as many views).</summary>
+    public int PretrainBatchSize { get; set; } = 256;
+
+    /// <summary>Pretraining saves a checkpoint every this many epochs; a crashed run resumes from the last one.</summary>
+    public int PretrainEpochsPerCheckpoint { get; set; } = 5;
+
+    /// <summary>A project is pretrained once it has this many items with content.</summary>
+    public int PretrainMinItems { get; set; } = 200;
+
+    /// <summary>And again when its pool has grown by this share (percent) since.</summary>
+    public int PretrainGrowthPercent { get; set; } = 50;
+
+    /// <summary>Pools larger than this are pretrained on a random sample of this size (embeddings still cover every item).</summary>
+    public int PretrainMaxItems { get; set; } = 50_000;
+
     /// <summary>Decoded images kept in memory between runs (per process); 0 disables the cache.</summary>
     public int DecodeCacheItems { get; set; } = 100_000;
 

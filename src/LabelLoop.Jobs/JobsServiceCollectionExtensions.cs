@@ -1,6 +1,7 @@
 using LabelLoop.Core.Import;
 using LabelLoop.Data;
 using LabelLoop.Jobs.Import;
+using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
 using Microsoft.Extensions.Configuration;
@@ -60,6 +61,7 @@ public static class JobsServiceCollectionExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DecodedImageCache>();
         builder.Services.AddSingleton<TrainingRunner>();
+        builder.Services.AddSingleton<PretrainRunner>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<RetrainWatcher>();
 
@@ -83,6 +85,7 @@ public static class JobsServiceCollectionExtensions
             q.UseDefaultThreadPool(Math.Max(2, settings.MaxConcurrentMlJobs + 1));
             q.UseExecutionLimits(l => l.ForGroup(JobKeys.MlExecutionGroup, Math.Max(1, settings.MaxConcurrentMlJobs)));
             q.AddJobType<TrainAndScoreJob>();
+            q.AddJobType<PretrainJob>();
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);

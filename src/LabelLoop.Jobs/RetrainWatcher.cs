@@ -48,6 +48,12 @@ public sealed class RetrainWatcher(JobRunService runs, JobQueue queue, TimeProvi
                 var run = await queue.RequestTrainingAsync(projectId, null, "new labels", cancellationToken);
                 logger.LogInformation("Project {ProjectId} is due for training: job run {RunId}", projectId, run.Id);
             }
+            var settings = options.Value;
+            foreach (var projectId in await runs.ProjectsDueForPretrainingAsync(settings.PretrainMinItems, settings.PretrainGrowthPercent, cancellationToken))
+            {
+                var run = await queue.RequestPretrainingAsync(projectId, null, "the pool is new or has grown", cancellationToken);
+                logger.LogInformation("Project {ProjectId} is due for pretraining: job run {RunId}", projectId, run.Id);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -61,7 +67,7 @@ public sealed class RetrainWatcher(JobRunService runs, JobQueue queue, TimeProvi
         {
             foreach (var run in await runs.ListQueuedAsync(time.GetUtcNow().UtcDateTime.AddMinutes(-1), cancellationToken))
             {
-                if (run.Kind == Core.Jobs.JobKind.Train && !await queue.HasTriggerAsync(run.Id, cancellationToken))
+                if (run.Kind is Core.Jobs.JobKind.Train or Core.Jobs.JobKind.Pretrain && !await queue.HasTriggerAsync(run.Id, cancellationToken))
                 {
                     logger.LogWarning("Job run {RunId} was queued without a trigger; queueing it again", run.Id);
                     await queue.ScheduleAsync(run, cancellationToken);

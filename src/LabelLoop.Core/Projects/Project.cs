@@ -43,6 +43,15 @@ public sealed class Project
     /// <summary>The query strategy that ranks the pool (a name from <c>QueryStrategies</c>).</summary>
     public string Strategy { get; set; } = "margin";
 
+    /// <summary>Pretrain an encoder on the pool (self-supervised) and start every model from it.</summary>
+    public bool PretrainEnabled { get; set; } = true;
+
+    /// <summary>How training uses the pretrained encoder: fine-tune it gently, or freeze it and train the head only.</summary>
+    public FineTuneMode FineTuneMode { get; set; } = FineTuneMode.FineTune;
+
+    /// <summary>Items with content when the loop last enqueued a pretraining.</summary>
+    public int PretrainItemCount { get; set; }
+
     /// <summary>Labels the project had when the loop last enqueued a training.</summary>
     public int LoopLabelCount { get; set; }
 

@@ -1,6 +1,7 @@
 using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Projects;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,7 +24,22 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
     /// beside it). A queued run trains on every label present when it starts, so a second request while one is
     /// queued returns that one. Marks the project's loop counters as covered either way.
     /// </summary>
-    public async Task<TrainingRequest> RequestTrainingAsync(int projectId, string? userId, string reason, CancellationToken cancellationToken = default)
+    public Task<TrainingRequest> RequestTrainingAsync(int projectId, string? userId, string reason, CancellationToken cancellationToken = default) =>
+        RequestAsync(projectId, JobKind.Train, userId, reason, (project, now) =>
+        {
+            project.LoopLabelCount = project.LabeledCount;
+            project.LoopEnqueuedUtc = now;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Asks for a pretraining of the project's encoder, debounced like <see cref="RequestTrainingAsync"/>: at most
+    /// one queued per project. Records the item count it covers, which the growth trigger compares against.
+    /// </summary>
+    public Task<TrainingRequest> RequestPretrainingAsync(int projectId, string? userId, string reason, CancellationToken cancellationToken = default) =>
+        RequestAsync(projectId, JobKind.Pretrain, userId, reason, (project, _) => project.PretrainItemCount = project.ItemCount, cancellationToken);
+
+    private async Task<TrainingRequest> RequestAsync(
+        int projectId, JobKind kind, string? userId, string reason, Action<Project, DateTime> mark, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -32,10 +48,9 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
             .SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"Project {projectId} does not exist.");
         var now = time.GetUtcNow().UtcDateTime;
-        project.LoopLabelCount = project.LabeledCount;
-        project.LoopEnqueuedUtc = now;
+        mark(project, now);
         var queued = await db.JobRuns
-            .Where(j => j.ProjectId == projectId && j.Kind == JobKind.Train && j.Status == JobStatus.Queued)
+            .Where(j => j.ProjectId == projectId && j.Kind == kind && j.Status == JobStatus.Queued)
             .OrderBy(j => j.Id).FirstOrDefaultAsync(cancellationToken);
         var created = queued is null;
         if (queued is null)
@@ -43,7 +58,7 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
             queued = new JobRun
             {
                 ProjectId = projectId,
-                Kind = JobKind.Train,
+                Kind = kind,
                 Status = JobStatus.Queued,
                 Message = Truncate($"Queued: {reason}"),
                 ParametersJson = $$"""{"projectId":{{projectId}}}""",
@@ -55,6 +70,21 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new TrainingRequest(queued, created);
+    }
+
+    /// <summary>
+    /// Projects that want a (new) encoder: pretraining on, at least <paramref name="minItems"/> items, and either
+    /// never pretrained or grown by <paramref name="growthPercent"/> since the last request.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> ProjectsDueForPretrainingAsync(int minItems, int growthPercent, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var growth = Math.Max(1, growthPercent);
+        return await db.Projects.AsNoTracking()
+            .Where(p => p.PretrainEnabled && p.ItemCount >= minItems
+                && (p.PretrainItemCount == 0 || (p.ItemCount - p.PretrainItemCount) * 100L >= (long)p.PretrainItemCount * growth))
+            .Select(p => p.Id)
+            .ToListAsync(cancellationToken);
     }
 
     /// <summary>Projects whose loop settings call for a training now (label count, growth or schedule).</summary>

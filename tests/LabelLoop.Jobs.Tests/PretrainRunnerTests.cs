@@ -1,0 +1,117 @@
+using System.Text.Json;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Data.Jobs;
+using LabelLoop.Jobs.Pretraining;
+using LabelLoop.Jobs.Training;
+using LabelLoop.Ml;
+using Microsoft.EntityFrameworkCore;
+using Xunit;
+
+namespace LabelLoop.Jobs.Tests;
+
+public sealed class PretrainRunnerTests(JobsFixture fixture) : IClassFixture<JobsFixture>
+{
+    private static readonly string[] Labels = ["coat", "shirt", "bag"];
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private async Task<long> QueueAsync(int projectId) =>
+        (await fixture.Get<JobRunService>().RequestPretrainingAsync(projectId, null, "test", Cancel)).Run.Id;
+
+    [Fact]
+    public async Task Run_pretrains_embeds_every_item_and_switches_the_active_encoder()
+    {
+        var (projectId, items) = await fixture.CreateProjectAsync(24, Labels);
+        await using (var db = fixture.CreateContext())
+        {
+            // Ground truth from the import: the quality report uses it while there are no labels yet.
+            await db.Items.Where(i => i.ProjectId == projectId).ExecuteUpdateAsync(s => s.SetProperty(i => i.GroundTruth, "coat"), Cancel);
+        }
+        var runner = fixture.Get<PretrainRunner>();
+
+        var first = await runner.RunAsync(await QueueAsync(projectId), RunAttempt.Only, Cancel);
+        var secondRun = await QueueAsync(projectId);
+        var second = await runner.RunAsync(secondRun, RunAttempt.Only, Cancel);
+
+        Assert.Equal((RunOutcome.Succeeded, RunOutcome.Succeeded), (first, second));
+        await using var check = fixture.CreateContext();
+        var versions = await check.EncoderVersions.AsNoTracking().Where(e => e.ProjectId == projectId).OrderBy(e => e.Version).ToListAsync(Cancel);
+        Assert.Equal([1, 2], versions.Select(v => v.Version));
+        Assert.Equal([false, true], versions.Select(v => v.IsActive));
+        Assert.Equal(secondRun, versions[1].JobRunId);
+        var dir = Path.Combine(fixture.DataDir.Path, versions[1].ArtifactPath);
+        Assert.True(File.Exists(Path.Combine(dir, PretrainRunner.CheckpointName)));
+        var embeddings = EmbeddingFile.Load(Path.Combine(dir, PretrainRunner.EmbeddingsName));
+        Assert.Equal(items, embeddings.ItemIds);
+        Assert.Equal(128, embeddings.Dim);
+        using var metrics = JsonDocument.Parse(versions[1].MetricsJson);
+        Assert.Equal(20, metrics.RootElement.GetProperty("epochs").GetInt32());
+        Assert.Equal(24, metrics.RootElement.GetProperty("trainedItems").GetInt32());
+        Assert.Equal("ground truth", metrics.RootElement.GetProperty("qualitySource").GetString());
+        Assert.Equal(JsonValueKind.Number, metrics.RootElement.GetProperty("knnAccuracy").ValueKind);
+        var row = await check.JobRuns.AsNoTracking().SingleAsync(j => j.Id == secondRun, Cancel);
+        Assert.Equal((JobStatus.Succeeded, 100), (row.Status, row.Progress));
+        Assert.StartsWith("Pretrained on 24 items", row.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_project_without_a_pool_fails_with_the_reason_and_publishes_nothing()
+    {
+        var (projectId, _) = await fixture.CreateProjectAsync(1, Labels);
+        var runId = await QueueAsync(projectId);
+
+        var outcome = await fixture.Get<PretrainRunner>().RunAsync(runId, RunAttempt.Only, Cancel);
+
+        Assert.Equal(RunOutcome.Failed, outcome);
+        await using var db = fixture.CreateContext();
+        var row = await db.JobRuns.AsNoTracking().SingleAsync(j => j.Id == runId, Cancel);
+        Assert.Contains("1 item(s) with content", row.Error, StringComparison.Ordinal);
+        Assert.False(await db.EncoderVersions.AnyAsync(e => e.ProjectId == projectId, Cancel));
+    }
+
+    [Fact]
+    public void An_interrupted_pretraining_resumes_from_its_last_checkpoint()
+    {
+        using var dir = new Testing.TempDirectory();
+        var spec = ModelSpec.ForImages(2, imageSize: 8);
+        var batch = ModelBatch.FromPixels(new float[4 * 64], 4);
+        var plan = new PretrainPlan(TotalEpochs: 6, EpochsPerCheckpoint: 2, new PretrainingOptions { BatchSize = 4 });
+        using var interrupt = new CancellationTokenSource();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => EncoderPretrainer.Run(fixture.Engine, spec, batch, plan, dir.Path,
+            (done, _, _) =>
+            {
+                if (done == 4)
+                {
+                    interrupt.Cancel();
+                }
+            }, interrupt.Token));
+        var callsBefore = fixture.Engine.PretrainCalls;
+        var resumed = EncoderPretrainer.Run(fixture.Engine, spec, batch, plan, dir.Path, null, Cancel);
+        resumed.Model.Dispose();
+
+        Assert.Equal(4, resumed.ResumedAtEpoch);
+        Assert.Equal(6, resumed.Epochs);
+        Assert.Equal(1, fixture.Engine.PretrainCalls - callsBefore);
+    }
+
+    [Fact]
+    public async Task Projects_are_due_for_pretraining_when_new_and_when_their_pool_has_grown()
+    {
+        var runs = fixture.Get<JobRunService>();
+        var (projectId, _) = await fixture.CreateProjectAsync(10, Labels);
+
+        Assert.Contains(projectId, await runs.ProjectsDueForPretrainingAsync(minItems: 10, growthPercent: 50, Cancel));
+        Assert.DoesNotContain(projectId, await runs.ProjectsDueForPretrainingAsync(minItems: 11, growthPercent: 50, Cancel));
+
+        await QueueAsync(projectId);
+        Assert.DoesNotContain(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
+
+        await using var db = fixture.CreateContext();
+        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.ItemCount, 15), Cancel);
+        Assert.Contains(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
+
+        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.PretrainEnabled, false), Cancel);
+        Assert.DoesNotContain(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
+    }
+}
