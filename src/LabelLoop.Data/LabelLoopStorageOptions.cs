@@ -14,4 +14,7 @@ public sealed class LabelLoopStorageOptions
     public string ExportsDir => Path.Combine(FullDataDir, "exports");
 
     public string TempDir => Path.Combine(FullDataDir, "tmp");
+
+    /// <summary>Uploads waiting for their import job.</summary>
+    public string UploadsDir => Path.Combine(FullDataDir, "uploads");
 }

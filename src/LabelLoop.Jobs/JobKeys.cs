@@ -26,6 +26,12 @@ public static class JobKeys
     /// </summary>
     public static JobKey TrainAndScore(int projectId) => new($"project-{projectId}", TrainAndScoreGroup);
 
+    /// <summary>Job group of the per-project import jobs.</summary>
+    public const string ImportGroup = "import";
+
+    /// <summary>One import job per project, durable and non-concurrent: a project's uploads are imported one at a time.</summary>
+    public static JobKey Import(int projectId) => new($"project-{projectId}", ImportGroup);
+
     /// <summary>One pretraining job per project, durable and non-concurrent.</summary>
     public static JobKey Pretrain(int projectId) => new($"project-{projectId}", PretrainGroup);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Data.Jobs;
+using LabelLoop.Jobs.Import;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
@@ -42,6 +43,22 @@ public sealed class JobQueue(
             await ScheduleAsync(request.Run, cancellationToken);
         }
         return JobRunView.From(request.Run);
+    }
+
+    /// <summary>
+    /// Queues the import of an uploaded file already saved at <paramref name="path"/> (relative to the data
+    /// directory's uploads folder, so any node sharing the data directory can run it); the job deletes it when done.
+    /// </summary>
+    public async Task<JobRunView> QueueImportAsync(Caller caller, int projectId, string path, string fileName, bool addMissingLabels, CancellationToken cancellationToken = default)
+    {
+        if (!caller.IsAdmin)
+        {
+            throw new Core.AccessDeniedException("Only admins can import.");
+        }
+        var parameters = System.Text.Json.JsonSerializer.Serialize(new ImportParameters(projectId, path, fileName, addMissingLabels), ImportParameters.Json);
+        var run = await runs.QueueImportAsync(projectId, caller.UserId, parameters, fileName, cancellationToken);
+        await ScheduleAsync(run, cancellationToken);
+        return JobRunView.From(run);
     }
 
     /// <summary>"Pretrain now" from the UI or API: admins only.</summary>
@@ -92,6 +109,7 @@ public sealed class JobQueue(
             {
                 JobKind.Train => (JobKeys.TrainAndScore(projectId), typeof(TrainAndScoreJob), $"Train and score project {projectId}"),
                 JobKind.Pretrain => (JobKeys.Pretrain(projectId), typeof(PretrainJob), $"Pretrain the encoder of project {projectId}"),
+                JobKind.Import => (JobKeys.Import(projectId), typeof(ImportJob), $"Import into project {projectId}"),
                 _ => throw new ArgumentException($"Job runs of kind {run.Kind} are not scheduled here.", nameof(run)),
             };
             if (!await scheduler.Exists(jobKey, cancellationToken))
@@ -111,7 +129,7 @@ public sealed class JobQueue(
                 .WithIdentity(JobKeys.RunTrigger(run.Id))
                 .ForJob(jobKey)
                 .UsingJobData(JobKeys.JobRunId, run.Id.ToString(CultureInfo.InvariantCulture))
-                .WithExecutionGroup(JobKeys.MlExecutionGroup)
+                .WithExecutionGroup(run.Kind == JobKind.Import ? null : JobKeys.MlExecutionGroup)
                 .WithRetryPolicy(RetryPolicy.Exponential(
                     Math.Max(1, settings.MaxRetries),
                     TimeSpan.FromSeconds(settings.RetryDelaySeconds),

@@ -62,6 +62,7 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton<DecodedImageCache>();
         builder.Services.AddSingleton<TrainingRunner>();
         builder.Services.AddSingleton<PretrainRunner>();
+        builder.Services.AddSingleton<ImportRunner>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<RetrainWatcher>();
 
@@ -86,6 +87,7 @@ public static class JobsServiceCollectionExtensions
             q.UseExecutionLimits(l => l.ForGroup(JobKeys.MlExecutionGroup, Math.Max(1, settings.MaxConcurrentMlJobs)));
             q.AddJobType<TrainAndScoreJob>();
             q.AddJobType<PretrainJob>();
+            q.AddJobType<ImportJob>();
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);

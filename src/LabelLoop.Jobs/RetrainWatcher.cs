@@ -67,7 +67,7 @@ public sealed class RetrainWatcher(JobRunService runs, JobQueue queue, TimeProvi
         {
             foreach (var run in await runs.ListQueuedAsync(time.GetUtcNow().UtcDateTime.AddMinutes(-1), cancellationToken))
             {
-                if (run.Kind is Core.Jobs.JobKind.Train or Core.Jobs.JobKind.Pretrain && !await queue.HasTriggerAsync(run.Id, cancellationToken))
+                if (run.Kind is Core.Jobs.JobKind.Train or Core.Jobs.JobKind.Pretrain or Core.Jobs.JobKind.Import && !await queue.HasTriggerAsync(run.Id, cancellationToken))
                 {
                     logger.LogWarning("Job run {RunId} was queued without a trigger; queueing it again", run.Id);
                     await queue.ScheduleAsync(run, cancellationToken);

@@ -14,7 +14,12 @@ public static class WebServiceCollectionExtensions
         builder.Services.AddHttpContextAccessor();
         var maxUpload = builder.Configuration.GetValue<long?>("Import:MaxUploadBytes") ?? UploadLimits.DefaultMaxUploadBytes;
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxUpload);
-        builder.Services.Configure<UploadLimits>(o => o.MaxUploadBytes = maxUpload);
+        var inline = builder.Configuration.GetValue<long?>("Import:InlineMaxBytes") ?? UploadLimits.DefaultInlineMaxBytes;
+        builder.Services.Configure<UploadLimits>(o =>
+        {
+            o.MaxUploadBytes = maxUpload;
+            o.InlineMaxBytes = inline;
+        });
         builder.Services.Configure<SeedOptions>(builder.Configuration.GetSection("Seed"));
         builder.Services.AddHostedService<FirstRunSeeder>();
         return builder;
@@ -49,5 +54,10 @@ public sealed class UploadLimits
 {
     public const long DefaultMaxUploadBytes = 1L << 30;
 
+    public const long DefaultInlineMaxBytes = 32L << 20;
+
     public long MaxUploadBytes { get; set; } = DefaultMaxUploadBytes;
+
+    /// <summary>Uploads up to this size are imported within the request; larger ones by a background job.</summary>
+    public long InlineMaxBytes { get; set; } = DefaultInlineMaxBytes;
 }

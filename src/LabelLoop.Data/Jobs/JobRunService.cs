@@ -72,6 +72,25 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         return new TrainingRequest(queued, created);
     }
 
+    /// <summary>Records a queued import of an uploaded file (every upload is its own run; no debounce).</summary>
+    public async Task<JobRun> QueueImportAsync(int projectId, string? userId, string parametersJson, string fileName, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var run = new JobRun
+        {
+            ProjectId = projectId,
+            Kind = JobKind.Import,
+            Status = JobStatus.Queued,
+            Message = Truncate($"Queued: import of {fileName}"),
+            ParametersJson = parametersJson,
+            RequestedByUserId = userId,
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+        };
+        db.JobRuns.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        return run;
+    }
+
     /// <summary>
     /// Projects that want a (new) encoder: pretraining on, at least <paramref name="minItems"/> items, and either
     /// never pretrained or grown by <paramref name="growthPercent"/> since the last request.

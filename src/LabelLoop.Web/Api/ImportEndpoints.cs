@@ -1,6 +1,8 @@
 using LabelLoop.Core.Import;
+using LabelLoop.Data;
 using LabelLoop.Data.Import;
 using LabelLoop.Data.Projects;
+using LabelLoop.Jobs;
 using LabelLoop.Web.Accounts;
 using LabelLoop.Web.Components.Pages.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,10 +29,13 @@ public static class ImportEndpoints
         HttpContext http,
         ProjectService projects,
         ImportService imports,
+        JobQueue queue,
         IOptions<UploadLimits> limits,
+        IOptions<LabelLoopStorageOptions> storage,
         CancellationToken cancellationToken)
     {
-        var project = await projects.GetAsync(http.User.ToCaller(), projectId, cancellationToken);
+        var caller = http.User.ToCaller();
+        var project = await projects.GetAsync(caller, projectId, cancellationToken);
         if (file is null || file.Length == 0)
         {
             return TypedResults.BadRequest("Choose a file to import (.zip of images, .jsonl or .csv).");
@@ -38,6 +43,20 @@ public static class ImportEndpoints
         if (file.Length > limits.Value.MaxUploadBytes)
         {
             return TypedResults.BadRequest($"The upload is {file.Length} bytes, over the {limits.Value.MaxUploadBytes}-byte limit.");
+        }
+        if (file.Length > limits.Value.InlineMaxBytes)
+        {
+            // Large uploads are saved and imported by a job; the page follows it in the job list.
+            var folder = Path.Combine(storage.Value.UploadsDir, Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            var path = Path.Combine(folder, "upload" + SafeExtension(file.FileName));
+            await using (var target = File.Create(path))
+            {
+                await file.CopyToAsync(target, cancellationToken);
+            }
+            var run = await queue.QueueImportAsync(caller, projectId, Path.GetRelativePath(storage.Value.UploadsDir, path),
+                Path.GetFileName(file.FileName), addMissingLabels ?? true, cancellationToken);
+            return new RazorComponentResult<ImportResult>(new { Project = project, FileName = file.FileName, QueuedRunId = (long?)run.Id });
         }
         ImportReport report;
         try
@@ -50,5 +69,12 @@ public static class ImportEndpoints
             report = new ImportReport(0, 0, [], [new ImportError(file.FileName, ex.Message)]);
         }
         return new RazorComponentResult<ImportResult>(new { Project = project, Report = report, FileName = file.FileName });
+    }
+
+    /// <summary>The upload's extension if it is one the importer reads (it decides the format), else none.</summary>
+    private static string SafeExtension(string fileName)
+    {
+        var extension = Path.GetExtension(fileName).ToLowerInvariant();
+        return extension is ".zip" or ".jsonl" or ".csv" ? extension : "";
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
@@ -66,6 +67,40 @@ public sealed class ImportUploadTests(LabelLoopWebFactory factory) : IClassFixtu
             Assert.Contains("bad CRC", problems[1].Problem, StringComparison.Ordinal);
             Assert.Equal(0, await CountItemsAsync(id));
         }
+    }
+
+    [Fact]
+    public async Task An_upload_over_the_inline_limit_is_imported_by_a_job_that_the_page_points_to()
+    {
+        var id = await CreateImageProjectAsync();
+        using var small = factory.WithWebHostBuilder(b => b.UseSetting("Import:InlineMaxBytes", "64"));
+        var email = $"admin-{Guid.NewGuid():N}@example.org";
+        await factory.CreateUserAsync(email, "Passw0rd-for-tests", Roles.Admin);
+        using var client = small.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        await WebForms.LoginAsync(client, email, "Passw0rd-for-tests");
+        var token = await WebForms.GetAntiforgeryTokenAsync(client, $"/projects/{id}");
+        var zip = TestImages.Zip(("cat/a.png", TestImages.Png(31)), ("dog/b.png", TestImages.Png(32)));
+
+        using var response = await UploadAsync(client, id, "big.zip", zip, token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await Html.ParseAsync(response);
+        Assert.Contains("being imported in the background", page.QuerySelector("[data-testid=import-queued]")!.Text(), StringComparison.Ordinal);
+        Assert.Equal(0, await CountItemsAsync(id));
+        long runId;
+        await using (var db = factory.Database.CreateContext())
+        {
+            var run = await db.JobRuns.SingleAsync(j => j.ProjectId == id, Cancel);
+            Assert.Equal((Core.Jobs.JobKind.Import, Core.Jobs.JobStatus.Queued), (run.Kind, run.Status));
+            Assert.DoesNotContain(factory.DataDir.Path, JobRunView.From(run).ToString(), StringComparison.Ordinal);
+            runId = run.Id;
+        }
+
+        var outcome = await small.Services.GetRequiredService<Jobs.Import.ImportRunner>().RunAsync(runId, Jobs.Training.RunAttempt.Only, Cancel);
+
+        Assert.Equal(Jobs.Training.RunOutcome.Succeeded, outcome);
+        Assert.Equal(2, await CountItemsAsync(id));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(factory.DataDir.Path, "uploads"), "*", SearchOption.AllDirectories));
     }
 
     [Fact]
