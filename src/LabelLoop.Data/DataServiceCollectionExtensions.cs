@@ -7,6 +7,7 @@ using LabelLoop.Data.Import;
 using LabelLoop.Data.Items;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Models;
+using LabelLoop.Data.Predictions;
 using LabelLoop.Data.Projects;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -61,6 +62,8 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<JobRunService>();
         builder.Services.AddSingleton<ModelVersionService>();
         builder.Services.AddSingleton<LoopSettingsService>();
+        builder.Services.AddSingleton<ItemService>();
+        builder.Services.AddSingleton<PredictionService>();
         return builder;
     }
 }

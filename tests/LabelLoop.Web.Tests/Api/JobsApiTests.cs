@@ -30,7 +30,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
 
         using var empty = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
         Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
-        Assert.Equal(0, (await ReadAsync(empty)).GetArrayLength());
+        Assert.Equal(0, (await ReadAsync(empty)).GetProperty("items").GetArrayLength());
 
         using var first = await admin.PostAsync(new Uri($"/api/v1/projects/{project}/jobs/retrain", UriKind.Relative), null, Cancel);
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
@@ -45,7 +45,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         Assert.Equal(id, (await ReadAsync(second)).GetProperty("id").GetInt64());
 
         using var list = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
-        var rows = await ReadAsync(list);
+        var rows = (await ReadAsync(list)).GetProperty("items");
         Assert.Equal(1, rows.GetArrayLength());
         Assert.Equal(id, rows[0].GetProperty("id").GetInt64());
 
@@ -93,7 +93,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         }
 
         using var list = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
-        var row = (await ReadAsync(list))[0];
+        var row = (await ReadAsync(list)).GetProperty("items")[0];
         Assert.Equal("Failed", row.GetProperty("status").GetString());
         Assert.Equal("Project has 1 label(s); a model needs <at least two> classes.", row.GetProperty("error").GetString());
 
