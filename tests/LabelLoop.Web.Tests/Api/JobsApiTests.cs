@@ -58,6 +58,44 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
     }
 
     [Fact]
+    public async Task Job_runs_are_paged_newest_first_and_tokens_need_the_admin_scope_to_retrain_or_cancel()
+    {
+        var kit = new ApiKit(factory);
+        var project = await CreateProjectAsync();
+        await using (var db = factory.Database.CreateContext())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                db.JobRuns.Add(new JobRun { ProjectId = project, Kind = JobKind.Train, Status = JobStatus.Succeeded, CreatedUtc = DateTime.UnixEpoch.AddMinutes(i) });
+            }
+            await db.SaveChangesAsync(Cancel);
+        }
+        var (adminId, readToken) = await kit.AccountAsync(Roles.Admin, ApiScopes.Read);
+        var adminToken = await kit.TokenAsync(adminId, ApiScopes.Admin);
+
+        var ids = await kit.AllIdsAsync($"/api/v1/projects/{project}/jobs", readToken, limit: 2);
+        Assert.Equal(5, ids.Count);
+        Assert.Equal(ids.OrderDescending(), ids);
+        Assert.Equal(ids, await kit.AllIdsAsync($"/api/v1/projects/{project}/jobs", readToken, limit: 2));
+
+        using var readRetrain = await kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/jobs/retrain", readToken);
+        await ApiKit.ProblemAsync(readRetrain, HttpStatusCode.Forbidden);
+        using var retrain = await kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/jobs/retrain", adminToken);
+        Assert.Equal(HttpStatusCode.Accepted, retrain.StatusCode);
+        var run = (await ReadAsync(retrain)).GetProperty("id").GetInt64();
+        using var readCancel = await kit.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{run}/cancel", readToken);
+        await ApiKit.ProblemAsync(readCancel, HttpStatusCode.Forbidden);
+        using var cancel = await kit.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{run}/cancel", adminToken);
+        Assert.Equal("Cancelled", (await ReadAsync(cancel)).GetProperty("status").GetString());
+        using var missing = await kit.SendAsync(HttpMethod.Get, "/api/v1/jobs/99999999", readToken);
+        await ApiKit.ProblemAsync(missing, HttpStatusCode.NotFound);
+        using var missingCancel = await kit.SendAsync(HttpMethod.Post, "/api/v1/jobs/99999999/cancel", adminToken);
+        await ApiKit.ProblemAsync(missingCancel, HttpStatusCode.NotFound);
+        using var anonymous = await kit.SendAsync(HttpMethod.Get, $"/api/v1/projects/{project}/jobs", null);
+        await ApiKit.ProblemAsync(anonymous, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Annotators_may_watch_jobs_but_not_start_or_cancel_them()
     {
         var (annotator, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
