@@ -7,6 +7,7 @@ using LabelLoop.Data.Import;
 using LabelLoop.Data.Items;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Models;
+using LabelLoop.Data.Predictions;
 using LabelLoop.Data.Projects;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -62,6 +63,8 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<ModelVersionService>();
         builder.Services.AddSingleton<EncoderVersionService>();
         builder.Services.AddSingleton<LoopSettingsService>();
+        builder.Services.AddSingleton<ItemService>();
+        builder.Services.AddSingleton<PredictionService>();
         return builder;
     }
 }

@@ -20,13 +20,21 @@ public static class LabelLoopWebApplication
         builder.AddLabelLoopJobs();
         builder.AddLabelLoopAccounts();
         builder.AddLabelLoopWeb();
+        builder.AddLabelLoopApi();
 
         var app = builder.Build();
         app.UseLabelLoopWeb();
+        app.UseLabelLoopApi();
         app.MapAccountEndpoints();
         app.MapImportEndpoints();
         app.MapLabelingEndpoints();
         app.MapJobEndpoints();
+        app.MapProjectsApi();
+        app.MapItemsApi();
+        app.MapAnnotationsApi();
+        app.MapPredictionsApi();
+        app.MapTokensApi();
+        app.MapLabelLoopApiDocs();
         app.MapRazorComponents<App>();
         return app;
     }

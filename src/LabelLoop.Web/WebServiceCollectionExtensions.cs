@@ -35,6 +35,8 @@ public static class WebServiceCollectionExtensions
             // A fresh scope: the failed render already initialised the request's NavigationManager, and
             // rendering the status page in the same scope turned every 404 page into a 500.
             branch => branch.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
+        // API errors that leave the body empty (challenges, refusals, unknown routes) get ProblemDetails.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), branch => branch.UseStatusCodePages());
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();

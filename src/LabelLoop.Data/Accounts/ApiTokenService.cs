@@ -130,7 +130,14 @@ public sealed class ApiTokenService(IDbContextFactory<LabelLoopDbContext> contex
     }
 
     /// <summary>Tokens of one user (admins: of anyone, or of everyone when <paramref name="userId"/> is null), newest first.</summary>
-    public async Task<IReadOnlyList<ApiTokenView>> ListAsync(Caller caller, string? userId, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ApiTokenView>> ListAsync(Caller caller, string? userId, CancellationToken cancellationToken = default) =>
+        ListAsync(caller, userId, null, null, cancellationToken);
+
+    /// <summary>As <see cref="ListAsync(Caller, string?, CancellationToken)"/>, one page at a time.</summary>
+    /// <param name="beforeId">Only tokens with a smaller id (the next page of a newest-first list).</param>
+    /// <param name="take">At most this many; all when null.</param>
+    public async Task<IReadOnlyList<ApiTokenView>> ListAsync(
+        Caller caller, string? userId, long? beforeId, int? take, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!caller.IsAdmin)
@@ -145,10 +152,27 @@ public sealed class ApiTokenService(IDbContextFactory<LabelLoopDbContext> contex
         var rows = await (
             from t in db.ApiTokens
             join u in db.Users on t.UserId equals u.Id
-            where userId == null || t.UserId == userId
+            where (userId == null || t.UserId == userId) && (beforeId == null || t.Id < beforeId)
             orderby t.Id descending
-            select new { Token = t, u.Email }).AsNoTracking().ToListAsync(cancellationToken);
+            select new { Token = t, u.Email }).AsNoTracking().Take(take ?? int.MaxValue).ToListAsync(cancellationToken);
         return [.. rows.Select(r => ToView(r.Token, r.Email ?? ""))];
+    }
+
+    /// <summary>One token; someone else's is reported missing unless the caller is an admin.</summary>
+    public async Task<ApiTokenView> GetAsync(Caller caller, int tokenId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var row = await (
+            from t in db.ApiTokens
+            join u in db.Users on t.UserId equals u.Id
+            where t.Id == tokenId
+            select new { Token = t, u.Email }).AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+        if (row is null || (!caller.IsAdmin && row.Token.UserId != caller.UserId))
+        {
+            throw new NotFoundException($"Token {tokenId} does not exist.");
+        }
+        return ToView(row.Token, row.Email ?? "");
     }
 
     /// <summary>Revokes a token at once; revoking twice is harmless. Users revoke their own; admins anyone's.</summary>

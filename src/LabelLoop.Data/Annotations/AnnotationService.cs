@@ -201,6 +201,69 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         return new AnnotatorProgress(labeledToday, total, remaining);
     }
 
+    /// <summary>
+    /// A project's annotations in id order, after <paramref name="afterId"/>. Admins and reviewers see everyone's;
+    /// annotators see only their own, so no one is swayed by another's answer.
+    /// </summary>
+    public async Task<IReadOnlyList<AnnotationView>> ListAsync(
+        Caller caller, int projectId, AnnotationFilter filter, long? afterId, int take, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var query = VisibleTo(caller, db.Annotations.AsNoTracking().Where(a => a.ProjectId == projectId));
+        if (filter.ItemId is { } itemId)
+        {
+            query = query.Where(a => a.ItemId == itemId);
+        }
+        if (!string.IsNullOrEmpty(filter.UserId))
+        {
+            query = query.Where(a => a.UserId == filter.UserId);
+        }
+        if (!string.IsNullOrEmpty(filter.Label))
+        {
+            query = query.Where(a => a.Label == filter.Label);
+        }
+        if (filter.SinceUtc is { } since)
+        {
+            query = query.Where(a => a.CreatedUtc >= since);
+        }
+        if (afterId is { } after)
+        {
+            query = query.Where(a => a.Id > after);
+        }
+        return await Project(db, query, q => q.OrderBy(x => x.Annotation.Id).Take(take)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>One annotation, under the same visibility as <see cref="ListAsync"/>.</summary>
+    public async Task<AnnotationView> GetAsync(Caller caller, int projectId, long annotationId, CancellationToken cancellationToken = default)
+    {
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var query = VisibleTo(caller, db.Annotations.AsNoTracking().Where(a => a.ProjectId == projectId && a.Id == annotationId));
+        return await Project(db, query, q => q).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"Annotation {annotationId} is not in project {projectId}.");
+    }
+
+    private static IQueryable<Annotation> VisibleTo(Caller caller, IQueryable<Annotation> query) =>
+        caller.IsAdmin || caller.IsReviewer ? query : query.Where(a => a.UserId == caller.UserId);
+
+    private sealed class AnnotationRow
+    {
+        public required Annotation Annotation { get; init; }
+
+        public string? Email { get; init; }
+    }
+
+    // Ordered and cut after the join, so the order is the one SQL returns.
+    private static IQueryable<AnnotationView> Project(
+        LabelLoopDbContext db, IQueryable<Annotation> query, Func<IQueryable<AnnotationRow>, IQueryable<AnnotationRow>> shape) =>
+        shape(query.Join(db.Users, a => a.UserId, u => u.Id, (a, u) => new AnnotationRow { Annotation = a, Email = u.Email }))
+            .Select(x => new AnnotationView(
+                x.Annotation.Id, x.Annotation.ItemId, x.Annotation.ProjectId, x.Annotation.UserId, x.Email ?? "", x.Annotation.Label,
+                x.Annotation.WasSkipped, x.Annotation.IsGroundTruth, x.Annotation.Comment, x.Annotation.LeadTimeSeconds,
+                x.Annotation.ParentPredictionId, x.Annotation.CreatedUtc));
+
     private static async Task<Item> LockItemAsync(LabelLoopDbContext db, int projectId, long itemId, CancellationToken cancellationToken) =>
         await db.Items.FromSql($"""SELECT * FROM "Items" WHERE "Id" = {itemId} AND "ProjectId" = {projectId} FOR UPDATE""")
             .SingleOrDefaultAsync(cancellationToken)

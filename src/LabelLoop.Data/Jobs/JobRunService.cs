@@ -247,6 +247,21 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         return runs.Select(JobRunView.From).ToList();
     }
 
+    /// <summary>A project's runs, newest first, with an id below <paramref name="beforeId"/>: stable pages for the API.</summary>
+    public async Task<IReadOnlyList<JobRunView>> ListPageAsync(
+        Caller caller, int projectId, long? beforeId, int take, CancellationToken cancellationToken = default)
+    {
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.JobRuns.AsNoTracking().Where(j => j.ProjectId == projectId);
+        if (beforeId is { } before)
+        {
+            query = query.Where(j => j.Id < before);
+        }
+        var runs = await query.OrderByDescending(j => j.Id).Take(take).ToListAsync(cancellationToken);
+        return [.. runs.Select(JobRunView.From)];
+    }
+
     /// <summary>One run, if the caller may see its project.</summary>
     public async Task<JobRunView> GetAsync(Caller caller, long id, CancellationToken cancellationToken = default)
     {

@@ -206,6 +206,46 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         return rows.Select(r => (r.Id, r.Email ?? "")).ToList();
     }
 
+    /// <summary>The projects the caller may see (as <see cref="ListAsync"/>), in id order after <paramref name="afterId"/>: stable pages for the API.</summary>
+    public async Task<IReadOnlyList<ProjectSummary>> ListPageAsync(Caller caller, long? afterId, int take, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.Projects.AsNoTracking();
+        if (!caller.IsAdmin)
+        {
+            query = query.Where(p => p.Members.Any(m => m.UserId == caller.UserId));
+        }
+        if (afterId is { } after)
+        {
+            query = query.Where(p => p.Id > after);
+        }
+        return await query.OrderBy(p => p.Id).Take(take)
+            .Select(p => new ProjectSummary(p.Id, p.Name, p.Kind, p.ItemCount, p.LabeledCount, p.CreatedUtc))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Members with their role, by e-mail, from position <paramref name="offset"/> (admins only).</summary>
+    public async Task<IReadOnlyList<ProjectMemberView>> ListMemberViewsAsync(
+        Caller caller, int projectId, int offset, int take, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(caller);
+        await EnsureAccessAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.ProjectMembers.AsNoTracking().Where(m => m.ProjectId == projectId)
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.UserId, u.Email, m.AddedUtc })
+            .OrderBy(x => x.Email).ThenBy(x => x.UserId)
+            .Skip(offset).Take(take)
+            .Select(x => new
+            {
+                x.UserId,
+                x.Email,
+                x.AddedUtc,
+                Role = db.UserRoles.Where(r => r.UserId == x.UserId).Join(db.Roles, r => r.RoleId, r => r.Id, (_, r) => r.Name).FirstOrDefault(),
+            })
+            .ToListAsync(cancellationToken);
+        return [.. rows.Select(r => new ProjectMemberView(r.UserId, r.Email ?? "", r.Role ?? "", r.AddedUtc))];
+    }
+
     internal static void RequireAdmin(Caller caller)
     {
         if (!caller.IsAdmin)

@@ -17,12 +17,19 @@ public static class JobEndpoints
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Jobs");
-        api.MapGet("/projects/{projectId:int}/jobs", ListAsync).RequireScope(ApiScopes.Read);
-        api.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
-        api.MapGet("/jobs/{jobId:long}", GetAsync).RequireScope(ApiScopes.Read);
-        api.MapPost("/jobs/{jobId:long}/cancel", CancelAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
-        api.MapGet("/projects/{projectId:int}/loop", GetLoopAsync).RequireScope(ApiScopes.Read);
-        api.MapPut("/projects/{projectId:int}/loop", PutLoopAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
+        api.MapGet("/projects/{projectId:int}/jobs", ListAsync).RequireScope(ApiScopes.Read)
+            .WithName("ListJobs").WithSummary("The project's job runs, newest first.");
+        api.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
+            .WithName("RetrainNow")
+            .WithSummary("Retrain now: queues a train-and-score run (or answers with the one already queued); poll its Location.");
+        api.MapGet("/jobs/{jobId:long}", GetAsync).RequireScope(ApiScopes.Read)
+            .WithName("GetJob").WithSummary("One job run: status, progress, message, error, timings.");
+        api.MapPost("/jobs/{jobId:long}/cancel", CancelAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
+            .WithName("CancelJob").WithSummary("Cancels a queued or running job run; a finished one is returned as it is.");
+        api.MapGet("/projects/{projectId:int}/loop", GetLoopAsync).RequireScope(ApiScopes.Read)
+            .WithName("GetLoopSettings").WithSummary("The learning loop's settings: when to retrain, committee size, strategy.");
+        api.MapPut("/projects/{projectId:int}/loop", PutLoopAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
+            .WithName("UpdateLoopSettings").WithSummary("Changes the learning loop's settings.");
 
         // The project page's job panel: polled every two seconds, and its two buttons (forms with antiforgery).
         app.MapGet("/projects/{projectId:int}/jobs", JobListFragmentAsync);
@@ -31,9 +38,13 @@ public static class JobEndpoints
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<JobRunView>>> ListAsync(
-        int projectId, HttpContext http, JobRunService runs, int? limit, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await runs.ListAsync(http.User.ToCaller(), projectId, limit ?? 20, cancellationToken));
+    private static async Task<Ok<Page<JobRunView>>> ListAsync(
+        int projectId, HttpContext http, JobRunService runs, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var size = Paging.Limit(limit);
+        var rows = await runs.ListPageAsync(http.User.ToCaller(), projectId, Paging.After(cursor), Paging.Take(size), cancellationToken);
+        return TypedResults.Ok(Paging.ToPage(rows, size, r => r.Id));
+    }
 
     private static async Task<Ok<JobRunView>> GetAsync(long jobId, HttpContext http, JobRunService runs, CancellationToken cancellationToken) =>
         TypedResults.Ok(await runs.GetAsync(http.User.ToCaller(), jobId, cancellationToken));

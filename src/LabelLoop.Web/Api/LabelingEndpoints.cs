@@ -23,9 +23,20 @@ public static class LabelingEndpoints
         app.MapPost("/projects/{projectId:int}/review/{itemId:long}", ResolveFromReviewAsync);
 
         var api = app.MapGroup("/api/v1/projects/{projectId:int}").WithTags("Labeling");
-        api.MapGet("/items/{itemId:long}/content", GetContentAsync).RequireScope(ApiScopes.Read);
-        api.MapPost("/next", NextAsync).RequireScope(ApiScopes.Label);
-        api.MapPost("/annotations", CreateAnnotationAsync).RequireScope(ApiScopes.Label);
+        api.MapGet("/items/{itemId:long}/content", GetContentAsync).RequireScope(ApiScopes.Read)
+            .WithName("GetItemContent").WithSummary("An image item's bytes (content-addressed, cacheable).")
+            .Produces(StatusCodes.Status200OK, null, "image/png", "image/jpeg", "image/gif", "image/bmp", "application/octet-stream");
+        api.MapPost("/next", NextAsync).RequireScope(ApiScopes.Label)
+            .WithName("NextItem")
+            .WithSummary("Leases the next item to the caller, as the workspace does: the caller's live lease first, then the best-ranked free item. 204 when none is left.");
+        api.MapPost("/annotations", CreateAnnotationAsync).RequireScope(ApiScopes.Label)
+            .WithName("CreateAnnotation")
+            .WithSummary("Labels (or skips) an item.")
+            .WithDescription(
+                "201 with the new annotation. Retries are safe: send an `Idempotency-Key` header (up to 100 characters, unique per " +
+                "caller); a repeat with the same key, or a second answer by the same caller for the same item, stores nothing and " +
+                "answers 200 with the first annotation. A key already used for another item is a 409.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -116,7 +127,7 @@ public static class LabelingEndpoints
         return items.Count == 0 ? TypedResults.NoContent() : TypedResults.Ok(items[0]);
     }
 
-    private static async Task<Results<Created<AnnotationCreated>, Ok<AnnotationCreated>>> CreateAnnotationAsync(
+    private static async Task<Results<Created<AnnotationCreated>, Ok<AnnotationCreated>, ProblemHttpResult>> CreateAnnotationAsync(
         int projectId,
         CreateAnnotationRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
@@ -124,8 +135,15 @@ public static class LabelingEndpoints
         AnnotationService annotations,
         CancellationToken cancellationToken)
     {
-        var result = await annotations.SubmitAsync(http.User.ToCaller(), projectId,
+        var caller = http.User.ToCaller();
+        var result = await annotations.SubmitAsync(caller, projectId,
             new SubmitAnnotation(request.ItemId, request.Label, request.Skip, request.Comment, idempotencyKey, request.LeadTimeSeconds), cancellationToken);
+        if (!result.Created && idempotencyKey is not null
+            && (await annotations.GetAsync(caller, projectId, result.AnnotationId, cancellationToken)).ItemId != request.ItemId)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", type: "urn:labelloop:problem:409",
+                detail: $"The Idempotency-Key '{idempotencyKey}' was already used for annotation {result.AnnotationId} of another item.");
+        }
         var body = new AnnotationCreated(result.AnnotationId, request.ItemId, result.ItemStatus.ToString());
         return result.Created
             ? TypedResults.Created($"/api/v1/projects/{projectId}/annotations/{result.AnnotationId}", body)

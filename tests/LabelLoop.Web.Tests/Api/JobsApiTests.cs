@@ -30,7 +30,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
 
         using var empty = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
         Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
-        Assert.Equal(0, (await ReadAsync(empty)).GetArrayLength());
+        Assert.Equal(0, (await ReadAsync(empty)).GetProperty("items").GetArrayLength());
 
         using var first = await admin.PostAsync(new Uri($"/api/v1/projects/{project}/jobs/retrain", UriKind.Relative), null, Cancel);
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
@@ -45,7 +45,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         Assert.Equal(id, (await ReadAsync(second)).GetProperty("id").GetInt64());
 
         using var list = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
-        var rows = await ReadAsync(list);
+        var rows = (await ReadAsync(list)).GetProperty("items");
         Assert.Equal(1, rows.GetArrayLength());
         Assert.Equal(id, rows[0].GetProperty("id").GetInt64());
 
@@ -55,6 +55,44 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
 
         using var one = await admin.GetAsync(new Uri($"/api/v1/jobs/{id}", UriKind.Relative), Cancel);
         Assert.Equal("Cancelled", (await ReadAsync(one)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Job_runs_are_paged_newest_first_and_tokens_need_the_admin_scope_to_retrain_or_cancel()
+    {
+        var kit = new ApiKit(factory);
+        var project = await CreateProjectAsync();
+        await using (var db = factory.Database.CreateContext())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                db.JobRuns.Add(new JobRun { ProjectId = project, Kind = JobKind.Train, Status = JobStatus.Succeeded, CreatedUtc = DateTime.UnixEpoch.AddMinutes(i) });
+            }
+            await db.SaveChangesAsync(Cancel);
+        }
+        var (adminId, readToken) = await kit.AccountAsync(Roles.Admin, ApiScopes.Read);
+        var adminToken = await kit.TokenAsync(adminId, ApiScopes.Admin);
+
+        var ids = await kit.AllIdsAsync($"/api/v1/projects/{project}/jobs", readToken, limit: 2);
+        Assert.Equal(5, ids.Count);
+        Assert.Equal(ids.OrderDescending(), ids);
+        Assert.Equal(ids, await kit.AllIdsAsync($"/api/v1/projects/{project}/jobs", readToken, limit: 2));
+
+        using var readRetrain = await kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/jobs/retrain", readToken);
+        await ApiKit.ProblemAsync(readRetrain, HttpStatusCode.Forbidden);
+        using var retrain = await kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/jobs/retrain", adminToken);
+        Assert.Equal(HttpStatusCode.Accepted, retrain.StatusCode);
+        var run = (await ReadAsync(retrain)).GetProperty("id").GetInt64();
+        using var readCancel = await kit.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{run}/cancel", readToken);
+        await ApiKit.ProblemAsync(readCancel, HttpStatusCode.Forbidden);
+        using var cancel = await kit.SendAsync(HttpMethod.Post, $"/api/v1/jobs/{run}/cancel", adminToken);
+        Assert.Equal("Cancelled", (await ReadAsync(cancel)).GetProperty("status").GetString());
+        using var missing = await kit.SendAsync(HttpMethod.Get, "/api/v1/jobs/99999999", readToken);
+        await ApiKit.ProblemAsync(missing, HttpStatusCode.NotFound);
+        using var missingCancel = await kit.SendAsync(HttpMethod.Post, "/api/v1/jobs/99999999/cancel", adminToken);
+        await ApiKit.ProblemAsync(missingCancel, HttpStatusCode.NotFound);
+        using var anonymous = await kit.SendAsync(HttpMethod.Get, $"/api/v1/projects/{project}/jobs", null);
+        await ApiKit.ProblemAsync(anonymous, HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -93,7 +131,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         }
 
         using var list = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
-        var row = (await ReadAsync(list))[0];
+        var row = (await ReadAsync(list)).GetProperty("items")[0];
         Assert.Equal("Failed", row.GetProperty("status").GetString());
         Assert.Equal("Project has 1 label(s); a model needs <at least two> classes.", row.GetProperty("error").GetString());
 
