@@ -72,15 +72,16 @@ public sealed class EncoderVersionService(IDbContextFactory<LabelLoopDbContext> 
         return await db.EncoderVersions.AsNoTracking().SingleOrDefaultAsync(e => e.ProjectId == projectId && e.IsActive, cancellationToken);
     }
 
-    /// <summary>The project's encoder versions, newest first, for members of the project.</summary>
-    public async Task<IReadOnlyList<EncoderVersionView>> ListAsync(Caller caller, int projectId, int limit = 20, CancellationToken cancellationToken = default)
+    /// <summary>The project's encoder versions, newest first (keyset: ids below <paramref name="beforeId"/>), for members of the project.</summary>
+    public async Task<IReadOnlyList<EncoderVersionView>> ListAsync(
+        Caller caller, int projectId, long? beforeId, int take, CancellationToken cancellationToken = default)
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.EncoderVersions.AsNoTracking()
-            .Where(e => e.ProjectId == projectId)
-            .OrderByDescending(e => e.Version)
-            .Take(Math.Clamp(limit, 1, 500))
+            .Where(e => e.ProjectId == projectId && (beforeId == null || e.Id < beforeId))
+            .OrderByDescending(e => e.Id)
+            .Take(Math.Clamp(take, 1, 1000))
             .ToListAsync(cancellationToken);
         return [.. rows.Select(e => new EncoderVersionView(e.Id, e.Version, e.ItemCount, e.IsActive, e.CreatedUtc, Parse(e.MetricsJson)))];
     }

@@ -22,6 +22,9 @@ public static class JobEndpoints
         api.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
             .WithName("RetrainNow")
             .WithSummary("Retrain now: queues a train-and-score run (or answers with the one already queued); poll its Location.");
+        api.MapPost("/projects/{projectId:int}/jobs/pretrain", PretrainAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
+            .WithName("PretrainNow")
+            .WithSummary("Pretrain now: queues a self-supervised pretraining of the project's encoder on its pool (or answers with the one already queued).");
         api.MapGet("/jobs/{jobId:long}", GetAsync).RequireScope(ApiScopes.Read)
             .WithName("GetJob").WithSummary("One job run: status, progress, message, error, timings.");
         api.MapPost("/jobs/{jobId:long}/cancel", CancelAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
@@ -52,6 +55,12 @@ public static class JobEndpoints
     private static async Task<Accepted<JobRunView>> RetrainAsync(int projectId, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
     {
         var run = await queue.RetrainNowAsync(http.User.ToCaller(), projectId, cancellationToken);
+        return TypedResults.Accepted($"/api/v1/jobs/{run.Id}", run);
+    }
+
+    private static async Task<Accepted<JobRunView>> PretrainAsync(int projectId, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
+    {
+        var run = await queue.PretrainNowAsync(http.User.ToCaller(), projectId, cancellationToken);
         return TypedResults.Accepted($"/api/v1/jobs/{run.Id}", run);
     }
 

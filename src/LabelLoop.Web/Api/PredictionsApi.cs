@@ -1,6 +1,7 @@
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Models;
 using LabelLoop.Core.Predictions;
+using LabelLoop.Data.Models;
 using LabelLoop.Data.Predictions;
 using LabelLoop.Web.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +24,18 @@ public static class PredictionsApi
         api.MapGet("/ranking", RankingAsync).RequireScope(ApiScopes.Read)
             .WithName("GetRanking")
             .WithSummary("The active ranking, best first: the order items are served in, each with why it was chosen.");
+        api.MapGet("/encoder-versions", ListEncodersAsync).RequireScope(ApiScopes.Read)
+            .WithName("ListEncoderVersions")
+            .WithSummary("The project's pretrained encoders, newest first: pretraining figures and k-NN / linear-probe accuracy of their embeddings.");
         return app;
+    }
+
+    private static async Task<Ok<Page<EncoderVersionView>>> ListEncodersAsync(
+        int projectId, HttpContext http, EncoderVersionService encoders, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var size = Paging.Limit(limit);
+        var rows = await encoders.ListAsync(http.User.ToCaller(), projectId, Paging.After(cursor), Paging.Take(size), cancellationToken);
+        return TypedResults.Ok(Paging.ToPage(rows, size, e => e.Id));
     }
 
     private static async Task<Ok<Page<ModelVersionView>>> ListVersionsAsync(
