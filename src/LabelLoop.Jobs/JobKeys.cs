@@ -23,6 +23,12 @@ public static class JobKeys
     /// </summary>
     public static JobKey TrainAndScore(int projectId) => new($"project-{projectId}", TrainAndScoreGroup);
 
+    /// <summary>Job group of exports.</summary>
+    public const string ExportGroup = "export";
+
+    /// <summary>The one durable export job; each export run fires it with its own trigger.</summary>
+    public static JobKey Export { get; } = new("export", ExportGroup);
+
     /// <summary>The trigger that fires job run <paramref name="jobRunId"/>.</summary>
     public static TriggerKey RunTrigger(long jobRunId) => new($"run-{jobRunId}", RunTriggerGroup);
 

@@ -1,7 +1,9 @@
 using LabelLoop.Core.Import;
 using LabelLoop.Data;
+using LabelLoop.Jobs.Export;
 using LabelLoop.Jobs.Import;
 using LabelLoop.Jobs.Training;
+using LabelLoop.Jobs.Webhooks;
 using LabelLoop.Ml;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -62,6 +64,10 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton<TrainingRunner>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<RetrainWatcher>();
+        builder.Services.AddSingleton<ExportRunner>();
+        builder.Services.AddSingleton<ExportQueue>();
+        builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
+        builder.Services.AddSingleton<WebhookDispatcher>();
 
         // The retrain loop polls every second: keep its queries out of an Information-level log.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
@@ -83,6 +89,7 @@ public static class JobsServiceCollectionExtensions
             q.UseDefaultThreadPool(Math.Max(2, settings.MaxConcurrentMlJobs + 1));
             q.UseExecutionLimits(l => l.ForGroup(JobKeys.MlExecutionGroup, Math.Max(1, settings.MaxConcurrentMlJobs)));
             q.AddJobType<TrainAndScoreJob>();
+            q.AddJobType<ExportJob>();
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);
@@ -102,6 +109,7 @@ public static class JobsServiceCollectionExtensions
         {
             builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainWatcher>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         }
         return builder;
     }

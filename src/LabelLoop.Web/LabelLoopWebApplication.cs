@@ -27,6 +27,8 @@ public static class LabelLoopWebApplication
         app.MapImportEndpoints();
         app.MapLabelingEndpoints();
         app.MapJobEndpoints();
+        app.MapExportEndpoints();
+        app.MapWebhookEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }
