@@ -16,7 +16,8 @@ public sealed class CsvExportWriter : IExportWriter
     private readonly StreamWriter _writer;
     private bool _headerWritten;
 
-    public CsvExportWriter(Stream output) => _writer = new StreamWriter(output, new UTF8Encoding(false), 65536) { NewLine = "\n" };
+    // The output stays open: its owner may still need it (a hashing wrapper, a response body).
+    public CsvExportWriter(Stream output) => _writer = new StreamWriter(output, new UTF8Encoding(false), 65536, leaveOpen: true) { NewLine = "\n" };
 
     public string Format => "csv";
 

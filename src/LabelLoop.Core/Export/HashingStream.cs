@@ -13,7 +13,7 @@ public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
 
     public long BytesWritten { get; private set; }
 
-    /// <summary>Lower-case hex SHA-256 of everything written; ends the hashing, so call it once, after the last write.</summary>
+    /// <summary>Lower-case hex SHA-256 of everything written; ends the hashing, so call it after the last write (also works after dispose).</summary>
     public string Sha256Hex() => _digest ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
 
     public override bool CanRead => false;
@@ -63,6 +63,7 @@ public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
     {
         if (disposing)
         {
+            _digest ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
             _hash.Dispose();
             if (!leaveOpen)
             {
@@ -74,6 +75,7 @@ public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
 
     public override async ValueTask DisposeAsync()
     {
+        _digest ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
         _hash.Dispose();
         if (!leaveOpen)
         {

@@ -146,7 +146,11 @@ public sealed class ExportRunService(
                 .SetProperty(j => j.FinishedUtc, now)
                 .SetProperty(j => j.Message, "Cancelled: the export was deleted"), cancellationToken);
         await db.ExportRuns.Where(e => e.Id == exportId).ExecuteDeleteAsync(cancellationToken);
-        File.Delete(PathOf(FileNameFor(export)));
+        var path = PathOf(FileNameFor(export));
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
         return export.JobRunId;
     }
 
