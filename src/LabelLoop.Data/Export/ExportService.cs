@@ -195,13 +195,16 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
     }
 
     // The annotations of each item come aggregated into parallel arrays, in the order they were made; the lateral
-    // join runs only for the rows the LIMIT keeps, on the (ItemId, UserId) index.
+    // join runs only for the rows the LIMIT keeps, on the (ItemId, UserId) index. The repeated "ItemId > @after" on
+    // the predictions lets a merge join start its index scan at the page: without it every page scanned the
+    // version's predictions from the first item on (measured at 1,000,000 items: 0.5 s per page late in the export,
+    // 14 ms with it).
     private static string PageSql(string where) => $"""
         SELECT i."Id", i."ExternalId", i."Text", i."BlobHash", i."MediaType", i."Status", i."FinalLabel",
                p."Label", p."Probabilities", p."Score",
                a.emails, a.labels, a.skipped, a.created, a.lead, a.reviewed
         FROM "Items" i
-        LEFT JOIN "Predictions" p ON p."ItemId" = i."Id" AND p."ModelVersionId" = @version
+        LEFT JOIN "Predictions" p ON p."ItemId" = i."Id" AND p."ModelVersionId" = @version AND p."ItemId" > @after
         LEFT JOIN LATERAL (
             SELECT array_agg(COALESCE(u."Email", '') ORDER BY an."Id") AS emails,
                    array_agg(an."Label" ORDER BY an."Id") AS labels,
