@@ -9,6 +9,7 @@ using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Models;
 using LabelLoop.Data.Predictions;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Webhooks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -57,6 +58,8 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<ProjectService>();
         builder.Services.AddSingleton<ImportService>();
         builder.Services.AddSingleton<ExportService>();
+        builder.Services.AddSingleton<ExportRunService>();
+        builder.Services.AddSingleton<WebhookService>();
         builder.Services.AddSingleton<ItemLeaseService>();
         builder.Services.AddSingleton<AnnotationService>();
         builder.Services.AddSingleton<JobRunService>();

@@ -1,10 +1,12 @@
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
+using LabelLoop.Core.Export;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Models;
 using LabelLoop.Core.Predictions;
 using LabelLoop.Core.Projects;
+using LabelLoop.Core.Webhooks;
 using LabelLoop.Data.Accounts;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -35,6 +37,12 @@ public sealed class LabelLoopDbContext(DbContextOptions<LabelLoopDbContext> opti
     public DbSet<JobRun> JobRuns => Set<JobRun>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<ExportRun> ExportRuns => Set<ExportRun>();
+
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     /// <summary>
     /// The provider settings every host and test uses: Npgsql, migrations from LabelLoop.Migrations, and no

@@ -34,6 +34,11 @@ public static class JobKeys
 
     /// <summary>One pretraining job per project, durable and non-concurrent.</summary>
     public static JobKey Pretrain(int projectId) => new($"project-{projectId}", PretrainGroup);
+    /// <summary>Job group of exports.</summary>
+    public const string ExportGroup = "export";
+
+    /// <summary>The one durable export job; each export run fires it with its own trigger.</summary>
+    public static JobKey Export { get; } = new("export", ExportGroup);
 
     /// <summary>The trigger that fires job run <paramref name="jobRunId"/>.</summary>
     public static TriggerKey RunTrigger(long jobRunId) => new($"run-{jobRunId}", RunTriggerGroup);

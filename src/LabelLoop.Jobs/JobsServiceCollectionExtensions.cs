@@ -1,8 +1,10 @@
 using LabelLoop.Core.Import;
 using LabelLoop.Data;
+using LabelLoop.Jobs.Export;
 using LabelLoop.Jobs.Import;
 using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
+using LabelLoop.Jobs.Webhooks;
 using LabelLoop.Ml;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -65,6 +67,10 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton<ImportRunner>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<RetrainWatcher>();
+        builder.Services.AddSingleton<ExportRunner>();
+        builder.Services.AddSingleton<ExportQueue>();
+        builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
+        builder.Services.AddSingleton<WebhookDispatcher>();
 
         // The retrain loop polls every second: keep its queries out of an Information-level log.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
@@ -88,6 +94,7 @@ public static class JobsServiceCollectionExtensions
             q.AddJobType<TrainAndScoreJob>();
             q.AddJobType<PretrainJob>();
             q.AddJobType<ImportJob>();
+            q.AddJobType<ExportJob>();
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);
@@ -107,6 +114,7 @@ public static class JobsServiceCollectionExtensions
         {
             builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainWatcher>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         }
         return builder;
     }

@@ -35,6 +35,8 @@ public static class LabelLoopWebApplication
         app.MapPredictionsApi();
         app.MapTokensApi();
         app.MapLabelLoopApiDocs();
+        app.MapExportEndpoints();
+        app.MapWebhookEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -202,6 +202,42 @@ public sealed class CliTests(CliFixture cli) : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public async Task Export_help_names_the_formats_and_the_filters()
+    {
+        var result = await cli.RunAsync("export", "--help");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var word in new[] { "jsonl", "csv", "zip", "--labeled-only", "--label", "--since", "--until", "--out" })
+        {
+            Assert.Contains(word, result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Export_filters_select_items_print_the_checksum_and_bad_dates_are_invalid_input()
+    {
+        var name = UniqueName("cli-filter");
+        using var work = new TempDirectory();
+        var source = work.WriteText("in.jsonl", "{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"b\",\"text\":\"second\"}\n");
+        Assert.Equal(ExitCodes.Ok, (await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", source)).ExitCode);
+        var output = Path.Combine(work.Path, "labeled.jsonl");
+
+        var labeled = await cli.RunAsync("export", "--project", name, "--labeled-only", "--since", "2026-01-01", "--out", output);
+        var badDate = await cli.RunAsync("export", "--project", name, "--since", "last tuesday", "--out", output);
+        var zipOfText = await cli.RunAsync("export", "--project", name, "--format", "zip", "--out", Path.Combine(work.Path, "x.zip"));
+
+        Assert.True(labeled.ExitCode == ExitCodes.Ok, labeled.ToString());
+        Assert.Contains("Exported 0 item(s)", labeled.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0 bytes, SHA-256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", labeled.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, new FileInfo(output).Length);
+        Assert.True(badDate.ExitCode == ExitCodes.InvalidInput, badDate.ToString());
+        Assert.Contains("--since", badDate.Stderr, StringComparison.Ordinal);
+        Assert.True(zipOfText.ExitCode == ExitCodes.InvalidInput, zipOfText.ToString());
+        Assert.False(File.Exists(Path.Combine(work.Path, "x.zip")));
+        Assert.Empty(Directory.GetFiles(work.Path, "*.partial"));
+    }
+
+    [Fact]
     public async Task Exporting_an_unknown_project_is_not_found()
     {
         using var work = new TempDirectory();

@@ -5,17 +5,19 @@ using LabelLoop.Core.Import;
 namespace LabelLoop.Core.Export;
 
 /// <summary>
-/// One flat row per item: id, external id, text, blob, status, final label, annotation count, the annotators'
-/// labels joined with <c>|</c>, and the prediction's label, score and model version.
+/// One flat row per item: id, external id, text, blob and content URL, status, final label, annotation count, the
+/// annotators' labels joined with <c>|</c> (<c>email=label</c>), the last annotation's time, and the prediction's
+/// label, score, probabilities (<c>label=p</c> joined with <c>|</c>) and model version.
 /// </summary>
 public sealed class CsvExportWriter : IExportWriter
 {
-    private const string Header = "id,external_id,text,blob,status,final_label,annotation_count,annotator_labels,predicted_label,prediction_score,model_version";
+    private const string Header = "id,external_id,text,blob,content_url,status,final_label,annotation_count,annotator_labels,last_annotated_utc,predicted_label,prediction_score,probabilities,model_version";
 
     private readonly StreamWriter _writer;
     private bool _headerWritten;
 
-    public CsvExportWriter(Stream output) => _writer = new StreamWriter(output, new UTF8Encoding(false), 65536) { NewLine = "\n" };
+    // The output stays open: its owner may still need it (a hashing wrapper, a response body).
+    public CsvExportWriter(Stream output) => _writer = new StreamWriter(output, new UTF8Encoding(false), 65536, leaveOpen: true) { NewLine = "\n" };
 
     public string Format => "csv";
 
@@ -34,12 +36,15 @@ public sealed class CsvExportWriter : IExportWriter
             record.ExternalId,
             record.Text ?? "",
             record.BlobHash ?? "",
+            record.ContentUrl ?? "",
             record.Status,
             record.FinalLabel ?? "",
             record.Annotations.Count.ToString(CultureInfo.InvariantCulture),
             labels,
+            record.Annotations.Count == 0 ? "" : record.Annotations.Max(a => a.CreatedUtc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
             p?.Label ?? "",
             p?.Score.ToString("R", CultureInfo.InvariantCulture) ?? "",
+            p is null ? "" : string.Join('|', p.Probabilities.Select(x => $"{x.Key}={x.Value.ToString("R", CultureInfo.InvariantCulture)}")),
             p?.ModelVersion.ToString(CultureInfo.InvariantCulture) ?? "",
         ];
         await _writer.WriteLineAsync(string.Join(',', fields.Select(CsvReader.Escape)).AsMemory(), cancellationToken);

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace LabelLoop.Core.Export;
 
-/// <summary>One JSON object per line, camelCase, ISO-8601 UTC times.</summary>
+/// <summary>
+/// One JSON object per line, camelCase, ISO-8601 UTC times: id, externalId, the payload (<c>text</c>, or <c>blob</c>,
+/// <c>mediaType</c> and <c>contentUrl</c>), status, finalLabel, every annotation, and the active model's prediction.
+/// </summary>
 public sealed class JsonlExportWriter(Stream output) : IExportWriter
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
@@ -24,6 +27,14 @@ public sealed class JsonlExportWriter(Stream output) : IExportWriter
         {
             _json.WriteString("blob", record.BlobHash);
         }
+        if (record.MediaType is not null)
+        {
+            _json.WriteString("mediaType", record.MediaType);
+        }
+        if (record.ContentUrl is not null)
+        {
+            _json.WriteString("contentUrl", record.ContentUrl);
+        }
         _json.WriteString("status", record.Status);
         _json.WriteString("finalLabel", record.FinalLabel);
         _json.WriteStartArray("annotations");
@@ -33,6 +44,10 @@ public sealed class JsonlExportWriter(Stream output) : IExportWriter
             _json.WriteString("annotator", a.Annotator);
             _json.WriteString("label", a.Label);
             _json.WriteBoolean("skipped", a.Skipped);
+            if (a.Reviewed)
+            {
+                _json.WriteBoolean("reviewed", true);
+            }
             _json.WriteString("createdUtc", DateTime.SpecifyKind(a.CreatedUtc, DateTimeKind.Utc));
             _json.WriteNumber("leadTimeSeconds", Math.Round(a.LeadTimeSeconds, 3));
             _json.WriteEndObject();

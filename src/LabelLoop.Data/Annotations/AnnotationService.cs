@@ -4,6 +4,7 @@ using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
 using LabelLoop.Data.Items;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -99,6 +100,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         }
         await db.SaveChangesAsync(cancellationToken);
         var status = await RecomputeAsync(db, item, cancellationToken);
+        await WebhookOutbox.AnnotationCreatedAsync(db, annotation, item, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new SubmitResult(annotation.Id, true, status);
     }
@@ -173,7 +175,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var item = await LockItemAsync(db, projectId, itemId, cancellationToken);
         await db.Annotations.Where(a => a.ItemId == itemId && a.IsGroundTruth).ExecuteDeleteAsync(cancellationToken);
-        db.Annotations.Add(new Annotation
+        var decision = new Annotation
         {
             ItemId = itemId,
             ProjectId = projectId,
@@ -181,9 +183,11 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
             Label = label,
             IsGroundTruth = true,
             CreatedUtc = time.GetUtcNow().UtcDateTime,
-        });
+        };
+        db.Annotations.Add(decision);
         await db.SaveChangesAsync(cancellationToken);
         await RecomputeAsync(db, item, cancellationToken);
+        await WebhookOutbox.AnnotationCreatedAsync(db, decision, item, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

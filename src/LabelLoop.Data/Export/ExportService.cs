@@ -1,94 +1,284 @@
+using System.Data;
 using LabelLoop.Core;
 using LabelLoop.Core.Export;
-using LabelLoop.Core.Items;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Blobs;
+using LabelLoop.Data.Items;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace LabelLoop.Data.Export;
 
+/// <summary>What an export wrote: items, bytes, and the SHA-256 of the bytes.</summary>
+public sealed record ExportResult(long Items, long Bytes, string Sha256);
+
 /// <summary>
 /// Streams a project's items with their annotations and the active model's predictions to an
-/// <see cref="IExportWriter"/>, in pages of ids (keyset pagination), so memory stays flat for any size.
+/// <see cref="IExportWriter"/>. Memory stays flat for any size: items are read in keyset pages of
+/// <see cref="PageSize"/> (one query per page, annotations aggregated per item in the database), each page goes to
+/// the writer and is dropped, and the writers stream. All pages are read in one read-only repeatable-read
+/// transaction, so an export is a consistent snapshot even while annotators keep labeling.
 /// </summary>
-public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextFactory)
+public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextFactory, BlobStore blobs)
 {
-    private const int PageSize = 2000;
+    public const int PageSize = 2000;
 
     /// <summary>Writes every matching item and returns how many were written.</summary>
-    public async Task<long> ExportAsync(int projectId, IExportWriter writer, ExportFilter filter, CancellationToken cancellationToken = default)
+    public Task<long> ExportAsync(int projectId, IExportWriter writer, ExportFilter filter, CancellationToken cancellationToken = default) =>
+        ExportAsync(projectId, writer, filter, null, cancellationToken);
+
+    /// <summary>
+    /// Writes every matching item and returns how many were written. <paramref name="progress"/>, when given, is
+    /// called after each page with the items written so far and the number that match (counted once, first).
+    /// </summary>
+    public async Task<long> ExportAsync(
+        int projectId, IExportWriter writer, ExportFilter filter, Action<long, long>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        filter = filter.Validated();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var efTransaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var transaction = (NpgsqlTransaction)efTransaction.GetDbTransaction();
+        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
         {
-            throw new NotFoundException($"Project {projectId} does not exist.");
+            await readOnly.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        var kind = await db.Projects.Where(p => p.Id == projectId).Select(p => (ProjectKind?)p.Kind).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"Project {projectId} does not exist.");
+        filter = ForFormat(writer.Format, kind, filter);
         var labelOrder = await db.LabelClasses.Where(l => l.ProjectId == projectId).OrderBy(l => l.Order).Select(l => l.Name).ToListAsync(cancellationToken);
         var active = await db.ModelVersions.Where(m => m.ProjectId == projectId && m.IsActive)
             .Select(m => new { m.Id, m.Version }).SingleOrDefaultAsync(cancellationToken);
 
+        var where = WhereClause(filter);
+        long total = -1;
+        if (progress is not null)
+        {
+            await using var count = new NpgsqlCommand($"""SELECT count(*) FROM "Items" i WHERE i."ProjectId" = @project {where}""", connection, transaction);
+            AddParameters(count, projectId, filter, active?.Id, 0);
+            total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+            progress(0, total);
+        }
+
+        await using var page = new NpgsqlCommand(PageSql(where), connection, transaction);
+        AddParameters(page, projectId, filter, active?.Id, 0);
+        var after = page.Parameters["after"];
         long written = 0;
-        long lastId = 0;
         while (true)
         {
-            db.ChangeTracker.Clear();
-            var query = db.Items.AsNoTracking().Where(i => i.ProjectId == projectId && i.Id > lastId);
-            if (filter.LabeledOnly)
+            var rows = 0;
+            long lastId = 0;
+            await using (var reader = await page.ExecuteReaderAsync(cancellationToken))
             {
-                query = query.Where(i => i.FinalLabel != null);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var record = Read(reader, projectId, kind, labelOrder, active?.Version);
+                    // Written while the page is read: the reader holds at most one row, the writer streams.
+                    await writer.WriteAsync(record, cancellationToken);
+                    lastId = record.Id;
+                    rows++;
+                }
             }
-            if (filter.FinalLabel is not null)
-            {
-                query = query.Where(i => i.FinalLabel == filter.FinalLabel);
-            }
-            if (filter.SinceUtc is { } since)
-            {
-                query = query.Where(i => db.Annotations.Any(a => a.ItemId == i.Id && a.CreatedUtc >= since));
-            }
-            var page = await query.OrderBy(i => i.Id).Take(PageSize)
-                .Select(i => new { i.Id, i.ExternalId, i.Text, i.BlobHash, i.Status, i.FinalLabel })
-                .ToListAsync(cancellationToken);
-            if (page.Count == 0)
+            written += rows;
+            if (rows == 0)
             {
                 break;
             }
-            var ids = page.Select(i => i.Id).ToList();
-            var annotations = (await db.Annotations.AsNoTracking().Where(a => ids.Contains(a.ItemId))
-                    .Join(db.Users, a => a.UserId, u => u.Id, (a, u) => new { a.ItemId, a.Id, u.Email, a.Label, a.WasSkipped, a.CreatedUtc, a.LeadTimeSeconds })
-                    .OrderBy(a => a.Id)
-                    .ToListAsync(cancellationToken))
-                .ToLookup(a => a.ItemId);
-            var predictions = active is null
-                ? new Dictionary<long, (string Label, float[] Probabilities, double Score)>()
-                : (await db.Predictions.AsNoTracking().Where(p => p.ModelVersionId == active.Id && ids.Contains(p.ItemId))
-                    .Select(p => new { p.ItemId, p.Label, p.Probabilities, p.Score })
-                    .ToListAsync(cancellationToken))
-                    .ToDictionary(p => p.ItemId, p => (p.Label, p.Probabilities, p.Score));
-            foreach (var item in page)
+            progress?.Invoke(written, total);
+            if (rows < PageSize)
             {
-                var itemAnnotations = annotations[item.Id]
-                    .Select(a => new ExportAnnotation(a.Email ?? "", a.Label, a.WasSkipped, a.CreatedUtc, a.LeadTimeSeconds))
-                    .ToList();
-                ExportPrediction? prediction = null;
-                if (active is not null && predictions.TryGetValue(item.Id, out var p))
-                {
-                    var probabilities = labelOrder.Select((name, i) => (name, i)).Where(x => x.i < p.Probabilities.Length)
-                        .ToDictionary(x => x.name, x => p.Probabilities[x.i]);
-                    prediction = new ExportPrediction(active.Version, p.Label, probabilities, p.Score);
-                }
-                await writer.WriteAsync(new ExportRecord(item.Id, item.ExternalId, item.Text, item.BlobHash, StatusName(item.Status),
-                    item.FinalLabel, itemAnnotations, prediction), cancellationToken);
-                written++;
+                break;
             }
-            lastId = page[^1].Id;
+            after.Value = lastId;
         }
+        await efTransaction.CommitAsync(cancellationToken);
         return written;
     }
 
-    private static string StatusName(ItemStatus status) => status switch
+    /// <summary>How many items an export in <paramref name="format"/> with <paramref name="filter"/> would hold now.</summary>
+    public async Task<long> CountAsync(int projectId, string format, ExportFilter filter, CancellationToken cancellationToken = default)
     {
-        ItemStatus.Unlabeled => "unlabeled",
-        ItemStatus.Labeled => "labeled",
-        ItemStatus.Skipped => "skipped",
-        ItemStatus.InReview => "in-review",
-        _ => status.ToString(),
+        filter = filter.Validated();
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var kind = await db.Projects.Where(p => p.Id == projectId).Select(p => (ProjectKind?)p.Kind).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException($"Project {projectId} does not exist.");
+        filter = ForFormat(format, kind, filter);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var count = new NpgsqlCommand(
+            $"""SELECT count(*) FROM "Items" i WHERE i."ProjectId" = @project {WhereClause(filter)}""", (NpgsqlConnection)db.Database.GetDbConnection());
+        AddParameters(count, projectId, filter, null, 0);
+        return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static ExportFilter ForFormat(string format, ProjectKind kind, ExportFilter filter)
+    {
+        if (format != ExportWriters.Zip)
+        {
+            return filter;
+        }
+        if (kind != ProjectKind.Image)
+        {
+            throw new DomainValidationException("format", "The zip format holds images; export a text project as jsonl or csv.");
+        }
+        // The zip has one folder per final label: items without one have no place in it.
+        return filter with { LabeledOnly = true };
+    }
+
+    /// <summary>
+    /// Writes the export to <paramref name="output"/> in <paramref name="format"/>, hashing and counting the bytes on
+    /// the way. The output is left open.
+    /// </summary>
+    public async Task<ExportResult> WriteAsync(
+        int projectId, string format, ExportFilter filter, Stream output, Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        long items;
+        await using var hashing = new HashingStream(output, leaveOpen: true);
+        await using (var writer = ExportWriters.Create(format, hashing, blobs.OpenRead))
+        {
+            items = await ExportAsync(projectId, writer, filter, progress, cancellationToken);
+        }
+        await hashing.FlushAsync(cancellationToken);
+        return new ExportResult(items, hashing.BytesWritten, hashing.Sha256Hex());
+    }
+
+    /// <summary>
+    /// Writes the export to <paramref name="path"/>: first to a temporary name beside it, renamed once complete, so
+    /// the path never holds a half-written file. An existing file is replaced.
+    /// </summary>
+    public async Task<ExportResult> WriteFileAsync(
+        int projectId, string format, ExportFilter filter, string path, Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            ExportResult result;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                result = await WriteAsync(projectId, format, filter, file, progress, cancellationToken);
+                await file.FlushAsync(cancellationToken);
+            }
+            File.Move(temp, full, overwrite: true);
+            return result;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static string WhereClause(ExportFilter filter)
+    {
+        var where = "";
+        if (filter.LabeledOnly)
+        {
+            where += """ AND i."FinalLabel" IS NOT NULL""";
+        }
+        if (filter.FinalLabel is not null)
+        {
+            where += """ AND i."FinalLabel" = @label""";
+        }
+        if (filter.SinceUtc is not null || filter.UntilUtc is not null)
+        {
+            where += """
+                 AND EXISTS (SELECT 1 FROM "Annotations" f WHERE f."ItemId" = i."Id"
+                    AND (@since::timestamptz IS NULL OR f."CreatedUtc" >= @since) AND (@until::timestamptz IS NULL OR f."CreatedUtc" < @until))
+                """;
+        }
+        return where;
+    }
+
+    // The annotations of each item come aggregated into parallel arrays, in the order they were made; the lateral
+    // join runs only for the rows the LIMIT keeps, on the (ItemId, UserId) index. The repeated "ItemId > @after" on
+    // the predictions lets a merge join start its index scan at the page: without it every page scanned the
+    // version's predictions from the first item on (measured at 1,000,000 items: 0.5 s per page late in the export,
+    // 14 ms with it).
+    private static string PageSql(string where) => $"""
+        SELECT i."Id", i."ExternalId", i."Text", i."BlobHash", i."MediaType", i."Status", i."FinalLabel",
+               p."Label", p."Probabilities", p."Score",
+               a.emails, a.labels, a.skipped, a.created, a.lead, a.reviewed
+        FROM "Items" i
+        LEFT JOIN "Predictions" p ON p."ItemId" = i."Id" AND p."ModelVersionId" = @version AND p."ItemId" > @after
+        LEFT JOIN LATERAL (
+            SELECT array_agg(COALESCE(u."Email", '') ORDER BY an."Id") AS emails,
+                   array_agg(an."Label" ORDER BY an."Id") AS labels,
+                   array_agg(an."WasSkipped" ORDER BY an."Id") AS skipped,
+                   array_agg(an."CreatedUtc" ORDER BY an."Id") AS created,
+                   array_agg(an."LeadTimeSeconds" ORDER BY an."Id") AS lead,
+                   array_agg(an."IsGroundTruth" ORDER BY an."Id") AS reviewed
+            FROM "Annotations" an LEFT JOIN "AspNetUsers" u ON u."Id" = an."UserId"
+            WHERE an."ItemId" = i."Id") a ON TRUE
+        WHERE i."ProjectId" = @project AND i."Id" > @after {where}
+        ORDER BY i."Id"
+        LIMIT {PageSize}
+        """;
+
+    private static void AddParameters(NpgsqlCommand command, int projectId, ExportFilter filter, int? versionId, long after)
+    {
+        command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Integer) { Value = projectId });
+        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bigint) { Value = after });
+        command.Parameters.Add(new NpgsqlParameter("version", NpgsqlDbType.Integer) { Value = (object?)versionId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("label", NpgsqlDbType.Varchar) { Value = (object?)filter.FinalLabel ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = (object?)filter.SinceUtc ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = (object?)filter.UntilUtc ?? DBNull.Value });
+    }
+
+    private static ExportRecord Read(NpgsqlDataReader reader, int projectId, ProjectKind kind, List<string> labelOrder, int? activeVersion)
+    {
+        var id = reader.GetInt64(0);
+        var blob = reader.IsDBNull(3) ? null : reader.GetString(3);
+        ExportPrediction? prediction = null;
+        if (activeVersion is { } version && !reader.IsDBNull(7))
+        {
+            var probabilities = reader.GetFieldValue<float[]>(8);
+            var byLabel = new Dictionary<string, float>(Math.Min(labelOrder.Count, probabilities.Length), StringComparer.Ordinal);
+            for (var k = 0; k < labelOrder.Count && k < probabilities.Length; k++)
+            {
+                byLabel[labelOrder[k]] = probabilities[k];
+            }
+            prediction = new ExportPrediction(version, reader.GetString(7), byLabel, reader.GetDouble(9));
+        }
+        IReadOnlyList<ExportAnnotation> annotations = [];
+        if (!reader.IsDBNull(10))
+        {
+            var emails = reader.GetFieldValue<string[]>(10);
+            var labels = reader.GetFieldValue<string?[]>(11);
+            var skipped = reader.GetFieldValue<bool[]>(12);
+            var created = reader.GetFieldValue<DateTime[]>(13);
+            var lead = reader.GetFieldValue<double[]>(14);
+            var reviewed = reader.GetFieldValue<bool[]>(15);
+            var list = new ExportAnnotation[emails.Length];
+            for (var k = 0; k < list.Length; k++)
+            {
+                list[k] = new ExportAnnotation(emails[k], labels[k], skipped[k], created[k], lead[k], reviewed[k]);
+            }
+            annotations = list;
+        }
+        return new ExportRecord(
+            id,
+            reader.GetString(1),
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            blob,
+            StatusName(reader.GetString(5)),
+            reader.IsDBNull(6) ? null : reader.GetString(6),
+            annotations,
+            prediction,
+            reader.IsDBNull(4) ? null : reader.GetString(4),
+            kind == ProjectKind.Image && blob is not null ? ItemLeaseService.ContentUrl(projectId, id) : null);
+    }
+
+    private static string StatusName(string status) => status switch
+    {
+        "Unlabeled" => "unlabeled",
+        "Labeled" => "labeled",
+        "Skipped" => "skipped",
+        "InReview" => "in-review",
+        _ => status.ToLowerInvariant(),
     };
 }

@@ -1,4 +1,5 @@
 using LabelLoop.Core.Jobs;
+using LabelLoop.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -114,6 +115,8 @@ public sealed class ModelVersionService(IDbContextFactory<LabelLoopDbContext> co
             swap.Parameters.AddWithValue("run", jobRunId);
             await swap.ExecuteNonQueryAsync(cancellationToken);
         }
+        await WebhookOutbox.ModelTrainedAsync(db, draft.ProjectId, versionId, version, jobRunId, draft.Strategy, draft.LabelCount, draft.MetricsJson,
+            rows.Count, now, cancellationToken);
         await efTransaction.CommitAsync(cancellationToken);
         return new PublishedVersion(versionId, version, rows.Count);
     }

@@ -47,6 +47,23 @@ public sealed class ExportWriterTests
     }
 
     [Fact]
+    public async Task Jsonl_image_items_carry_their_media_type_and_content_url_and_reviews_are_marked()
+    {
+        var record = Labeled with
+        {
+            MediaType = "image/png",
+            ContentUrl = "/api/v1/projects/4/items/1/content",
+            Annotations = [new ExportAnnotation("rev@example.org", "cat", false, Created, 0, Reviewed: true)],
+        };
+
+        using var doc = JsonDocument.Parse(await WriteAsync("jsonl", record));
+
+        Assert.Equal("image/png", doc.RootElement.GetProperty("mediaType").GetString());
+        Assert.Equal("/api/v1/projects/4/items/1/content", doc.RootElement.GetProperty("contentUrl").GetString());
+        Assert.True(doc.RootElement.GetProperty("annotations")[0].GetProperty("reviewed").GetBoolean());
+    }
+
+    [Fact]
     public async Task Jsonl_text_round_trips_through_a_json_parser()
     {
         var tricky = Unlabeled with { Text = "<b>Tom & Jerry</b> \u00e9\u4e2d\t\"q\" \\ end" };
@@ -69,9 +86,9 @@ public sealed class ExportWriterTests
         var text = await WriteAsync("csv", Labeled, Unlabeled);
 
         var expected =
-            "id,external_id,text,blob,status,final_label,annotation_count,annotator_labels,predicted_label,prediction_score,model_version\n" +
-            "1,cat/a.png,,ab12,labeled,cat,2,ann@example.org=cat|rev@example.org=(skipped),cat,0.5,3\n" +
-            "2,t-2,\"Hello, \"\"world\"\"\nbye\",,unlabeled,,0,,,,\n";
+            "id,external_id,text,blob,content_url,status,final_label,annotation_count,annotator_labels,last_annotated_utc,predicted_label,prediction_score,probabilities,model_version\n" +
+            "1,cat/a.png,,ab12,,labeled,cat,2,ann@example.org=cat|rev@example.org=(skipped),2025-03-04T05:06:07Z,cat,0.5,cat=0.75|dog=0.25,3\n" +
+            "2,t-2,\"Hello, \"\"world\"\"\nbye\",,,unlabeled,,0,,,,,,\n";
         Assert.Equal(expected, text);
     }
 
@@ -82,7 +99,7 @@ public sealed class ExportWriterTests
 
         var lines = (await WriteAsync("csv", record)).Split('\n');
 
-        Assert.Equal("2,\"a,b\",plain,,labeled,\"x,y\",0,,,,", lines[1]);
+        Assert.Equal("2,\"a,b\",plain,,,labeled,\"x,y\",0,,,,,,", lines[1]);
     }
 
     [Fact]
@@ -93,7 +110,7 @@ public sealed class ExportWriterTests
         var rows = CsvReader.ReadRows(text);
 
         Assert.Equal(3, rows.Count);
-        Assert.All(rows, r => Assert.Equal(11, r.Fields.Count));
+        Assert.All(rows, r => Assert.Equal(14, r.Fields.Count));
         Assert.Equal("Hello, \"world\"\nbye", rows[2].Fields[2]);
     }
 
@@ -101,7 +118,7 @@ public sealed class ExportWriterTests
     public async Task Csv_with_no_records_still_has_its_header()
     {
         Assert.Equal(
-            "id,external_id,text,blob,status,final_label,annotation_count,annotator_labels,predicted_label,prediction_score,model_version\n",
+            "id,external_id,text,blob,content_url,status,final_label,annotation_count,annotator_labels,last_annotated_utc,predicted_label,prediction_score,probabilities,model_version\n",
             await WriteAsync("csv"));
     }
 

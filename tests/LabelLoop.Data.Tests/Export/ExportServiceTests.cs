@@ -152,12 +152,14 @@ public sealed class ExportServiceTests(LabelLoopDataFixture fixture) : IClassFix
         Assert.Equal(4, rows.Count);
         Assert.All(rows, r => Assert.Null(r.Error));
         Assert.Equal(
-            ["id", "external_id", "text", "blob", "status", "final_label", "annotation_count", "annotator_labels", "predicted_label", "prediction_score", "model_version"],
+            ["id", "external_id", "text", "blob", "content_url", "status", "final_label", "annotation_count", "annotator_labels", "last_annotated_utc",
+                "predicted_label", "prediction_score", "probabilities", "model_version"],
             rows[0].Fields);
         string Id(int n) => ids[n].ToString(CultureInfo.InvariantCulture);
-        Assert.Equal([Id(0), "r1", "Loved it, \"really\".", "", "labeled", "pos", "2", $"{firstEmail}=pos|{secondEmail}=(skipped)", "pos", "0.5", "2"], rows[1].Fields);
-        Assert.Equal([Id(1), "r2", "Terrible,\nwould not buy.", "", "unlabeled", "", "1", $"{secondEmail}=neg", "", "", ""], rows[2].Fields);
-        Assert.Equal([Id(2), "r3", "It arrived.", "", "unlabeled", "", "0", "", "", "", ""], rows[3].Fields);
+        Assert.Equal([Id(0), "r1", "Loved it, \"really\".", "", "", "labeled", "pos", "2", $"{firstEmail}=pos|{secondEmail}=(skipped)", "2025-06-02T09:31:00Z",
+            "pos", "0.5", "pos=0.75|neg=0.25", "2"], rows[1].Fields);
+        Assert.Equal([Id(1), "r2", "Terrible,\nwould not buy.", "", "", "unlabeled", "", "1", $"{secondEmail}=neg", "2025-06-02T09:32:00Z", "", "", "", ""], rows[2].Fields);
+        Assert.Equal([Id(2), "r3", "It arrived.", "", "", "unlabeled", "", "0", "", "", "", "", "", ""], rows[3].Fields);
     }
 
     [Fact]

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using LabelLoop.Core.Webhooks;
+using LabelLoop.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LabelLoop.Jobs.Webhooks;
+
+/// <summary>
+/// Sends the webhook outbox on job nodes: claims due deliveries (<c>FOR UPDATE SKIP LOCKED</c>, so nodes never send
+/// one twice at once), POSTs each body signed with its webhook's secret, and records the attempt. A non-2xx answer,
+/// a timeout or a network error is retried with exponential back-off until <see cref="WebhookOptions.MaxAttempts"/>.
+/// Redirects are never followed: a 3xx is a failed attempt, so a receiver cannot bounce a delivery to another host.
+/// </summary>
+public sealed class WebhookDispatcher : BackgroundService
+{
+    private const int MaxErrorLength = 500;
+
+    // A claimed delivery is hidden from other nodes this long; a node that dies mid-send leaves it for a retry then.
+    private static readonly TimeSpan ClaimFor = TimeSpan.FromMinutes(2);
+
+    private readonly IDbContextFactory<LabelLoopDbContext> _contextFactory;
+    private readonly TimeProvider _time;
+    private readonly WebhookOptions _options;
+    private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly HttpClient _http;
+
+    public WebhookDispatcher(
+        IDbContextFactory<LabelLoopDbContext> contextFactory, TimeProvider time, IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _contextFactory = contextFactory;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)),
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)),
+        };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("LabelLoop-Webhooks", "1"));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _options.PollMilliseconds)), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    // Drain: keep going while full batches come back.
+                    while (await DispatchDueAsync(stoppingToken) >= _options.BatchSize)
+                    {
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogWarning(ex, "Sending webhooks failed; trying again on the next tick");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One pass: claims up to a batch of due deliveries and attempts each once. Returns how many it attempted.</summary>
+    public async Task<int> DispatchDueAsync(CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimAsync(cancellationToken);
+        foreach (var delivery in claimed)
+        {
+            var outcome = await SendAsync(delivery, cancellationToken);
+            await RecordAsync(delivery, outcome, cancellationToken);
+        }
+        return claimed.Count;
+    }
+
+    private sealed record Claimed(long Id, string Event, string PayloadJson, int Attempts, string Url, string Secret);
+
+    private sealed record Outcome(bool Succeeded, int? StatusCode, string? Error);
+
+    private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await _contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = _time.GetUtcNow().UtcDateTime;
+        var until = now + ClaimFor;
+        var pending = nameof(WebhookDeliveryStatus.Pending);
+        var batch = Math.Max(1, _options.BatchSize);
+        // Pushing NextAttemptUtc forward is the claim: other nodes' scans skip the rows until it passes.
+        var ids = await db.Database.SqlQuery<long>($"""
+            UPDATE "WebhookDeliveries" SET "NextAttemptUtc" = {until}
+            WHERE "Id" IN (
+                SELECT "Id" FROM "WebhookDeliveries"
+                WHERE "Status" = {pending} AND "NextAttemptUtc" <= {now}
+                ORDER BY "NextAttemptUtc", "Id"
+                LIMIT {batch}
+                FOR UPDATE SKIP LOCKED)
+            RETURNING "Id" AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        return await db.WebhookDeliveries.AsNoTracking().Where(d => ids.Contains(d.Id))
+            .Join(db.Webhooks.AsNoTracking(), d => d.WebhookId, w => w.Id, (d, w) => new { d.Id, d.Event, d.PayloadJson, d.Attempts, w.Url, w.Secret })
+            .OrderBy(x => x.Id)
+            .Select(x => new Claimed(x.Id, x.Event, x.PayloadJson, x.Attempts, x.Url, x.Secret))
+            .ToListAsync(cancellationToken);
+    }
+
+    private async Task<Outcome> SendAsync(Claimed delivery, CancellationToken cancellationToken)
+    {
+        var body = Encoding.UTF8.GetBytes(delivery.PayloadJson);
+        using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.Add(WebhookSignature.EventHeader, delivery.Event);
+        request.Headers.Add(WebhookSignature.DeliveryHeader, delivery.Id.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(delivery.Secret, body));
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var code = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return new Outcome(true, code, null);
+            }
+            if (code is >= 300 and < 400)
+            {
+                var location = response.Headers.Location?.ToString() ?? "(no Location)";
+                return new Outcome(false, code, $"Redirect to {location} not followed; register the final URL instead.");
+            }
+            return new Outcome(false, code, $"The receiver answered {code} {response.ReasonPhrase}.");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new Outcome(false, null, $"No answer within {_options.TimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s.");
+        }
+        catch (HttpRequestException ex)
+        {
+            return new Outcome(false, null, ex.Message);
+        }
+    }
+
+    private async Task RecordAsync(Claimed delivery, Outcome outcome, CancellationToken cancellationToken)
+    {
+        await using var db = await _contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = _time.GetUtcNow().UtcDateTime;
+        var attempts = delivery.Attempts + 1;
+        var status = outcome.Succeeded ? WebhookDeliveryStatus.Succeeded
+            : attempts >= Math.Max(1, _options.MaxAttempts) ? WebhookDeliveryStatus.Failed
+            : WebhookDeliveryStatus.Pending;
+        var next = status == WebhookDeliveryStatus.Pending ? now + Backoff(attempts) : now;
+        var error = outcome.Error is { Length: > MaxErrorLength } e ? e[..(MaxErrorLength - 1)] + "…" : outcome.Error;
+        await db.WebhookDeliveries.Where(d => d.Id == delivery.Id)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Attempts, attempts)
+                .SetProperty(d => d.Status, status)
+                .SetProperty(d => d.LastStatusCode, outcome.StatusCode)
+                .SetProperty(d => d.LastError, error)
+                .SetProperty(d => d.LastAttemptUtc, now)
+                .SetProperty(d => d.NextAttemptUtc, next)
+                .SetProperty(d => d.DeliveredUtc, outcome.Succeeded ? now : (DateTime?)null), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            _logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed ({Status}): {Error}",
+                delivery.Id, attempts, status, error);
+        }
+    }
+
+    /// <summary>The wait after failed attempt <paramref name="attempts"/>: the first retry delay, doubled each time, capped.</summary>
+    public TimeSpan Backoff(int attempts) =>
+        TimeSpan.FromSeconds(Math.Min(_options.MaxRetrySeconds, _options.FirstRetrySeconds * Math.Pow(2, Math.Max(0, attempts - 1))));
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+}
