@@ -11,7 +11,8 @@ namespace LabelLoop.Jobs;
 /// notices them on its next tick. Also re-submits queued runs whose trigger was lost (a crash between our row
 /// and the scheduler's insert).
 /// </summary>
-public sealed class RetrainWatcher(JobRunService runs, JobQueue queue, TimeProvider time, IOptions<JobsOptions> options, ILogger<RetrainWatcher> logger)
+public sealed class RetrainWatcher(
+    JobRunService runs, JobQueue queue, Export.ExportQueue exports, TimeProvider time, IOptions<JobsOptions> options, ILogger<RetrainWatcher> logger)
     : BackgroundService
 {
     private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(30);
@@ -67,9 +68,18 @@ public sealed class RetrainWatcher(JobRunService runs, JobQueue queue, TimeProvi
         {
             foreach (var run in await runs.ListQueuedAsync(time.GetUtcNow().UtcDateTime.AddMinutes(-1), cancellationToken))
             {
-                if (run.Kind is Core.Jobs.JobKind.Train or Core.Jobs.JobKind.Pretrain or Core.Jobs.JobKind.Import && !await queue.HasTriggerAsync(run.Id, cancellationToken))
+                if (run.Kind is not (Core.Jobs.JobKind.Train or Core.Jobs.JobKind.Pretrain or Core.Jobs.JobKind.Import or Core.Jobs.JobKind.Export)
+                    || await queue.HasTriggerAsync(run.Id, cancellationToken))
                 {
-                    logger.LogWarning("Job run {RunId} was queued without a trigger; queueing it again", run.Id);
+                    continue;
+                }
+                logger.LogWarning("Job run {RunId} was queued without a trigger; queueing it again", run.Id);
+                if (run.Kind == Core.Jobs.JobKind.Export)
+                {
+                    await exports.ScheduleAsync(run, cancellationToken);
+                }
+                else
+                {
                     await queue.ScheduleAsync(run, cancellationToken);
                 }
             }
