@@ -8,6 +8,7 @@ using LabelLoop.Data.Items;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Models;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Stats;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -60,6 +61,8 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<JobRunService>();
         builder.Services.AddSingleton<ModelVersionService>();
         builder.Services.AddSingleton<LoopSettingsService>();
+        builder.Services.AddSingleton<ProjectStatsService>();
+        builder.Services.AddSingleton<ItemService>();
         return builder;
     }
 }

@@ -34,6 +34,8 @@ public sealed class LabelLoopDbContext(DbContextOptions<LabelLoopDbContext> opti
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
+    public DbSet<LoopSettingChange> LoopSettingChanges => Set<LoopSettingChange>();
+
     /// <summary>
     /// The provider settings every host and test uses: Npgsql, migrations from LabelLoop.Migrations, and no
     /// pending-model-changes check (migrations are hand-written without a snapshot; SchemaEquivalenceTests is

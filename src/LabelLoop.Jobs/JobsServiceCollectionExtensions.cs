@@ -1,5 +1,6 @@
 using LabelLoop.Core.Import;
 using LabelLoop.Data;
+using LabelLoop.Jobs.Health;
 using LabelLoop.Jobs.Import;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
@@ -62,6 +63,7 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton<TrainingRunner>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<RetrainWatcher>();
+        builder.Services.AddSingleton<InstanceHealthService>();
 
         // The retrain loop polls every second: keep its queries out of an Information-level log.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);

@@ -82,6 +82,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
                 existing.Order = i;
             }
         }
+        Jobs.LoopSettingsService.RecordProjectFormChanges(db, caller, project, input.Overlap, input.LeaseMinutes, time.GetUtcNow().UtcDateTime);
         project.Name = name;
         project.Kind = input.Kind;
         project.Instructions = input.Instructions;
