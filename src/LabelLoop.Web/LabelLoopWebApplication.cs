@@ -27,6 +27,7 @@ public static class LabelLoopWebApplication
         app.MapImportEndpoints();
         app.MapLabelingEndpoints();
         app.MapJobEndpoints();
+        app.MapStatsEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }

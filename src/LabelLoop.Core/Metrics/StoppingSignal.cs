@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace LabelLoop.Core.Metrics;
 
@@ -57,6 +58,7 @@ public sealed record VersionSignal(int Labels, double? AuditAccuracy, double? St
 public sealed record StopAssessment(StopState State, double? LowestAgreement, double? AccuracyGain, string Explanation);
 
 /// <summary>Whether the loop should go on.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<StopState>))]
 public enum StopState
 {
     /// <summary>Too few model versions report what the signal needs.</summary>
