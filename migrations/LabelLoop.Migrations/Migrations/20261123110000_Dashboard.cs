@@ -8,7 +8,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 namespace LabelLoop.Migrations
 {
-    /// <summary>The dashboard: loop settings (batch size, pretraining, fine-tune mode, label budget), their change history.</summary>
+    /// <summary>The dashboard: loop settings (batch size, pretraining, fine-tune mode, label budget), their change history, an index for the label distribution.</summary>
     [DbContext(typeof(LabelLoopDbContext))]
     [Migration("20261123110000_Dashboard")]
     public partial class Dashboard : Migration
@@ -66,10 +66,19 @@ namespace LabelLoop.Migrations
                 name: "IX_LoopSettingChanges_UserId",
                 table: "LoopSettingChanges",
                 column: "UserId");
+
+            // The label distribution reads labeled items only: without it, a 1,000,000-item pool with 80,000 labels
+            // spread through it costs a visit to nearly every heap page (500 ms measured; bench/dashboard.md).
+            migrationBuilder.CreateIndex(
+                name: "IX_Items_Labeled_ProjectId_FinalLabel",
+                table: "Items",
+                columns: new[] { "ProjectId", "FinalLabel" },
+                filter: "\"Status\" = 'Labeled'");
         }
 
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(name: "IX_Items_Labeled_ProjectId_FinalLabel", table: "Items");
             migrationBuilder.DropTable(name: "LoopSettingChanges");
             migrationBuilder.DropColumn(name: "LabelBudget", table: "Projects");
             migrationBuilder.DropColumn(name: "FineTuneMode", table: "Projects");

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Text.Json;
 using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
@@ -5,6 +6,7 @@ using LabelLoop.Core.Items;
 using LabelLoop.Core.Metrics;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LabelLoop.Data.Stats;
 
@@ -45,12 +47,17 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         days = Math.Clamp(days, 1, 366);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
         var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
-            .Select(p => new { p.Name, p.LabelBudget }).SingleAsync(cancellationToken);
+            .Select(p => new { p.Name, p.LabelBudget, p.ItemCount }).SingleAsync(cancellationToken);
 
-        var byStatus = await db.Items.Where(i => i.ProjectId == projectId)
+        // Open items are the project's item counter minus the rest: counting them would walk the whole pool, while
+        // the other states are index ranges a few percent its size.
+        ItemStatus[] closed = [ItemStatus.Labeled, ItemStatus.Skipped, ItemStatus.InReview];
+        var byStatus = await db.Items.Where(i => i.ProjectId == projectId && closed.Contains(i.Status))
             .GroupBy(i => i.Status).Select(g => new { Status = g.Key, Count = g.LongCount() })
             .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
+        byStatus[ItemStatus.Unlabeled] = Math.Max(0, project.ItemCount - byStatus.Values.Sum());
         // Live leases on open items: served to someone, not answered yet.
         var leased = await db.Database.SqlQuery<long>($"""
             SELECT count(DISTINCT l."ItemId") AS "Value"
@@ -91,10 +98,20 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         return new ProjectOverview(projectId, project.Name, states, distribution, labelsPerDay, budget, totals.All, now);
     }
 
+    /// <summary>The project's name and counters, for page headers: one row, no counting.</summary>
+    public async Task<ProjectHeader> GetHeaderAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCanReadAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
+            .Select(p => new ProjectHeader(p.Id, p.Name, p.ItemCount, p.LabeledCount)).SingleAsync(cancellationToken);
+    }
+
     public async Task<ModelOverview> GetModelAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
         await EnsureCanReadAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
         var versions = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
             .OrderByDescending(v => v.Version).Take(MaxCurvePoints)
             .Select(v => new { v.Id, v.Version, v.LabelCount, v.Strategy, v.MetricsJson, v.IsActive, v.CreatedUtc })
@@ -126,11 +143,11 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         await EnsureCanReadAsync(caller, projectId, cancellationToken);
         days = Math.Clamp(days, 1, 366);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
         var work = await db.Database.SqlQuery<AnnotatorWorkRow>($"""
             SELECT a."UserId",
                    count(*) FILTER (WHERE NOT a."WasSkipped") AS "Labels",
                    count(*) FILTER (WHERE a."WasSkipped") AS "Skips",
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY a."LeadTimeSeconds") FILTER (WHERE NOT a."WasSkipped") AS "MedianSeconds",
                    count(p."Id") FILTER (WHERE NOT a."WasSkipped") AS "Suggested",
                    count(*) FILTER (WHERE NOT a."WasSkipped" AND a."Label" = p."Label") AS "AgreedWithModel",
                    max(a."CreatedUtc") AS "LastActiveUtc"
@@ -138,6 +155,13 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             WHERE a."ProjectId" = {projectId} AND NOT a."IsGroundTruth"
             GROUP BY a."UserId"
             """).ToListAsync(cancellationToken);
+        // A separate pass: the median sorts each person's times, and sorting the joined rows above would cost more.
+        var medians = await db.Database.SqlQuery<MedianRow>($"""
+            SELECT "UserId", percentile_cont(0.5) WITHIN GROUP (ORDER BY "LeadTimeSeconds") AS "MedianSeconds"
+            FROM "Annotations"
+            WHERE "ProjectId" = {projectId} AND NOT "IsGroundTruth" AND NOT "WasSkipped"
+            GROUP BY "UserId"
+            """).ToDictionaryAsync(r => r.UserId, r => r.MedianSeconds, cancellationToken);
         // Each label on an item a reviewer decided, against the decision.
         var reviews = await db.Database.SqlQuery<AgreementCountRow>($"""
             SELECT a."UserId", count(*) AS "Items", count(*) FILTER (WHERE a."Label" = g."Label") AS "Agreed"
@@ -159,7 +183,7 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         var rows = work.Select(w =>
         {
             var review = reviews.GetValueOrDefault(w.UserId);
-            return new AnnotatorRow(w.UserId, emails.GetValueOrDefault(w.UserId, w.UserId), w.Labels, w.Skips, w.MedianSeconds,
+            return new AnnotatorRow(w.UserId, emails.GetValueOrDefault(w.UserId, w.UserId), w.Labels, w.Skips, medians.GetValueOrDefault(w.UserId),
                 review?.Items ?? 0, Share(review?.Agreed ?? 0, review?.Items ?? 0), w.Suggested, Share(w.AgreedWithModel, w.Suggested), w.LastActiveUtc);
         }).OrderByDescending(r => r.Labels).ThenBy(r => r.Email, StringComparer.Ordinal).ToList();
         var range = DayRange(today, days).ToList();
@@ -175,44 +199,56 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
     {
         await EnsureCanReadAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        // Pairs of annotators on the same item: one contingency table per pair, as (label, label, items) cells.
-        var cells = await db.Database.SqlQuery<PairCellRow>($"""
-            SELECT a."UserId" AS "First", b."UserId" AS "Second", a."Label" AS "FirstLabel", b."Label" AS "SecondLabel", count(*) AS "Items"
-            FROM "Annotations" a JOIN "Annotations" b ON b."ItemId" = a."ItemId" AND a."UserId" < b."UserId"
-            WHERE a."ProjectId" = {projectId} AND b."ProjectId" = {projectId}
-              AND NOT a."WasSkipped" AND NOT b."WasSkipped" AND NOT a."IsGroundTruth" AND NOT b."IsGroundTruth"
-            GROUP BY 1, 2, 3, 4
-            """).ToListAsync(cancellationToken);
-        // Fleiss and Krippendorff need only, per item, how many rated it and how many rating pairs agree.
-        var summary = await db.Database.SqlQuery<RatingRow>($"""
-            WITH per_label AS (
-                SELECT "ItemId", "Label", count(*) AS n
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
+        // One pass over the project's labels, narrowed to items labeled by two or more, gives three small tables:
+        // per pair of annotators a contingency table as (label, label, items) cells, for Cohen's kappa; items grouped
+        // by (raters, agreeing rater pairs) and the ratings per category, all that Fleiss and Krippendorff need.
+        var rows = await db.Database.SqlQuery<AgreementRow>($"""
+            WITH labels AS MATERIALIZED (
+                SELECT "ItemId", "UserId", "Label"
                 FROM "Annotations"
-                WHERE "ProjectId" = {projectId} AND NOT "WasSkipped" AND NOT "IsGroundTruth"
-                GROUP BY "ItemId", "Label"),
+                WHERE "ProjectId" = {projectId} AND NOT "WasSkipped" AND NOT "IsGroundTruth"),
+            overlapped AS MATERIALIZED (
+                SELECT l.* FROM labels l
+                JOIN (SELECT "ItemId" FROM labels GROUP BY "ItemId" HAVING count(*) >= 2) m ON m."ItemId" = l."ItemId"),
+            per_label AS (
+                SELECT "ItemId", "Label", count(*)::int AS n FROM overlapped GROUP BY "ItemId", "Label"),
             per_item AS (
-                SELECT "ItemId", sum(n)::int AS raters, sum(n * (n - 1))::bigint AS agreeing
-                FROM per_label GROUP BY "ItemId" HAVING sum(n) >= 2)
-            SELECT 'unit' AS "Kind", raters AS "Raters", agreeing AS "AgreeingPairs", NULL::varchar AS "Label", count(*) AS "Count"
-            FROM per_item GROUP BY raters, agreeing
+                SELECT sum(n)::int AS raters, sum(n * (n - 1))::bigint AS agreeing FROM per_label GROUP BY "ItemId")
+            SELECT 'pair' AS "Kind", a."UserId" AS "First", b."UserId" AS "Second", a."Label" AS "FirstLabel", b."Label" AS "SecondLabel",
+                   0 AS "Raters", 0::bigint AS "AgreeingPairs", count(*) AS "Count"
+            FROM overlapped a JOIN overlapped b ON b."ItemId" = a."ItemId" AND a."UserId" < b."UserId"
+            GROUP BY a."UserId", b."UserId", a."Label", b."Label"
             UNION ALL
-            SELECT 'category', 0, 0, l."Label", sum(l.n)::bigint
-            FROM per_label l JOIN per_item i ON i."ItemId" = l."ItemId"
-            GROUP BY l."Label"
+            SELECT 'unit', NULL, NULL, NULL, NULL, raters, agreeing, count(*) FROM per_item GROUP BY raters, agreeing
+            UNION ALL
+            SELECT 'category', NULL, NULL, "Label", NULL, 0, 0, sum(n)::bigint FROM per_label GROUP BY "Label"
             """).ToListAsync(cancellationToken);
+        var cells = rows.Where(r => r.Kind == "pair").ToList();
         var ratings = new RatingSummary(
-            summary.Where(r => r.Kind == "unit").Select(r => new UnitGroup(r.Raters, r.AgreeingPairs, r.Count)).ToList(),
-            summary.Where(r => r.Kind == "category").Select(r => r.Count).ToList());
+            rows.Where(r => r.Kind == "unit").Select(r => new UnitGroup(r.Raters, r.AgreeingPairs, r.Count)).ToList(),
+            rows.Where(r => r.Kind == "category").Select(r => r.Count).ToList());
 
-        var emails = await EmailsAsync(db, cells.SelectMany(c => new[] { c.First, c.Second }), cancellationToken);
-        var pairs = cells.GroupBy(c => (c.First, c.Second)).Select(g =>
+        var emails = await EmailsAsync(db, cells.SelectMany(c => new[] { c.First!, c.Second! }), cancellationToken);
+        var pairs = cells.GroupBy(c => (First: c.First!, Second: c.Second!)).Select(g =>
         {
-            var items = g.Sum(c => c.Items);
-            var agreed = g.Where(c => c.FirstLabel == c.SecondLabel).Sum(c => c.Items);
+            var items = g.Sum(c => c.Count);
+            var agreed = g.Where(c => c.FirstLabel == c.SecondLabel).Sum(c => c.Count);
             return new PairAgreement(emails.GetValueOrDefault(g.Key.First, g.Key.First), emails.GetValueOrDefault(g.Key.Second, g.Key.Second),
-                items, (double)agreed / items, Agreement.CohensKappa(g.Select(c => (c.FirstLabel, c.SecondLabel, c.Items))));
+                items, (double)agreed / items, Agreement.CohensKappa(g.Select(c => (c.FirstLabel!, c.SecondLabel!, c.Count))));
         }).OrderByDescending(p => p.Items).ThenBy(p => p.First, StringComparer.Ordinal).ThenBy(p => p.Second, StringComparer.Ordinal).ToList();
         return new AgreementStats(ratings.Items, Agreement.FleissKappa(ratings), Agreement.KrippendorffAlpha(ratings), pairs);
+    }
+
+    /// <summary>
+    /// A read-only snapshot for one panel's queries, so its numbers agree with each other, with room for the
+    /// aggregates' hash tables (the server default of 4 MB sends a 100,000-label project's grouping to disk).
+    /// </summary>
+    private static async Task<IDbContextTransaction> BeginReadAsync(LabelLoopDbContext db, CancellationToken cancellationToken)
+    {
+        var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("SET TRANSACTION READ ONLY; SET LOCAL work_mem = '32MB'", cancellationToken);
+        return transaction;
     }
 
     private static async Task<IReadOnlyList<UncertainItem>> MostUncertainAsync(LabelLoopDbContext db, int versionId, CancellationToken cancellationToken)
@@ -334,13 +370,18 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
 
         public long Skips { get; set; }
 
-        public double? MedianSeconds { get; set; }
-
         public long Suggested { get; set; }
 
         public long AgreedWithModel { get; set; }
 
         public DateTime? LastActiveUtc { get; set; }
+    }
+
+    private sealed class MedianRow
+    {
+        public string UserId { get; set; } = "";
+
+        public double? MedianSeconds { get; set; }
     }
 
     private sealed class AgreementCountRow
@@ -352,28 +393,21 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         public long Agreed { get; set; }
     }
 
-    private sealed class PairCellRow
-    {
-        public string First { get; set; } = "";
-
-        public string Second { get; set; } = "";
-
-        public string FirstLabel { get; set; } = "";
-
-        public string SecondLabel { get; set; } = "";
-
-        public long Items { get; set; }
-    }
-
-    private sealed class RatingRow
+    private sealed class AgreementRow
     {
         public string Kind { get; set; } = "";
+
+        public string? First { get; set; }
+
+        public string? Second { get; set; }
+
+        public string? FirstLabel { get; set; }
+
+        public string? SecondLabel { get; set; }
 
         public int Raters { get; set; }
 
         public long AgreeingPairs { get; set; }
-
-        public string? Label { get; set; }
 
         public long Count { get; set; }
     }

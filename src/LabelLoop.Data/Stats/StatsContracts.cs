@@ -2,6 +2,9 @@ using LabelLoop.Core.Metrics;
 
 namespace LabelLoop.Data.Stats;
 
+/// <summary>A project's name and counters, for page headers.</summary>
+public sealed record ProjectHeader(int Id, string Name, int Items, int Labeled);
+
 /// <summary>Items by where they are in the flow; <see cref="Leased"/> items are open items reserved for an annotator right now.</summary>
 public sealed record StateCounts(long Items, long Unlabeled, long Leased, long Labeled, long Skipped, long InReview);
 

@@ -28,6 +28,7 @@ public partial class ProjectDashboard
         ("simulation", "Simulation"),
     ];
 
+    private ProjectHeader? header;
     private ProjectOverview? overview;
     private ModelOverview? model;
     private AnnotatorStats? annotators;
@@ -60,14 +61,17 @@ public partial class ProjectDashboard
         {
             HttpContext!.Response.StatusCode = StatusCodes.Status404NotFound;
         }
-        // The overview's counts head every tab (name, totals); the rest loads only for its tab.
-        overview = await GuardAsync(() => Stats.GetOverviewAsync(Caller, ProjectId));
-        if (overview is null)
+        // The header (one row, and the access check) heads every tab; the rest loads only for its tab.
+        header = await GuardAsync(() => Stats.GetHeaderAsync(Caller, ProjectId));
+        if (header is null)
         {
             return;
         }
         switch (CurrentTab)
         {
+            case "overview":
+                overview = await Stats.GetOverviewAsync(Caller, ProjectId);
+                break;
             case "model":
                 model = await Stats.GetModelAsync(Caller, ProjectId);
                 break;
