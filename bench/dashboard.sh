@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the dashboard pages and the stats API on a project of ITEMS items (default 1,000,000) built in SQL.
 # Usage: bench/dashboard.sh [ITEMS] [RUNS]   (after `make build`)
-# Creates the scratch database labelloop_bench_dashboard (dropped at the end; KEEP=1 keeps it), fills it with
+# Creates the scratch database labelloop_bench_dashboard (dropped at the end; KEEP=1 keeps it, and REUSE=1 times
+# a kept one again after migrating it, without rebuilding the data), fills it with
 # bench/dashboard-data.sql, starts `labelloop serve --no-sample --no-jobs` on 127.0.0.1:5098, logs in as an admin
 # and requests every page RUNS times after one warm-up; prints the median HTTP time per page (curl, localhost).
 set -euo pipefail
@@ -14,7 +15,8 @@ url=http://127.0.0.1:5098
 data=$(mktemp -d)
 jar="$data/cookies"
 psql_=(psql -h /var/run/postgresql -X -q)
-"${psql_[@]}" -d postgres -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
+reuse=${REUSE:-0}
+[ "$reuse" = 1 ] || "${psql_[@]}" -d postgres -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
 cleanup() {
   [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   [ "${KEEP:-0}" = 1 ] || "${psql_[@]}" -d postgres -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"
@@ -22,15 +24,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The CLI creates and migrates the database with the first account.
-$cli users add --db "$db" --data-dir "$data" --email bench-admin@example.org --password Bench-pass-1 --role admin >/dev/null
-for i in 1 2 3 4 5 6; do
-  $cli users add --db "$db" --data-dir "$data" --email "bench-annotator-$i@example.org" --password Bench-pass-1 --role annotator >/dev/null
-done
-start=$(date +%s.%N)
-"${psql_[@]}" -d "$name" -v items="$items" -f bench/dashboard-data.sql >"$data/fill.log"
+if [ "$reuse" = 1 ]; then
+  # Any command migrates the kept database to this build's schema; adding an existing account fails harmlessly.
+  $cli users add --db "$db" --data-dir "$data" --email bench-admin@example.org --password Bench-pass-1 --role admin >/dev/null 2>&1 || true
+  "${psql_[@]}" -d "$name" -c "VACUUM ANALYZE"
+else
+  # The CLI creates and migrates the database with the first account.
+  $cli users add --db "$db" --data-dir "$data" --email bench-admin@example.org --password Bench-pass-1 --role admin >/dev/null
+  for i in 1 2 3 4 5 6; do
+    $cli users add --db "$db" --data-dir "$data" --email "bench-annotator-$i@example.org" --password Bench-pass-1 --role annotator >/dev/null
+  done
+  start=$(date +%s.%N)
+  "${psql_[@]}" -d "$name" -v items="$items" -f bench/dashboard-data.sql >"$data/fill.log"
+  echo "built $items items in $(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.0f') s"
+fi
 project=$("${psql_[@]}" -d "$name" -At -c "SELECT \"Id\" FROM \"Projects\" WHERE \"Name\" = 'bench-1m'")
-echo "built $items items in $(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.0f') s (project $project)"
+echo "project $project"
 "${psql_[@]}" -d "$name" -At -c "SELECT 'rows: items ' || (SELECT count(*) FROM \"Items\") || ', annotations ' || (SELECT count(*) FROM \"Annotations\") || ', predictions ' || (SELECT count(*) FROM \"Predictions\")"
 
 Logging__LogLevel__Default=Warning OMP_WAIT_POLICY=PASSIVE $cli serve --no-sample --no-jobs --urls "$url" --db "$db" --data-dir "$data" >"$data/serve.log" 2>&1 &

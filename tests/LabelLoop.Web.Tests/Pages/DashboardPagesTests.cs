@@ -196,6 +196,50 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task The_item_page_shows_the_text_the_answers_and_the_active_models_prediction()
+    {
+        var project = await CreateProjectAsync();
+        var annotatorEmail = $"ann-{Guid.NewGuid():N}@example.org";
+        var annotator = await factory.CreateUserAsync(annotatorEmail, "Passw0rd-for-tests", Roles.Annotator);
+        long itemId;
+        await using (var db = factory.Database.CreateContext())
+        {
+            var item = new LabelLoop.Core.Items.Item
+            {
+                ProjectId = project,
+                ContentHash = Guid.NewGuid().ToString("N"),
+                ExternalId = "x",
+                Text = "<b>bold</b> claim",
+                Status = LabelLoop.Core.Items.ItemStatus.Unlabeled,
+                GroundTruth = "b",
+                CreatedUtc = DateTime.UnixEpoch,
+            };
+            db.Items.Add(item);
+            var version = new LabelLoop.Core.Models.ModelVersion { ProjectId = project, Version = 1, IsActive = true, CreatedUtc = DateTime.UnixEpoch };
+            db.ModelVersions.Add(version);
+            await db.SaveChangesAsync(Cancel);
+            db.Predictions.Add(new LabelLoop.Core.Predictions.Prediction { ItemId = item.Id, ModelVersionId = version.Id, Label = "b", Probabilities = [0.3f, 0.7f], Score = 0.6, Rank = 1 });
+            db.Annotations.Add(new LabelLoop.Core.Annotations.Annotation { ItemId = item.Id, ProjectId = project, UserId = annotator, WasSkipped = true, LeadTimeSeconds = 2, CreatedUtc = DateTime.UnixEpoch });
+            await db.SaveChangesAsync(Cancel);
+            itemId = item.Id;
+        }
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            using var response = await client.GetAsync(Url($"/projects/{project}/items/{itemId}"), Cancel);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = await Html.ParseAsync(response);
+            Assert.Equal("<b>bold</b> claim", page.QuerySelector("[data-testid=item-text]")!.TextContent);
+            Assert.Contains("Version 1 guesses b", page.QuerySelector("[data-testid=prediction]")!.Text(), StringComparison.Ordinal);
+            Assert.Contains(annotatorEmail, page.QuerySelector("[data-testid=answers]")!.Text(), StringComparison.Ordinal);
+            Assert.Contains("skipped", page.QuerySelector("[data-testid=answers]")!.Text(), StringComparison.Ordinal);
+            using var otherProject = await client.GetAsync(Url($"/projects/{await CreateProjectAsync()}/items/{itemId}"), Cancel);
+            Assert.Equal(HttpStatusCode.NotFound, otherProject.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task An_admin_disables_an_account_and_it_can_no_longer_log_in()
     {
         const string password = "Passw0rd-for-tests";
