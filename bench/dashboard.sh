@@ -63,6 +63,7 @@ pages=(
   "/api/v1/projects/$project/stats/agreement"
   "/projects/$project/jobs?limit=50&view=dashboard"
 )
+echo "machine: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-52s %8s %8s %8s  %s\n' page "median" min max status
 for page in "${pages[@]}"; do
   curl -s -o /dev/null -b "$jar" "$url$page"
@@ -76,3 +77,4 @@ for page in "${pages[@]}"; do
   median=$(echo "$sorted" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   printf '%-52s %6.0f ms %5.0f ms %5.0f ms  %s\n' "$page" "$median" "$(echo "$sorted" | head -1)" "$(echo "$sorted" | tail -1)" "$status"
 done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -76,8 +76,11 @@ public partial class ProjectDashboard
                 model = await Stats.GetModelAsync(Caller, ProjectId);
                 break;
             case "annotators":
-                annotators = await Stats.GetAnnotatorsAsync(Caller, ProjectId);
-                agreement = await Stats.GetAgreementAsync(Caller, ProjectId);
+                // Two independent scans of the project's labels: on separate connections they overlap.
+                var people = Stats.GetAnnotatorsAsync(Caller, ProjectId);
+                var pairs = Stats.GetAgreementAsync(Caller, ProjectId);
+                await Task.WhenAll(people, pairs);
+                (annotators, agreement) = (await people, await pairs);
                 break;
             case "jobs":
                 jobRuns = await JobRuns.ListAsync(Caller, ProjectId, JobsShown);
