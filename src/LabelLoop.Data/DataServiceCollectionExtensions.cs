@@ -62,7 +62,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<ModelVersionService>();
         builder.Services.AddSingleton<LoopSettingsService>();
         builder.Services.AddSingleton<ProjectStatsService>();
-        builder.Services.AddSingleton<ItemService>();
+        builder.Services.AddSingleton<ItemInspectionService>();
         return builder;
     }
 }

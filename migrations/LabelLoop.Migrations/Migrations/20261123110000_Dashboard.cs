@@ -8,7 +8,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 namespace LabelLoop.Migrations
 {
-    /// <summary>The dashboard: loop settings (batch size, pretraining, fine-tune mode, label budget), their change history, an index for the label distribution.</summary>
+    /// <summary>The dashboard: loop settings (batch size, label budget), their change history, an index for the label distribution.</summary>
     [DbContext(typeof(LabelLoopDbContext))]
     [Migration("20261123110000_Dashboard")]
     public partial class Dashboard : Migration
@@ -16,15 +16,8 @@ namespace LabelLoop.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.AddColumn<int>(name: "BatchSize", table: "Projects", type: "integer", nullable: false, defaultValue: 50);
-            migrationBuilder.AddColumn<bool>(name: "PretrainEnabled", table: "Projects", type: "boolean", nullable: false, defaultValue: false);
-            migrationBuilder.AddColumn<string>(
-                name: "FineTuneMode", table: "Projects", type: "character varying(16)", maxLength: 16, nullable: false, defaultValue: "full");
-            // The defaults only fill existing rows; the model has none, and the schema test compares defaults.
-            migrationBuilder.Sql("""
-                ALTER TABLE "Projects" ALTER COLUMN "BatchSize" DROP DEFAULT;
-                ALTER TABLE "Projects" ALTER COLUMN "PretrainEnabled" DROP DEFAULT;
-                ALTER TABLE "Projects" ALTER COLUMN "FineTuneMode" DROP DEFAULT;
-                """);
+            // The default only fills existing rows; the model has none, and the schema test compares defaults.
+            migrationBuilder.Sql("""ALTER TABLE "Projects" ALTER COLUMN "BatchSize" DROP DEFAULT;""");
             migrationBuilder.AddColumn<int>(name: "LabelBudget", table: "Projects", type: "integer", nullable: true);
 
             migrationBuilder.CreateTable(
@@ -81,8 +74,6 @@ namespace LabelLoop.Migrations
             migrationBuilder.DropIndex(name: "IX_Items_Labeled_ProjectId_FinalLabel", table: "Items");
             migrationBuilder.DropTable(name: "LoopSettingChanges");
             migrationBuilder.DropColumn(name: "LabelBudget", table: "Projects");
-            migrationBuilder.DropColumn(name: "FineTuneMode", table: "Projects");
-            migrationBuilder.DropColumn(name: "PretrainEnabled", table: "Projects");
             migrationBuilder.DropColumn(name: "BatchSize", table: "Projects");
         }
     }

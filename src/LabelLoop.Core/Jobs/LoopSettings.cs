@@ -16,8 +16,6 @@ namespace LabelLoop.Core.Jobs;
 /// <param name="BatchSize">Items picked per selection batch (diverse batching covers one batch at a time).</param>
 /// <param name="LeaseMinutes">How long a served item stays reserved for its annotator.</param>
 /// <param name="Overlap">Distinct annotators per item.</param>
-/// <param name="Pretrain">Self-supervised pretraining on the pool before fine-tuning.</param>
-/// <param name="FineTuneMode">How a pretrained encoder is fine-tuned (see <see cref="FineTuneModes"/>).</param>
 /// <param name="LabelBudget">Labels annotators may give in all; null reads as no budget.</param>
 public sealed record LoopSettings(
     int RetrainEvery,
@@ -28,8 +26,6 @@ public sealed record LoopSettings(
     int? BatchSize = null,
     int? LeaseMinutes = null,
     int? Overlap = null,
-    bool? Pretrain = null,
-    string? FineTuneMode = null,
     int? LabelBudget = null)
 {
     public const int MaxBatchSize = 10_000;
@@ -71,10 +67,6 @@ public sealed record LoopSettings(
         if (Overlap is < 1 or > ProjectRules.MaxOverlap)
         {
             errors["overlap"] = [$"Between 1 and {ProjectRules.MaxOverlap}."];
-        }
-        if (FineTuneMode is not null && !FineTuneModes.IsKnown(FineTuneMode))
-        {
-            errors["fineTuneMode"] = [$"One of: {string.Join(", ", FineTuneModes.All)}."];
         }
         if (LabelBudget is < 0 or > MaxLabelBudget)
         {

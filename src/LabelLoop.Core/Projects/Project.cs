@@ -46,12 +46,6 @@ public sealed class Project
     /// <summary>Items picked per selection batch: diverse batching covers one batch at a time.</summary>
     public int BatchSize { get; set; } = 50;
 
-    /// <summary>Whether the loop pretrains an encoder on the pool (self-supervised) before fine-tuning.</summary>
-    public bool PretrainEnabled { get; set; }
-
-    /// <summary>How a pretrained encoder is fine-tuned (a name from <c>FineTuneModes</c>).</summary>
-    public string FineTuneMode { get; set; } = "full";
-
     /// <summary>Labels annotators may give in all (skips and review decisions not counted); null for no budget.</summary>
     public int? LabelBudget { get; set; }
 

@@ -53,8 +53,6 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         project.BatchSize = settings.BatchSize ?? project.BatchSize;
         project.LeaseMinutes = settings.LeaseMinutes ?? project.LeaseMinutes;
         project.Overlap = settings.Overlap ?? project.Overlap;
-        project.PretrainEnabled = settings.Pretrain ?? project.PretrainEnabled;
-        project.FineTuneMode = settings.FineTuneMode ?? project.FineTuneMode;
         if (settings.LabelBudget is { } budget)
         {
             project.LabelBudget = budget == 0 ? null : budget;
@@ -118,7 +116,7 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
     }
 
     internal static LoopSettings Read(Project p) => new(p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.CommitteeSize,
-        p.Strategy, p.BatchSize, p.LeaseMinutes, p.Overlap, p.PretrainEnabled, p.FineTuneMode, p.LabelBudget);
+        p.Strategy, p.BatchSize, p.LeaseMinutes, p.Overlap, p.LabelBudget);
 
     /// <summary>Changed settings by API name, values as text (empty for none).</summary>
     public static IEnumerable<(string Setting, string Old, string New)> Diff(LoopSettings before, LoopSettings after)
@@ -133,8 +131,6 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
             ("retrainGrowthPercent", Text(before.RetrainGrowthPercent), Text(after.RetrainGrowthPercent)),
             ("retrainIntervalMinutes", Text(before.RetrainIntervalMinutes), Text(after.RetrainIntervalMinutes)),
             ("committeeSize", Text(before.CommitteeSize), Text(after.CommitteeSize)),
-            ("pretrain", Text(before.Pretrain), Text(after.Pretrain)),
-            ("fineTuneMode", before.FineTuneMode ?? "", after.FineTuneMode ?? ""),
             ("leaseMinutes", Text(before.LeaseMinutes), Text(after.LeaseMinutes)),
             ("overlap", Text(before.Overlap), Text(after.Overlap)),
             ("labelBudget", Text(before.LabelBudget), Text(after.LabelBudget)),
@@ -145,6 +141,4 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
     private static string? AccountOf(Caller caller) => caller.UserId == Caller.System.UserId ? null : caller.UserId;
 
     private static string Text(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
-
-    private static string Text(bool? value) => value is null ? "" : value.Value ? "on" : "off";
 }

@@ -27,7 +27,7 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
 
         var settings = await _loop.GetAsync(Caller.System, project, Cancel);
 
-        Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 1, false, FineTuneModes.Full, null), settings);
+        Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 1, null), settings);
         Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
     }
 
@@ -39,14 +39,14 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
         var admin = new Caller(await fixture.CreateUserAsync(email, Roles.Admin), IsAdmin: true);
 
         var saved = await _loop.UpdateAsync(admin, project,
-            new LoopSettings(20, 0, 0, 3, "entropy", BatchSize: 100, Pretrain: true, FineTuneMode: FineTuneModes.Head, LabelBudget: 500), Cancel);
+            new LoopSettings(20, 0, 0, 3, "entropy", BatchSize: 100, LabelBudget: 500), Cancel);
         var history = await _loop.HistoryAsync(admin, project, cancellationToken: Cancel);
 
         // Lease length and overlap were not sent: they keep their values.
-        Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, true, FineTuneModes.Head, 500), saved);
+        Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, 500), saved);
         Assert.Equal(saved, await _loop.GetAsync(admin, project, Cancel));
         Assert.Equal(
-            [("batchSize", "50", "100"), ("committeeSize", "5", "3"), ("fineTuneMode", "full", "head"), ("labelBudget", "", "500"), ("pretrain", "off", "on"), ("strategy", "margin", "entropy")],
+            [("batchSize", "50", "100"), ("committeeSize", "5", "3"), ("labelBudget", "", "500"), ("strategy", "margin", "entropy")],
             history.Select(h => (h.Setting, h.OldValue, h.NewValue)).OrderBy(h => h.Setting, StringComparer.Ordinal));
         Assert.All(history, h => Assert.Equal(email, h.ChangedBy));
     }
@@ -86,11 +86,11 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
         var project = await CreateProjectAsync();
 
         var bad = await Assert.ThrowsAsync<DomainValidationException>(() => _loop.UpdateAsync(Caller.System, project,
-            new LoopSettings(20, 0, 0, 5, "psychic", BatchSize: 0, LeaseMinutes: 0, Overlap: 11, FineTuneMode: "partial", LabelBudget: -1), Cancel));
+            new LoopSettings(20, 0, 0, 5, "psychic", BatchSize: 0, LeaseMinutes: 0, Overlap: 11, LabelBudget: -1), Cancel));
         await Assert.ThrowsAsync<AccessDeniedException>(() => _loop.UpdateAsync(new Caller("someone", IsAdmin: false), project,
             new LoopSettings(20, 0, 0, 5, "margin"), Cancel));
 
-        Assert.Equal(["batchSize", "fineTuneMode", "labelBudget", "leaseMinutes", "overlap", "strategy"], bad.Errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["batchSize", "labelBudget", "leaseMinutes", "overlap", "strategy"], bad.Errors.Keys.Order(StringComparer.Ordinal));
         Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
     }
 }

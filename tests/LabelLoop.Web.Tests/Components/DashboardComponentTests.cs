@@ -173,7 +173,7 @@ public sealed class DashboardComponentTests : IAsyncDisposable
     [Fact]
     public async Task Settings_form_offers_every_supported_strategy_and_is_read_only_for_non_admins()
     {
-        var settings = new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 2, false, FineTuneModes.Full, 1000);
+        var settings = new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 2, 1000);
         var history = new List<LoopSettingChangeView> { new("strategy", "entropy", "margin", Day, "boss@example.org") };
 
         var admin = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?>
@@ -189,7 +189,7 @@ public sealed class DashboardComponentTests : IAsyncDisposable
         Assert.Equal("margin", admin.QuerySelector("select#strategy option[selected]")!.GetAttribute("value"));
         Assert.Equal(("50", "2", "1000", "10"), (admin.QuerySelector("#batchSize")!.GetAttribute("value"), admin.QuerySelector("#overlap")!.GetAttribute("value"),
             admin.QuerySelector("#labelBudget")!.GetAttribute("value"), admin.QuerySelector("[data-testid=audit-share]")!.GetAttribute("value")));
-        Assert.Contains("not built yet", admin.QuerySelector("[data-testid=pretrain-note]")!.Text(), StringComparison.Ordinal);
+        Assert.Contains("not part of this build", admin.QuerySelector("[data-testid=pretrain-note]")!.Text(), StringComparison.Ordinal);
         Assert.Equal("entropy → margin", admin.QuerySelector("[data-testid=history-change]")!.Text());
         Assert.NotNull(admin.QuerySelector("[data-testid=save-settings]"));
         Assert.False(admin.QuerySelector("fieldset")!.HasAttribute("disabled"));

@@ -132,14 +132,13 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
             {
                 ["strategy"] = "entropy",
                 ["labelBudget"] = "300",
-                ["pretrain"] = "on",
             });
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var page = await Html.ParseAsync(response);
             Assert.Contains("Saved", page.QuerySelector(".alert-success")!.Text(), StringComparison.Ordinal);
             var settings = await factory.Services.GetRequiredService<LoopSettingsService>().GetAsync(Caller.System, project, Cancel);
-            Assert.Equal(("entropy", (int?)300, (bool?)true), (settings.Strategy, settings.LabelBudget, settings.Pretrain));
+            Assert.Equal(("entropy", (int?)300), (settings.Strategy, settings.LabelBudget));
             var rows = page.QuerySelectorAll("[data-testid=settings-history] tbody tr").Select(r => r.Text()).ToList();
             Assert.Contains(rows, r => r.Contains(email, StringComparison.Ordinal) && r.Contains("strategy margin → entropy", StringComparison.Ordinal));
             Assert.Contains(rows, r => r.Contains("labelBudget none → 300", StringComparison.Ordinal));

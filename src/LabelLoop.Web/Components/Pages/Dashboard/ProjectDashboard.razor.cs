@@ -122,8 +122,6 @@ public partial class ProjectDashboard
             BatchSize: Int("batchSize"),
             LeaseMinutes: Int("leaseMinutes"),
             Overlap: Int("overlap"),
-            Pretrain: form["pretrain"].Contains("true"),
-            FineTuneMode: form["fineTuneMode"].ToString(),
             LabelBudget: budgetText.Length == 0 ? 0 : Int("labelBudget"));
         if (errors.Count == 0)
         {

@@ -26,7 +26,7 @@ public sealed record ItemAnswer(string Annotator, string? Label, bool Skipped, b
 public sealed record ItemPrediction(int Version, string Label, double Score, int? Rank, IReadOnlyList<(string Label, float Probability)> Probabilities, string ReasonJson);
 
 /// <summary>Reads single items for the dashboard's click-through (same access rule as the dashboard).</summary>
-public sealed class ItemService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectStatsService stats)
+public sealed class ItemInspectionService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectStatsService stats)
 {
     public async Task<ItemInspection> GetAsync(Caller caller, int projectId, long itemId, CancellationToken cancellationToken = default)
     {
