@@ -155,11 +155,19 @@ public sealed class UserService(UserManager<LabelLoopUser> users, RoleManager<Id
         return user;
     }
 
-    /// <summary>24 random characters from an unambiguous alphabet (about 138 bits).</summary>
+    /// <summary>24 random characters from an unambiguous alphabet (about 138 bits), with a digit, a lower- and an upper-case letter.</summary>
     public static string GeneratePassword()
     {
         const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        return RandomNumberGenerator.GetString(alphabet, 24);
+        // Identity's rules want all three; about one draw in forty lacks a digit, so draw again (still uniform over valid ones).
+        while (true)
+        {
+            var password = RandomNumberGenerator.GetString(alphabet, 24);
+            if (password.Any(char.IsDigit) && password.Any(char.IsLower) && password.Any(char.IsUpper))
+            {
+                return password;
+            }
+        }
     }
 
     private static void Check(IdentityResult result, string field)
