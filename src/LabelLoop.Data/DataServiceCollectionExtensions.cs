@@ -10,6 +10,7 @@ using LabelLoop.Data.Models;
 using LabelLoop.Data.Predictions;
 using LabelLoop.Data.Projects;
 using LabelLoop.Data.Webhooks;
+using LabelLoop.Data.Stats;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -68,6 +69,8 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<LoopSettingsService>();
         builder.Services.AddSingleton<ItemService>();
         builder.Services.AddSingleton<PredictionService>();
+        builder.Services.AddSingleton<ProjectStatsService>();
+        builder.Services.AddSingleton<ItemInspectionService>();
         return builder;
     }
 }

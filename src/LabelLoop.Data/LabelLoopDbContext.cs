@@ -44,6 +44,8 @@ public sealed class LabelLoopDbContext(DbContextOptions<LabelLoopDbContext> opti
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
+    public DbSet<LoopSettingChange> LoopSettingChanges => Set<LoopSettingChange>();
+
     /// <summary>
     /// The provider settings every host and test uses: Npgsql, migrations from LabelLoop.Migrations, and no
     /// pending-model-changes check (migrations are hand-written without a snapshot; SchemaEquivalenceTests is

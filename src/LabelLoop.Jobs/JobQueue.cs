@@ -81,6 +81,24 @@ public sealed class JobQueue(
         return await RequestTrainingAsync(projectId, caller.UserId, "retrain requested", cancellationToken);
     }
 
+    /// <summary>
+    /// Runs a failed or cancelled training again: a new train-and-score request (debounced like any other), which
+    /// trains on the labels present when it starts. Admins only.
+    /// </summary>
+    public async Task<JobRunView> RetryAsync(Caller caller, long jobRunId, CancellationToken cancellationToken = default)
+    {
+        var run = await runs.GetAsync(caller, jobRunId, cancellationToken);
+        if (!caller.IsAdmin)
+        {
+            throw new Core.AccessDeniedException("Only admins can retry jobs.");
+        }
+        if (run.Status is not (JobStatus.Failed or JobStatus.Cancelled) || run.Kind != JobKind.Train || run.ProjectId is not { } projectId)
+        {
+            throw new Core.DomainValidationException("job", $"Job {jobRunId} is {run.Status}: only failed or cancelled trainings can be retried.");
+        }
+        return await RequestTrainingAsync(projectId, caller.UserId, $"retry of job #{jobRunId}", cancellationToken);
+    }
+
     /// <summary>Cancels a run: a queued one never starts, a running one stops within about a second.</summary>
     public async Task<JobRunView> CancelAsync(Caller caller, long jobRunId, CancellationToken cancellationToken = default)
     {

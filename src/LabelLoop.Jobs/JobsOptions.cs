@@ -55,13 +55,13 @@ public sealed class JobsOptions
     public int MaxEpochs { get; set; } = 40;
 
     /// <summary>Pretraining epochs over the pool; the default fits a 10,000-image pool in minutes on two cores (bench/pretraining.md).</summary>
-    public int PretrainEpochs { get; set; } = 20;
+    public int PretrainEpochs { get; set; } = 60;
 
     /// <summary>Items per pretraining step (a contrastive step sees twice as many views).</summary>
     public int PretrainBatchSize { get; set; } = 256;
 
     /// <summary>Pretraining saves a checkpoint every this many epochs; a crashed run resumes from the last one.</summary>
-    public int PretrainEpochsPerCheckpoint { get; set; } = 5;
+    public int PretrainEpochsPerCheckpoint { get; set; } = 10;
 
     /// <summary>A project is pretrained once it has this many items with content.</summary>
     public int PretrainMinItems { get; set; } = 200;

@@ -1,6 +1,7 @@
 using LabelLoop.Core.Import;
 using LabelLoop.Data;
 using LabelLoop.Jobs.Export;
+using LabelLoop.Jobs.Health;
 using LabelLoop.Jobs.Import;
 using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
@@ -71,6 +72,7 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton<ExportQueue>();
         builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
         builder.Services.AddSingleton<WebhookDispatcher>();
+        builder.Services.AddSingleton<InstanceHealthService>();
 
         // The retrain loop polls every second: keep its queries out of an Information-level log.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);

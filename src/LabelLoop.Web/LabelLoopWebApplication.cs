@@ -37,6 +37,7 @@ public static class LabelLoopWebApplication
         app.MapLabelLoopApiDocs();
         app.MapExportEndpoints();
         app.MapWebhookEndpoints();
+        app.MapStatsEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }

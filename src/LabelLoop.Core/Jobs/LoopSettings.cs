@@ -1,13 +1,37 @@
+using LabelLoop.Core.Projects;
+
 namespace LabelLoop.Core.Jobs;
 
-/// <summary>A project's learning-loop settings: when to retrain and how to rank.</summary>
+/// <summary>A project's learning-loop settings: when to retrain, how to rank, how items are served.</summary>
+/// <remarks>
+/// The first five are always given. The rest are null on input when they should stay as they are (GET always
+/// fills them), so clients written before they existed keep working; <see cref="LabelBudget"/> reads null for
+/// "no budget" and is cleared by sending 0.
+/// </remarks>
 /// <param name="RetrainEvery">Retrain after this many new labels; 0 turns the count trigger off.</param>
 /// <param name="RetrainGrowthPercent">Also retrain when labels grow by this percentage; 0 = off.</param>
 /// <param name="RetrainIntervalMinutes">Also retrain on this schedule when there are new labels; 0 = off.</param>
 /// <param name="CommitteeSize">Committee members per model version (1-20).</param>
 /// <param name="Strategy">Query strategy name (see <c>QueryStrategies.Supported</c>).</param>
-public sealed record LoopSettings(int RetrainEvery, int RetrainGrowthPercent, int RetrainIntervalMinutes, int CommitteeSize, string Strategy)
+/// <param name="BatchSize">Items picked per selection batch (diverse batching covers one batch at a time).</param>
+/// <param name="LeaseMinutes">How long a served item stays reserved for its annotator.</param>
+/// <param name="Overlap">Distinct annotators per item.</param>
+/// <param name="LabelBudget">Labels annotators may give in all; null reads as no budget.</param>
+public sealed record LoopSettings(
+    int RetrainEvery,
+    int RetrainGrowthPercent,
+    int RetrainIntervalMinutes,
+    int CommitteeSize,
+    string Strategy,
+    int? BatchSize = null,
+    int? LeaseMinutes = null,
+    int? Overlap = null,
+    int? LabelBudget = null)
 {
+    public const int MaxBatchSize = 10_000;
+
+    public const int MaxLabelBudget = 100_000_000;
+
     /// <summary>The problems with these settings, by field; empty when they are valid.</summary>
     public IReadOnlyDictionary<string, string[]> Validate()
     {
@@ -31,6 +55,22 @@ public sealed record LoopSettings(int RetrainEvery, int RetrainGrowthPercent, in
         if (!Strategies.QueryStrategies.IsSupported(Strategy))
         {
             errors["strategy"] = [$"One of: {string.Join(", ", Strategies.QueryStrategies.Supported)}."];
+        }
+        if (BatchSize is < 1 or > MaxBatchSize)
+        {
+            errors["batchSize"] = [$"Between 1 and {MaxBatchSize}."];
+        }
+        if (LeaseMinutes is < 1 or > 24 * 60)
+        {
+            errors["leaseMinutes"] = ["Between 1 minute and 24 hours (1440)."];
+        }
+        if (Overlap is < 1 or > ProjectRules.MaxOverlap)
+        {
+            errors["overlap"] = [$"Between 1 and {ProjectRules.MaxOverlap}."];
+        }
+        if (LabelBudget is < 0 or > MaxLabelBudget)
+        {
+            errors["labelBudget"] = [$"Between 1 and {MaxLabelBudget}, or 0 for no budget."];
         }
         return errors;
     }

@@ -52,6 +52,12 @@ public sealed class Project
     /// <summary>Items with content when the loop last enqueued a pretraining.</summary>
     public int PretrainItemCount { get; set; }
 
+    /// <summary>Items picked per selection batch: diverse batching covers one batch at a time.</summary>
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>Labels annotators may give in all (skips and review decisions not counted); null for no budget.</summary>
+    public int? LabelBudget { get; set; }
+
     /// <summary>Labels the project had when the loop last enqueued a training.</summary>
     public int LoopLabelCount { get; set; }
 

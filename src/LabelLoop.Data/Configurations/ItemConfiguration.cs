@@ -23,6 +23,9 @@ internal sealed class ItemConfiguration : IEntityTypeConfiguration<Item>
         // The pool walk that serves items without a ranking: only open items, in content-hash (pseudo-random) order.
         builder.HasIndex(i => new { i.ProjectId, i.ContentHash }, "IX_Items_Unlabeled_ProjectId_ContentHash")
             .HasFilter("\"Status\" = 'Unlabeled'");
+        // The dashboard's label distribution: an index-only scan over labeled items, not a visit to every page of the pool.
+        builder.HasIndex(i => new { i.ProjectId, i.FinalLabel }, "IX_Items_Labeled_ProjectId_FinalLabel")
+            .HasFilter("\"Status\" = 'Labeled'");
         builder.HasOne<Project>().WithMany().HasForeignKey(i => i.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }

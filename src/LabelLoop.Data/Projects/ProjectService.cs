@@ -82,6 +82,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
                 existing.Order = i;
             }
         }
+        Jobs.LoopSettingsService.RecordProjectFormChanges(db, caller, project, input.Overlap, input.LeaseMinutes, time.GetUtcNow().UtcDateTime);
         project.Name = name;
         project.Kind = input.Kind;
         project.Instructions = input.Instructions;
@@ -244,6 +245,18 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
             })
             .ToListAsync(cancellationToken);
         return [.. rows.Select(r => new ProjectMemberView(r.UserId, r.Email ?? "", r.Role ?? "", r.AddedUtc))];
+    }
+
+    /// <summary>Every membership of every project with the member's e-mail, for the admin page (admins only).</summary>
+    public async Task<IReadOnlyList<(int ProjectId, string UserId, string Email)>> ListAllMembersAsync(Caller caller, CancellationToken cancellationToken = default)
+    {
+        RequireAdmin(caller);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.ProjectMembers.AsNoTracking()
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m.ProjectId, u.Id, u.Email })
+            .OrderBy(x => x.ProjectId).ThenBy(x => x.Email)
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => (r.ProjectId, r.Id, r.Email ?? "")).ToList();
     }
 
     internal static void RequireAdmin(Caller caller)

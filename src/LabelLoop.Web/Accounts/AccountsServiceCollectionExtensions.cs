@@ -54,6 +54,8 @@ public static class AccountsServiceCollectionExtensions
                 return Task.CompletedTask;
             };
         });
+        // A disabled account or a reset password changes the security stamp; sessions notice within a minute.
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin).AddRequirements(new ScopeRequirement(ApiScopes.Admin)))

@@ -33,11 +33,16 @@ public static class JobEndpoints
             .WithName("GetLoopSettings").WithSummary("The learning loop's settings: when to retrain, committee size, strategy.");
         api.MapPut("/projects/{projectId:int}/loop", PutLoopAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
             .WithName("UpdateLoopSettings").WithSummary("Changes the learning loop's settings.");
+        api.MapPost("/jobs/{jobId:long}/retry", RetryAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
+            .WithName("RetryJob").WithSummary("Runs a failed or cancelled job run again as a new run.");
+        api.MapGet("/projects/{projectId:int}/loop/history", GetLoopHistoryAsync).RequireScope(ApiScopes.Read)
+            .WithName("GetLoopSettingsHistory").WithSummary("Every change to the learning loop's settings: who, when, old and new value.");
 
         // The project page's job panel: polled every two seconds, and its two buttons (forms with antiforgery).
         app.MapGet("/projects/{projectId:int}/jobs", JobListFragmentAsync);
         app.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
         app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/cancel", CancelFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
+        app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/retry", RetryFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
         return app;
     }
 
@@ -67,6 +72,16 @@ public static class JobEndpoints
     private static async Task<Ok<JobRunView>> CancelAsync(long jobId, HttpContext http, JobQueue queue, CancellationToken cancellationToken) =>
         TypedResults.Ok(await queue.CancelAsync(http.User.ToCaller(), jobId, cancellationToken));
 
+    private static async Task<Accepted<JobRunView>> RetryAsync(long jobId, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
+    {
+        var run = await queue.RetryAsync(http.User.ToCaller(), jobId, cancellationToken);
+        return TypedResults.Accepted($"/api/v1/jobs/{run.Id}", run);
+    }
+
+    private static async Task<Ok<IReadOnlyList<LoopSettingChangeView>>> GetLoopHistoryAsync(
+        int projectId, HttpContext http, LoopSettingsService loop, int? limit, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await loop.HistoryAsync(http.User.ToCaller(), projectId, limit ?? 50, cancellationToken));
+
     private static async Task<Ok<LoopSettings>> GetLoopAsync(int projectId, HttpContext http, LoopSettingsService loop, CancellationToken cancellationToken) =>
         TypedResults.Ok(await loop.GetAsync(http.User.ToCaller(), projectId, cancellationToken));
 
@@ -78,14 +93,28 @@ public static class JobEndpoints
         int projectId, HttpContext http, JobRunService runs, CancellationToken cancellationToken)
     {
         var caller = http.User.ToCaller();
-        var list = await runs.ListAsync(caller, projectId, 10, cancellationToken);
-        return Fragment(projectId, caller.IsAdmin, list);
+        var view = ListView.Of(http.Request);
+        var list = await runs.ListAsync(caller, projectId, view.Limit, cancellationToken);
+        return Fragment(projectId, caller.IsAdmin, list, view);
     }
 
     private static async Task<IResult> RetrainFromPageAsync(int projectId, HttpContext http, JobQueue queue, JobRunService runs, CancellationToken cancellationToken)
     {
         var caller = http.User.ToCaller();
         await queue.RetrainNowAsync(caller, projectId, cancellationToken);
+        return await PageResultAsync(projectId, http, runs, cancellationToken);
+    }
+
+    private static async Task<IResult> RetryFromPageAsync(
+        int projectId, long jobId, HttpContext http, JobQueue queue, JobRunService runs, CancellationToken cancellationToken)
+    {
+        var caller = http.User.ToCaller();
+        var run = await runs.GetAsync(caller, jobId, cancellationToken);
+        if (run.ProjectId != projectId)
+        {
+            return TypedResults.NotFound();
+        }
+        await queue.RetryAsync(caller, jobId, cancellationToken);
         return await PageResultAsync(projectId, http, runs, cancellationToken);
     }
 
@@ -104,19 +133,34 @@ public static class JobEndpoints
 
     private static async Task<IResult> PageResultAsync(int projectId, HttpContext http, JobRunService runs, CancellationToken cancellationToken)
     {
+        var view = ListView.Of(http.Request);
         if (!http.Request.Headers.ContainsKey("HX-Request"))
         {
-            return TypedResults.LocalRedirect($"/projects/{projectId}");
+            return TypedResults.LocalRedirect(view.Detailed ? $"/projects/{projectId}/dashboard/jobs" : $"/projects/{projectId}");
         }
         var caller = http.User.ToCaller();
-        return Fragment(projectId, caller.IsAdmin, await runs.ListAsync(caller, projectId, 10, cancellationToken));
+        return Fragment(projectId, caller.IsAdmin, await runs.ListAsync(caller, projectId, view.Limit, cancellationToken), view);
     }
 
-    private static RazorComponentResult<JobList> Fragment(int projectId, bool isAdmin, IReadOnlyList<JobRunView> runs) =>
+    private static RazorComponentResult<JobList> Fragment(int projectId, bool isAdmin, IReadOnlyList<JobRunView> runs, ListView view) =>
         new(new Dictionary<string, object?>
         {
             [nameof(JobList.ProjectId)] = projectId,
             [nameof(JobList.CanManage)] = isAdmin,
             [nameof(JobList.Runs)] = runs,
+            [nameof(JobList.Limit)] = view.Limit,
+            [nameof(JobList.Detailed)] = view.Detailed,
         });
+
+    /// <summary>Which job list the fragment renders: the project page's (10 runs) or the dashboard's (?view=dashboard, ?limit=N).</summary>
+    private readonly record struct ListView(int Limit, bool Detailed)
+    {
+        public static ListView Of(HttpRequest request)
+        {
+            var limit = int.TryParse(request.Query["limit"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                ? Math.Clamp(n, 1, 200)
+                : JobList.DefaultLimit;
+            return new ListView(limit, request.Query["view"] == "dashboard");
+        }
+    }
 }

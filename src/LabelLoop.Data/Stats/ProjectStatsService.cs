@@ -1,0 +1,436 @@
+using System.Data;
+using System.Text.Json;
+using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Items;
+using LabelLoop.Core.Metrics;
+using LabelLoop.Data.Projects;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace LabelLoop.Data.Stats;
+
+/// <summary>
+/// Every number the dashboard and the stats API show, computed in SQL aggregates (no query loads the rows of
+/// items or annotations) and combined with the pure metrics in <c>LabelLoop.Core.Metrics</c>. Pages and
+/// endpoints both call this service, so they share the arithmetic.
+/// </summary>
+/// <remarks>Admins read every project; reviewers the projects they are members of; annotators none.</remarks>
+public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time)
+{
+    /// <summary>Days the per-day charts cover, ending today (UTC).</summary>
+    public const int DefaultDays = 30;
+
+    /// <summary>Open items listed as the most useful to label next.</summary>
+    public const int UncertainItems = 20;
+
+    // Versions on the learning curve: the newest ones, so a very long-running project still reads one page of rows.
+    private const int MaxCurvePoints = 1000;
+
+    /// <summary>Throws unless the caller may read the project's statistics: admins, and reviewers who are members.</summary>
+    public async Task EnsureCanReadAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        if (!caller.IsAdmin && !caller.IsReviewer)
+        {
+            throw new AccessDeniedException("Only admins and reviewers can see the dashboard.");
+        }
+    }
+
+    public async Task<ProjectStats> GetStatsAsync(Caller caller, int projectId, int days = DefaultDays, CancellationToken cancellationToken = default) =>
+        new(await GetOverviewAsync(caller, projectId, days, cancellationToken), await GetModelAsync(caller, projectId, cancellationToken));
+
+    public async Task<ProjectOverview> GetOverviewAsync(Caller caller, int projectId, int days = DefaultDays, CancellationToken cancellationToken = default)
+    {
+        await EnsureCanReadAsync(caller, projectId, cancellationToken);
+        days = Math.Clamp(days, 1, 366);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
+        var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
+            .Select(p => new { p.Name, p.LabelBudget, p.ItemCount }).SingleAsync(cancellationToken);
+
+        // Open items are the project's item counter minus the rest: counting them would walk the whole pool, while
+        // the other states are index ranges a few percent its size.
+        ItemStatus[] closed = [ItemStatus.Labeled, ItemStatus.Skipped, ItemStatus.InReview];
+        var byStatus = await db.Items.Where(i => i.ProjectId == projectId && closed.Contains(i.Status))
+            .GroupBy(i => i.Status).Select(g => new { Status = g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
+        byStatus[ItemStatus.Unlabeled] = Math.Max(0, project.ItemCount - byStatus.Values.Sum());
+        // Live leases on open items: served to someone, not answered yet.
+        var leased = await db.Database.SqlQuery<long>($"""
+            SELECT count(DISTINCT l."ItemId") AS "Value"
+            FROM "ItemLeases" l JOIN "Items" i ON i."Id" = l."ItemId"
+            WHERE l."ProjectId" = {projectId} AND l."ExpiresUtc" > {now} AND i."Status" = 'Unlabeled'
+            """).SingleAsync(cancellationToken);
+        long Count(ItemStatus s) => byStatus.GetValueOrDefault(s);
+        var open = Count(ItemStatus.Unlabeled);
+        var states = new StateCounts(byStatus.Values.Sum(), open - Math.Min(open, leased), Math.Min(open, leased),
+            Count(ItemStatus.Labeled), Count(ItemStatus.Skipped), Count(ItemStatus.InReview));
+
+        var labels = await db.LabelClasses.AsNoTracking().Where(l => l.ProjectId == projectId).OrderBy(l => l.Order)
+            .Select(l => new { l.Name, l.Color }).ToListAsync(cancellationToken);
+        var final = await db.Items.Where(i => i.ProjectId == projectId && i.Status == ItemStatus.Labeled && i.FinalLabel != null)
+            .GroupBy(i => i.FinalLabel!).Select(g => new { Label = g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(g => g.Label, g => g.Count, StringComparer.Ordinal, cancellationToken);
+        var distribution = labels.Select(l => new LabelCount(l.Name, l.Color, final.GetValueOrDefault(l.Name))).ToList();
+        // Labels no longer in the label set still count (a label is removed only when unused, but history can differ).
+        distribution.AddRange(final.Where(f => labels.All(l => l.Name != f.Key)).Select(f => new LabelCount(f.Key, "#6c757d", f.Value)));
+
+        var totals = await db.Database.SqlQuery<AnnotationTotals>($"""
+            SELECT count(*) FILTER (WHERE NOT "WasSkipped" AND NOT "IsGroundTruth") AS "Labels", count(*) AS "All"
+            FROM "Annotations" WHERE "ProjectId" = {projectId}
+            """).SingleAsync(cancellationToken);
+        var today = DateOnly.FromDateTime(now);
+        var since = today.AddDays(1 - days).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var perDay = await db.Database.SqlQuery<DayRow>($"""
+            SELECT ("CreatedUtc" AT TIME ZONE 'UTC')::date AS "Day", count(*) AS "Count"
+            FROM "Annotations"
+            WHERE "ProjectId" = {projectId} AND "CreatedUtc" >= {since} AND NOT "WasSkipped" AND NOT "IsGroundTruth"
+            GROUP BY 1
+            """).ToDictionaryAsync(r => r.Day, r => r.Count, cancellationToken);
+        var labelsPerDay = DayRange(today, days).Select(d => new DayCount(d, perDay.GetValueOrDefault(d))).ToList();
+
+        var budget = project.LabelBudget is { } b
+            ? new BudgetStatus(b, totals.Labels, Math.Max(0, b - totals.Labels))
+            : new BudgetStatus(null, totals.Labels, null);
+        return new ProjectOverview(projectId, project.Name, states, distribution, labelsPerDay, budget, totals.All, now);
+    }
+
+    /// <summary>The project's name and counters, for page headers: one row, no counting.</summary>
+    public async Task<ProjectHeader> GetHeaderAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCanReadAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
+            .Select(p => new ProjectHeader(p.Id, p.Name, p.ItemCount, p.LabeledCount)).SingleAsync(cancellationToken);
+    }
+
+    public async Task<ModelOverview> GetModelAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCanReadAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
+        var versions = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
+            .OrderByDescending(v => v.Version).Take(MaxCurvePoints)
+            .Select(v => new { v.Id, v.Version, v.LabelCount, v.Strategy, v.MetricsJson, v.IsActive, v.CreatedUtc })
+            .ToListAsync(cancellationToken);
+        versions.Reverse();
+        var parsed = versions.Select(v => (Version: v, Metrics: VersionMetrics.Parse(v.MetricsJson))).ToList();
+        var curve = parsed.Select(p => new CurvePoint(p.Version.Version, p.Version.LabelCount, p.Metrics.AuditAccuracy, p.Metrics.AuditItems,
+            p.Metrics.StopSetAgreement, p.Metrics.StrategyUsed ?? p.Version.Strategy, p.Version.IsActive, p.Version.CreatedUtc)).ToList();
+        var stopping = StoppingSignal.Evaluate(curve.Select(c => new VersionSignal(c.Labels, c.AuditAccuracy, c.StopSetAgreement)).ToList());
+
+        CurrentModel? current = null;
+        IReadOnlyList<UncertainItem> uncertain = [];
+        var active = parsed.FirstOrDefault(p => p.Version.IsActive);
+        if (active.Version is not null)
+        {
+            var labels = await db.LabelClasses.AsNoTracking().Where(l => l.ProjectId == projectId)
+                .OrderBy(l => l.Order).ThenBy(l => l.Id).Select(l => l.Name).ToListAsync(cancellationToken);
+            var matrix = ConfusionMatrix.TryCreate(labels, active.Metrics.AuditConfusion);
+            current = new CurrentModel(active.Version.Version, active.Version.LabelCount, active.Metrics.StrategyUsed ?? active.Version.Strategy,
+                active.Metrics.AuditAccuracy ?? matrix?.Accuracy, active.Metrics.AuditItems, active.Version.CreatedUtc,
+                matrix?.PerClass() ?? [], matrix is null ? null : new ConfusionTable(matrix.Labels, matrix.Counts));
+            uncertain = await MostUncertainAsync(db, active.Version.Id, cancellationToken);
+        }
+        return new ModelOverview(curve, current, stopping, Encoder: null, uncertain);
+    }
+
+    public async Task<AnnotatorStats> GetAnnotatorsAsync(Caller caller, int projectId, int days = DefaultDays, CancellationToken cancellationToken = default)
+    {
+        await EnsureCanReadAsync(caller, projectId, cancellationToken);
+        days = Math.Clamp(days, 1, 366);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
+        var work = await db.Database.SqlQuery<AnnotatorWorkRow>($"""
+            SELECT a."UserId",
+                   count(*) FILTER (WHERE NOT a."WasSkipped") AS "Labels",
+                   count(*) FILTER (WHERE a."WasSkipped") AS "Skips",
+                   count(p."Id") FILTER (WHERE NOT a."WasSkipped") AS "Suggested",
+                   count(*) FILTER (WHERE NOT a."WasSkipped" AND a."Label" = p."Label") AS "AgreedWithModel",
+                   max(a."CreatedUtc") AS "LastActiveUtc"
+            FROM "Annotations" a LEFT JOIN "Predictions" p ON p."Id" = a."ParentPredictionId"
+            WHERE a."ProjectId" = {projectId} AND NOT a."IsGroundTruth"
+            GROUP BY a."UserId"
+            """).ToListAsync(cancellationToken);
+        // A separate pass: the median sorts each person's times, and sorting the joined rows above would cost more.
+        var medians = await db.Database.SqlQuery<MedianRow>($"""
+            SELECT "UserId", percentile_cont(0.5) WITHIN GROUP (ORDER BY "LeadTimeSeconds") AS "MedianSeconds"
+            FROM "Annotations"
+            WHERE "ProjectId" = {projectId} AND NOT "IsGroundTruth" AND NOT "WasSkipped"
+            GROUP BY "UserId"
+            """).ToDictionaryAsync(r => r.UserId, r => r.MedianSeconds, cancellationToken);
+        // Each label on an item a reviewer decided, against the decision.
+        var reviews = await db.Database.SqlQuery<AgreementCountRow>($"""
+            SELECT a."UserId", count(*) AS "Items", count(*) FILTER (WHERE a."Label" = g."Label") AS "Agreed"
+            FROM "Annotations" g JOIN "Annotations" a ON a."ItemId" = g."ItemId"
+            WHERE g."ProjectId" = {projectId} AND g."IsGroundTruth"
+              AND NOT a."IsGroundTruth" AND NOT a."WasSkipped"
+            GROUP BY a."UserId"
+            """).ToDictionaryAsync(r => r.UserId, cancellationToken);
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var since = today.AddDays(1 - days).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var daily = await db.Database.SqlQuery<UserDayRow>($"""
+            SELECT "UserId", ("CreatedUtc" AT TIME ZONE 'UTC')::date AS "Day", count(*) AS "Count"
+            FROM "Annotations"
+            WHERE "ProjectId" = {projectId} AND "CreatedUtc" >= {since} AND NOT "IsGroundTruth"
+            GROUP BY 1, 2
+            """).ToListAsync(cancellationToken);
+        var emails = await EmailsAsync(db, work.Select(w => w.UserId), cancellationToken);
+
+        var rows = work.Select(w =>
+        {
+            var review = reviews.GetValueOrDefault(w.UserId);
+            return new AnnotatorRow(w.UserId, emails.GetValueOrDefault(w.UserId, w.UserId), w.Labels, w.Skips, medians.GetValueOrDefault(w.UserId),
+                review?.Items ?? 0, Share(review?.Agreed ?? 0, review?.Items ?? 0), w.Suggested, Share(w.AgreedWithModel, w.Suggested), w.LastActiveUtc);
+        }).OrderByDescending(r => r.Labels).ThenBy(r => r.Email, StringComparer.Ordinal).ToList();
+        var range = DayRange(today, days).ToList();
+        var activity = rows.Select(r =>
+        {
+            var mine = daily.Where(d => d.UserId == r.UserId).ToDictionary(d => d.Day, d => d.Count);
+            return new AnnotatorActivity(r.Email, range.Select(d => mine.GetValueOrDefault(d)).ToList());
+        }).ToList();
+        return new AnnotatorStats(rows, range, activity);
+    }
+
+    public async Task<AgreementStats> GetAgreementAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCanReadAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await BeginReadAsync(db, cancellationToken);
+        // Per pair of annotators, a contingency table as (label, label, items) cells, for Cohen's kappa. A plain
+        // self-join: the planner runs it in parallel, which a shared CTE would prevent (3-10x slower, measured).
+        var cells = await db.Database.SqlQuery<PairCellRow>($"""
+            SELECT a."UserId" AS "First", b."UserId" AS "Second", a."Label" AS "FirstLabel", b."Label" AS "SecondLabel", count(*) AS "Count"
+            FROM "Annotations" a JOIN "Annotations" b ON b."ItemId" = a."ItemId" AND a."UserId" < b."UserId"
+            WHERE a."ProjectId" = {projectId} AND b."ProjectId" = {projectId}
+              AND NOT a."WasSkipped" AND NOT b."WasSkipped" AND NOT a."IsGroundTruth" AND NOT b."IsGroundTruth"
+            GROUP BY 1, 2, 3, 4
+            """).ToListAsync(cancellationToken);
+        // Fleiss and Krippendorff need only items grouped by (raters, agreeing rater pairs) and the ratings per
+        // category, over items with two or more ratings. Integer sums: bigint sums would go through numeric.
+        var summary = await db.Database.SqlQuery<RatingRow>($"""
+            WITH per_label AS (
+                SELECT "ItemId", "Label", count(*)::int AS n
+                FROM "Annotations"
+                WHERE "ProjectId" = {projectId} AND NOT "WasSkipped" AND NOT "IsGroundTruth"
+                GROUP BY "ItemId", "Label"),
+            per_item AS (
+                SELECT "ItemId", sum(n)::int AS raters, sum(n * (n - 1))::bigint AS agreeing
+                FROM per_label GROUP BY "ItemId" HAVING sum(n) >= 2)
+            SELECT 'unit' AS "Kind", raters AS "Raters", agreeing AS "AgreeingPairs", count(*) AS "Count"
+            FROM per_item GROUP BY raters, agreeing
+            UNION ALL
+            SELECT 'category', 0, 0, sum(l.n)::bigint
+            FROM per_label l JOIN per_item i ON i."ItemId" = l."ItemId"
+            GROUP BY l."Label"
+            """).ToListAsync(cancellationToken);
+        var ratings = new RatingSummary(
+            summary.Where(r => r.Kind == "unit").Select(r => new UnitGroup(r.Raters, r.AgreeingPairs, r.Count)).ToList(),
+            summary.Where(r => r.Kind == "category").Select(r => r.Count).ToList());
+
+        var emails = await EmailsAsync(db, cells.SelectMany(c => new[] { c.First, c.Second }), cancellationToken);
+        var pairs = cells.GroupBy(c => (c.First, c.Second)).Select(g =>
+        {
+            var items = g.Sum(c => c.Count);
+            var agreed = g.Where(c => c.FirstLabel == c.SecondLabel).Sum(c => c.Count);
+            return new PairAgreement(emails.GetValueOrDefault(g.Key.First, g.Key.First), emails.GetValueOrDefault(g.Key.Second, g.Key.Second),
+                items, (double)agreed / items, Agreement.CohensKappa(g.Select(c => (c.FirstLabel, c.SecondLabel, c.Count))));
+        }).OrderByDescending(p => p.Items).ThenBy(p => p.First, StringComparer.Ordinal).ThenBy(p => p.Second, StringComparer.Ordinal).ToList();
+        return new AgreementStats(ratings.Items, Agreement.FleissKappa(ratings), Agreement.KrippendorffAlpha(ratings), pairs);
+    }
+
+    /// <summary>
+    /// A read-only snapshot for one panel's queries, so its numbers agree with each other, with room for the
+    /// aggregates' hash tables (the server default of 4 MB sends a 100,000-label project's grouping to disk).
+    /// </summary>
+    private static async Task<IDbContextTransaction> BeginReadAsync(LabelLoopDbContext db, CancellationToken cancellationToken)
+    {
+        var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("SET TRANSACTION READ ONLY; SET LOCAL work_mem = '32MB'", cancellationToken);
+        return transaction;
+    }
+
+    private static async Task<IReadOnlyList<UncertainItem>> MostUncertainAsync(LabelLoopDbContext db, int versionId, CancellationToken cancellationToken)
+    {
+        // The ranking's index walk, skipping items labeled since the version was published.
+        var rows = await db.Database.SqlQuery<UncertainRow>($"""
+            SELECT p."ItemId", p."Rank", p."Score", p."Label", p."Probabilities", left(i."Text", 160) AS "TextPreview"
+            FROM "Predictions" p JOIN "Items" i ON i."Id" = p."ItemId"
+            WHERE p."ModelVersionId" = {versionId} AND p."Rank" IS NOT NULL AND i."Status" = 'Unlabeled'
+            ORDER BY p."Rank"
+            LIMIT {UncertainItems}
+            """).ToListAsync(cancellationToken);
+        return rows.Select(r => new UncertainItem(r.ItemId, r.Rank, r.Score, r.Label, r.Probabilities.Length == 0 ? 0 : r.Probabilities.Max(), r.TextPreview)).ToList();
+    }
+
+    private static async Task<Dictionary<string, string>> EmailsAsync(LabelLoopDbContext db, IEnumerable<string> userIds, CancellationToken cancellationToken)
+    {
+        var ids = userIds.Distinct(StringComparer.Ordinal).ToList();
+        return await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
+            .ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, StringComparer.Ordinal, cancellationToken);
+    }
+
+    private static IEnumerable<DateOnly> DayRange(DateOnly today, int days) => Enumerable.Range(0, days).Select(i => today.AddDays(i + 1 - days));
+
+    private static double? Share(long part, long whole) => whole == 0 ? null : (double)part / whole;
+
+    /// <summary>
+    /// What the dashboard reads from a version's <c>MetricsJson</c> (camelCase). Every field is optional: older
+    /// versions lack the newer ones, and a field of the wrong type reads as missing.
+    /// </summary>
+    internal sealed record VersionMetrics(double? AuditAccuracy, int? AuditItems, int[][]? AuditConfusion, double? StopSetAgreement, string? StrategyUsed)
+    {
+        public static VersionMetrics Parse(string? json)
+        {
+            if (string.IsNullOrWhiteSpace(json))
+            {
+                return new VersionMetrics(null, null, null, null, null);
+            }
+            try
+            {
+                using var doc = JsonDocument.Parse(json);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    return new VersionMetrics(null, null, null, null, null);
+                }
+                return new VersionMetrics(Number(root, "auditAccuracy"), Integer(root, "auditItems"), Matrix(root, "auditConfusion"),
+                    Number(root, "stopSetAgreement"), root.TryGetProperty("strategyUsed", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null);
+            }
+            catch (JsonException)
+            {
+                return new VersionMetrics(null, null, null, null, null);
+            }
+        }
+
+        private static double? Number(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
+
+        private static int? Integer(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
+
+        private static int[][]? Matrix(JsonElement root, string name)
+        {
+            if (!root.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+            var rows = new List<int[]>();
+            foreach (var row in v.EnumerateArray())
+            {
+                if (row.ValueKind != JsonValueKind.Array)
+                {
+                    return null;
+                }
+                var cells = new List<int>();
+                foreach (var cell in row.EnumerateArray())
+                {
+                    if (cell.ValueKind != JsonValueKind.Number || !cell.TryGetInt32(out var n))
+                    {
+                        return null;
+                    }
+                    cells.Add(n);
+                }
+                rows.Add([.. cells]);
+            }
+            return [.. rows];
+        }
+    }
+
+    // Row shapes of the raw SQL above: EF maps columns to these properties by name.
+    private sealed class AnnotationTotals
+    {
+        public long Labels { get; set; }
+
+        public long All { get; set; }
+    }
+
+    private sealed class DayRow
+    {
+        public DateOnly Day { get; set; }
+
+        public long Count { get; set; }
+    }
+
+    private sealed class UserDayRow
+    {
+        public string UserId { get; set; } = "";
+
+        public DateOnly Day { get; set; }
+
+        public long Count { get; set; }
+    }
+
+    private sealed class AnnotatorWorkRow
+    {
+        public string UserId { get; set; } = "";
+
+        public long Labels { get; set; }
+
+        public long Skips { get; set; }
+
+        public long Suggested { get; set; }
+
+        public long AgreedWithModel { get; set; }
+
+        public DateTime? LastActiveUtc { get; set; }
+    }
+
+    private sealed class MedianRow
+    {
+        public string UserId { get; set; } = "";
+
+        public double? MedianSeconds { get; set; }
+    }
+
+    private sealed class AgreementCountRow
+    {
+        public string UserId { get; set; } = "";
+
+        public long Items { get; set; }
+
+        public long Agreed { get; set; }
+    }
+
+    private sealed class PairCellRow
+    {
+        public string First { get; set; } = "";
+
+        public string Second { get; set; } = "";
+
+        public string FirstLabel { get; set; } = "";
+
+        public string SecondLabel { get; set; } = "";
+
+        public long Count { get; set; }
+    }
+
+    private sealed class RatingRow
+    {
+        public string Kind { get; set; } = "";
+
+        public int Raters { get; set; }
+
+        public long AgreeingPairs { get; set; }
+
+        public long Count { get; set; }
+    }
+
+    private sealed class UncertainRow
+    {
+        public long ItemId { get; set; }
+
+        public int Rank { get; set; }
+
+        public double Score { get; set; }
+
+        public string Label { get; set; } = "";
+
+        public float[] Probabilities { get; set; } = [];
+
+        public string? TextPreview { get; set; }
+    }
+}

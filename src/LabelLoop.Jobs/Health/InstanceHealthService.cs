@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Data;
+using LabelLoop.Ml;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Quartz;
+
+namespace LabelLoop.Jobs.Health;
+
+/// <summary>The instance at a glance, for the admin page: database, job scheduler, native engine.</summary>
+public sealed record InstanceHealth(DatabaseHealth Database, SchedulerHealth Scheduler, EngineHealth Engine);
+
+/// <summary>Whether the database answers, how fast, and whether its schema is up to date.</summary>
+public sealed record DatabaseHealth(bool Ok, string? Server, double RoundTripMilliseconds, long? SizeBytes, int PendingMigrations, string? Error);
+
+/// <summary>The Quartz scheduler as this node sees it, the cluster's nodes, and our job-run rows by state.</summary>
+/// <param name="RunsJobsHere">Whether this process runs jobs (<c>Jobs:Enabled</c>); a web-only node only enqueues.</param>
+public sealed record SchedulerHealth(
+    bool RunsJobsHere,
+    string Status,
+    string? InstanceId,
+    bool Clustered,
+    long JobsExecuted,
+    DateTimeOffset? RunningSince,
+    IReadOnlyList<SchedulerNode> Nodes,
+    int QueuedRuns,
+    int RunningRuns,
+    int FailedLastDay,
+    string? Error);
+
+/// <summary>A node of the scheduler cluster and its last check-in.</summary>
+public sealed record SchedulerNode(string InstanceId, DateTime LastCheckinUtc, bool Alive);
+
+/// <summary>The native engine: what the library reports and the device models run on.</summary>
+public sealed record EngineHealth(EngineInfo Info, string Device, string? Warning);
+
+/// <summary>
+/// Gathers <see cref="InstanceHealth"/>. Never throws for an unhealthy part: each part reports its own error, so
+/// the admin page shows what is wrong instead of failing.
+/// </summary>
+public sealed class InstanceHealthService(
+    IDbContextFactory<LabelLoopDbContext> contextFactory,
+    ISchedulerFactory schedulers,
+    IModelEngine engine,
+    EngineOptions engineOptions,
+    IOptions<JobsOptions> jobs,
+    TimeProvider time)
+{
+    public async Task<InstanceHealth> CheckAsync(CancellationToken cancellationToken = default) =>
+        new(await DatabaseAsync(cancellationToken), await SchedulerAsync(cancellationToken), await EngineAsync());
+
+    private async Task<DatabaseHealth> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            var clock = Stopwatch.StartNew();
+            var server = await db.Database.SqlQuery<string>($"SELECT version() AS \"Value\"").SingleAsync(cancellationToken);
+            var roundTrip = clock.Elapsed.TotalMilliseconds;
+            var size = await db.Database.SqlQuery<long>($"SELECT pg_database_size(current_database()) AS \"Value\"").SingleAsync(cancellationToken);
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+            return new DatabaseHealth(true, server, Math.Round(roundTrip, 2), size, pending, null);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return new DatabaseHealth(false, null, 0, null, 0, ex.Message);
+        }
+    }
+
+    private async Task<SchedulerHealth> SchedulerAsync(CancellationToken cancellationToken)
+    {
+        var runsHere = jobs.Value.Enabled;
+        int queued = 0, running = 0, failed = 0;
+        IReadOnlyList<SchedulerNode> nodes = [];
+        string? error = null;
+        try
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            var now = time.GetUtcNow().UtcDateTime;
+            var dayAgo = now.AddDays(-1);
+            var counts = await db.JobRuns.AsNoTracking()
+                .Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running || (j.Status == JobStatus.Failed && j.FinishedUtc >= dayAgo))
+                .GroupBy(j => j.Status).Select(g => new { g.Key, Count = g.Count() })
+                .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+            queued = counts.GetValueOrDefault(JobStatus.Queued);
+            running = counts.GetValueOrDefault(JobStatus.Running);
+            failed = counts.GetValueOrDefault(JobStatus.Failed);
+            nodes = await NodesAsync(db, now, cancellationToken);
+        }
+        catch (NpgsqlException ex)
+        {
+            error = ex.Message;
+        }
+        try
+        {
+            var scheduler = await schedulers.GetScheduler(cancellationToken);
+            var meta = await scheduler.GetMetadata(cancellationToken);
+            return new SchedulerHealth(runsHere, meta.Status.ToString(), meta.SchedulerInstanceId, meta.JobStoreClustered,
+                meta.JobsExecuted, meta.RunningSince, nodes, queued, running, failed, error);
+        }
+        catch (SchedulerException ex)
+        {
+            return new SchedulerHealth(runsHere, "Unknown", null, false, 0, null, nodes, queued, running, failed, ex.Message);
+        }
+    }
+
+    private async Task<IReadOnlyList<SchedulerNode>> NodesAsync(LabelLoopDbContext db, DateTime now, CancellationToken cancellationToken)
+    {
+        // Quartz's own cluster table: absent until a node has run the scheduler once.
+        var exists = await db.Database.SqlQuery<bool>($"SELECT to_regclass('qrtz_scheduler_state') IS NOT NULL AS \"Value\"").SingleAsync(cancellationToken);
+        if (!exists)
+        {
+            return [];
+        }
+        var rows = await db.Database.SqlQuery<NodeRow>(
+            $"SELECT instance_name AS \"InstanceId\", last_checkin_time AS \"LastCheckin\", checkin_interval AS \"Interval\" FROM qrtz_scheduler_state ORDER BY instance_name")
+            .ToListAsync(cancellationToken);
+        var misfire = TimeSpan.FromSeconds(jobs.Value.CheckinMisfireSeconds);
+        return rows.Select(r =>
+        {
+            // Quartz.NET writes times as UTC ticks (its Java original: milliseconds since 1970); intervals in milliseconds.
+            var last = r.LastCheckin > 100_000_000_000_000 ? new DateTime(r.LastCheckin, DateTimeKind.Utc) : DateTime.UnixEpoch.AddMilliseconds(r.LastCheckin);
+            return new SchedulerNode(r.InstanceId, last, now - last <= TimeSpan.FromMilliseconds(r.Interval) + misfire);
+        }).ToList();
+    }
+
+    private async Task<EngineHealth> EngineAsync()
+    {
+        // The first call loads libtorch and times a 512 x 512 matrix product (milliseconds with an optimised BLAS).
+        var info = await Task.Run(() => engine.Info);
+        var device = !info.NativeAvailable
+            ? "none (native library unavailable)"
+            : engineOptions.Device switch
+            {
+                ModelDevice.Cpu => $"CPU, {info.Threads} threads",
+                ModelDevice.Cuda => info.CudaAvailable ? $"CUDA ({info.CudaDeviceCount} GPU)" : "CUDA requested, but no GPU is visible",
+                _ => info.CudaAvailable ? $"CUDA ({info.CudaDeviceCount} GPU), chosen automatically" : $"CPU, {info.Threads} threads (no GPU visible)",
+            };
+        string? warning = null;
+        if (info.SlowBlas)
+        {
+            warning = string.Create(CultureInfo.InvariantCulture,
+                $"Matrix products run at {info.BlasGflops:F1} GFLOP/s, below {EngineInfo.SlowBlasThresholdGflops} GFLOP/s: libtorch is probably using the reference BLAS, and training will be many times slower. On Debian install libopenblas0-pthread and restart.");
+        }
+        else if (info.NativeAvailable && info.BlasGflops == 0)
+        {
+            warning = "The engine has not measured its matrix-product speed.";
+        }
+        return new EngineHealth(info, device, warning);
+    }
+
+    private sealed class NodeRow
+    {
+        public string InstanceId { get; set; } = "";
+
+        public long LastCheckin { get; set; }
+
+        public long Interval { get; set; }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Globalization;
+using LabelLoop.Core;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Data.Jobs;
+using LabelLoop.Data.Stats;
+using LabelLoop.Jobs;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+
+namespace LabelLoop.Web.Components.Pages.Dashboard;
+
+/// <summary>
+/// <c>/projects/{id}/dashboard[/tab]</c>: overview, model, annotators, jobs, settings, simulation. Each tab loads
+/// only its own numbers, all through <see cref="ProjectStatsService"/> (the stats API's service). Admins see and
+/// steer everything; reviewers who are members read it; annotators get 403.
+/// </summary>
+public partial class ProjectDashboard
+{
+    private const int JobsShown = 50;
+
+    private static readonly (string Key, string Title)[] Tabs =
+    [
+        ("overview", "Overview"),
+        ("model", "Model"),
+        ("annotators", "Annotators"),
+        ("jobs", "Jobs"),
+        ("settings", "Settings"),
+        ("simulation", "Simulation"),
+    ];
+
+    private ProjectHeader? header;
+    private ProjectOverview? overview;
+    private ModelOverview? model;
+    private AnnotatorStats? annotators;
+    private AgreementStats? agreement;
+    private IReadOnlyList<JobRunView> jobRuns = [];
+    private LoopSettings? settings;
+    private IReadOnlyList<LoopSettingChangeView> history = [];
+    private IReadOnlyDictionary<string, string[]>? settingsErrors;
+    private string? settingsSaved;
+
+    [Inject] private ProjectStatsService Stats { get; set; } = default!;
+
+    [Inject] private JobRunService JobRuns { get; set; } = default!;
+
+    [Inject] private LoopSettingsService Loop { get; set; } = default!;
+
+    [Inject] private IOptions<JobsOptions> JobsOptions { get; set; } = default!;
+
+    [Parameter] public int ProjectId { get; set; }
+
+    [Parameter] public string? Tab { get; set; }
+
+    private string CurrentTab => Tabs.Any(t => t.Key == Tab) ? Tab! : "overview";
+
+    private int AuditPercent => JobsOptions.Value.AuditPercent;
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (Tab is not null && Tabs.All(t => t.Key != Tab))
+        {
+            HttpContext!.Response.StatusCode = StatusCodes.Status404NotFound;
+        }
+        // The header (one row, and the access check) heads every tab; the rest loads only for its tab.
+        header = await GuardAsync(() => Stats.GetHeaderAsync(Caller, ProjectId));
+        if (header is null)
+        {
+            return;
+        }
+        switch (CurrentTab)
+        {
+            case "overview":
+                overview = await Stats.GetOverviewAsync(Caller, ProjectId);
+                break;
+            case "model":
+                model = await Stats.GetModelAsync(Caller, ProjectId);
+                break;
+            case "annotators":
+                // Two independent scans of the project's labels: on separate connections they overlap.
+                var people = Stats.GetAnnotatorsAsync(Caller, ProjectId);
+                var pairs = Stats.GetAgreementAsync(Caller, ProjectId);
+                await Task.WhenAll(people, pairs);
+                (annotators, agreement) = (await people, await pairs);
+                break;
+            case "jobs":
+                jobRuns = await JobRuns.ListAsync(Caller, ProjectId, JobsShown);
+                break;
+            case "settings":
+                await LoadSettingsAsync();
+                break;
+        }
+    }
+
+    private async Task LoadSettingsAsync()
+    {
+        settings = await Loop.GetAsync(Caller, ProjectId);
+        history = await Loop.HistoryAsync(Caller, ProjectId);
+    }
+
+    private async Task SaveSettingsAsync()
+    {
+        if (!Caller.IsAdmin)
+        {
+            HttpContext!.Response.StatusCode = StatusCodes.Status403Forbidden;
+            settingsErrors = new Dictionary<string, string[]> { [""] = ["Only admins can change the learning loop."] };
+            return;
+        }
+        var form = HttpContext!.Request.Form;
+        var errors = new Dictionary<string, string[]>();
+        int Int(string name)
+        {
+            if (int.TryParse(form[name], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+            errors[name] = ["Enter a whole number."];
+            return 0;
+        }
+        var budgetText = form["labelBudget"].ToString().Trim();
+        var submitted = new LoopSettings(
+            Int("retrainEvery"), Int("retrainGrowthPercent"), Int("retrainIntervalMinutes"), Int("committeeSize"), form["strategy"].ToString(),
+            BatchSize: Int("batchSize"),
+            LeaseMinutes: Int("leaseMinutes"),
+            Overlap: Int("overlap"),
+            LabelBudget: budgetText.Length == 0 ? 0 : Int("labelBudget"));
+        if (errors.Count == 0)
+        {
+            try
+            {
+                await Loop.UpdateAsync(Caller, ProjectId, submitted);
+                settingsSaved = "Saved. The next training and ranking use the new settings.";
+                await LoadSettingsAsync();
+                return;
+            }
+            catch (DomainValidationException ex)
+            {
+                settingsErrors = ex.Errors;
+            }
+        }
+        else
+        {
+            settingsErrors = errors;
+        }
+        HttpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+        history = await Loop.HistoryAsync(Caller, ProjectId);
+        // Show what was typed, not the stored values, so the admin can correct it.
+        settings = submitted;
+    }
+}

@@ -1,0 +1,96 @@
+using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Jobs;
+using LabelLoop.Data.Projects;
+using LabelLoop.Testing;
+using Xunit;
+
+namespace LabelLoop.Data.Tests.Jobs;
+
+/// <summary>Loop settings: optional fields keep their values, every change is recorded with who, when, old and new.</summary>
+public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : IClassFixture<LabelLoopDataFixture>
+{
+    private readonly LoopSettingsService _loop = fixture.Get<LoopSettingsService>();
+    private readonly ProjectService _projects = fixture.Get<ProjectService>();
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private Task<int> CreateProjectAsync() => _projects.CreateAsync(Caller.System,
+        new ProjectInput($"loop-{Guid.NewGuid():N}", ProjectKind.Text, [new LabelSpec("a"), new LabelSpec("b")]), Cancel);
+
+    [Fact]
+    public async Task Defaults_are_read_back_in_full()
+    {
+        var project = await CreateProjectAsync();
+
+        var settings = await _loop.GetAsync(Caller.System, project, Cancel);
+
+        Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 1, null), settings);
+        Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
+    }
+
+    [Fact]
+    public async Task A_change_is_recorded_per_setting_with_who_and_the_old_and_new_values()
+    {
+        var project = await CreateProjectAsync();
+        var email = LabelLoopDataFixture.UniqueEmail("admin");
+        var admin = new Caller(await fixture.CreateUserAsync(email, Roles.Admin), IsAdmin: true);
+
+        var saved = await _loop.UpdateAsync(admin, project,
+            new LoopSettings(20, 0, 0, 3, "entropy", BatchSize: 100, LabelBudget: 500), Cancel);
+        var history = await _loop.HistoryAsync(admin, project, cancellationToken: Cancel);
+
+        // Lease length and overlap were not sent: they keep their values.
+        Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, 500), saved);
+        Assert.Equal(saved, await _loop.GetAsync(admin, project, Cancel));
+        Assert.Equal(
+            [("batchSize", "50", "100"), ("committeeSize", "5", "3"), ("labelBudget", "", "500"), ("strategy", "margin", "entropy")],
+            history.Select(h => (h.Setting, h.OldValue, h.NewValue)).OrderBy(h => h.Setting, StringComparer.Ordinal));
+        Assert.All(history, h => Assert.Equal(email, h.ChangedBy));
+    }
+
+    [Fact]
+    public async Task Saving_the_same_values_records_nothing_and_a_budget_of_zero_removes_the_budget()
+    {
+        var project = await CreateProjectAsync();
+        await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin", LabelBudget: 100), Cancel);
+
+        await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin"), Cancel);
+        var cleared = await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin", LabelBudget: 0), Cancel);
+        var history = await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel);
+
+        Assert.Null(cleared.LabelBudget);
+        // Newest first; the instance itself (no account) shows as no one.
+        Assert.Equal([("labelBudget", "100", ""), ("labelBudget", "", "100")], history.Select(h => (h.Setting, h.OldValue, h.NewValue)));
+        Assert.All(history, h => Assert.Null(h.ChangedBy));
+    }
+
+    [Fact]
+    public async Task The_project_form_records_overlap_and_lease_changes_too()
+    {
+        var project = await CreateProjectAsync();
+        var details = await _projects.GetAsync(Caller.System, project, Cancel);
+
+        await _projects.UpdateAsync(Caller.System, project,
+            new ProjectInput(details.Name, details.Kind, details.Labels, Overlap: 3, LeaseMinutes: 15), Cancel);
+
+        var history = await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel);
+        Assert.Equal([("leaseMinutes", "10", "15"), ("overlap", "1", "3")], history.Select(h => (h.Setting, h.OldValue, h.NewValue)).Order());
+    }
+
+    [Fact]
+    public async Task Bad_values_are_refused_by_field_and_only_admins_may_change_settings()
+    {
+        var project = await CreateProjectAsync();
+
+        var bad = await Assert.ThrowsAsync<DomainValidationException>(() => _loop.UpdateAsync(Caller.System, project,
+            new LoopSettings(20, 0, 0, 5, "psychic", BatchSize: 0, LeaseMinutes: 0, Overlap: 11, LabelBudget: -1), Cancel));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => _loop.UpdateAsync(new Caller("someone", IsAdmin: false), project,
+            new LoopSettings(20, 0, 0, 5, "margin"), Cancel));
+
+        Assert.Equal(["batchSize", "labelBudget", "leaseMinutes", "overlap", "strategy"], bad.Errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
+    }
+}

@@ -1,0 +1,313 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Projects;
+using LabelLoop.Data.Jobs;
+using LabelLoop.Data.Projects;
+using LabelLoop.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace LabelLoop.Web.Tests.Pages;
+
+/// <summary>The dashboard, the item page, the stats API and the admin page: who may see them, and their forms.</summary>
+public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFixture<LabelLoopWebFactory>
+{
+    private static readonly string[] Tabs = ["", "/model", "/annotators", "/jobs", "/settings", "/simulation"];
+
+    private static readonly string[] StatsPaths = ["/stats", "/stats/annotators", "/stats/agreement"];
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private static Uri Url(string path) => new(path, UriKind.Relative);
+
+    private ProjectService Projects => factory.Services.GetRequiredService<ProjectService>();
+
+    private Task<int> CreateProjectAsync() =>
+        Projects.CreateAsync(Caller.System, new ProjectInput($"dash-{Guid.NewGuid():N}", ProjectKind.Text, [new LabelSpec("a"), new LabelSpec("b")]), Cancel);
+
+    private static IEnumerable<string> ProjectPaths(int project, long item = 1) =>
+        Tabs.Select(t => $"/projects/{project}/dashboard{t}").Append($"/projects/{project}/items/{item}");
+
+    [Fact]
+    public async Task Anonymous_users_are_sent_to_login_and_the_api_answers_401()
+    {
+        var project = await CreateProjectAsync();
+        using var client = factory.CreateBrowserClient();
+
+        foreach (var path in ProjectPaths(project).Append("/admin"))
+        {
+            using var response = await client.GetAsync(Url(path), Cancel);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/login?ReturnUrl=", Html.RedirectTarget(response), StringComparison.Ordinal);
+        }
+        using var api = await client.GetAsync(Url($"/api/v1/projects/{project}/stats"), Cancel);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+    }
+
+    [Fact]
+    public async Task Annotators_get_403_on_every_dashboard_page_member_or_not_and_on_the_admin_page()
+    {
+        var outsiderProject = await CreateProjectAsync();
+        var memberProject = await CreateProjectAsync();
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        await Projects.AddMemberAsync(Caller.System, memberProject, userId, Cancel);
+        using (client)
+        {
+            foreach (var path in ProjectPaths(outsiderProject).Concat(ProjectPaths(memberProject)).Append("/admin")
+                .Concat(StatsPaths.Select(p => $"/api/v1/projects/{memberProject}{p}")))
+            {
+                using var response = await client.GetAsync(Url(path), Cancel);
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{path} answered {(int)response.StatusCode}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Admins_see_every_tab_and_the_stats_api()
+    {
+        var project = await CreateProjectAsync();
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            foreach (var tab in Tabs)
+            {
+                using var response = await client.GetAsync(Url($"/projects/{project}/dashboard{tab}"), Cancel);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var page = await Html.ParseAsync(response);
+                Assert.NotNull(page.QuerySelector("[data-testid=dashboard-tabs] a.active"));
+                Assert.NotNull(page.QuerySelector("script[src='lib/chartjs/chart.umd.js']"));
+            }
+            var overview = await Html.ParseAsync(await client.GetAsync(Url($"/projects/{project}/dashboard"), Cancel));
+            Assert.Equal("0", overview.QuerySelector("[data-state=unlabeled]")!.Text());
+            Assert.NotNull(overview.QuerySelector("[data-testid=empty-overview]"));
+            var simulation = await Html.ParseAsync(await client.GetAsync(Url($"/projects/{project}/dashboard/simulation"), Cancel));
+            Assert.Contains("No simulation yet", simulation.QuerySelector("[data-testid=empty-simulation]")!.Text(), StringComparison.Ordinal);
+            Assert.StartsWith("labelloop simulate ", simulation.QuerySelector("[data-testid=simulate-command]")!.Text(), StringComparison.Ordinal);
+
+            var stats = await client.GetFromJsonAsync<JsonElement>(Url($"/api/v1/projects/{project}/stats"), Cancel);
+            Assert.Equal(0, stats.GetProperty("overview").GetProperty("states").GetProperty("items").GetInt32());
+            Assert.Equal("NotEnoughData", stats.GetProperty("model").GetProperty("stopping").GetProperty("state").GetString());
+            var agreement = await client.GetFromJsonAsync<JsonElement>(Url($"/api/v1/projects/{project}/stats/agreement"), Cancel);
+            Assert.Equal(0, agreement.GetProperty("overlappedItems").GetInt32());
+            using var unknownTab = await client.GetAsync(Url($"/projects/{project}/dashboard/nonsense"), Cancel);
+            Assert.Equal(HttpStatusCode.NotFound, unknownTab.StatusCode);
+            using var missing = await client.GetAsync(Url("/projects/999999/dashboard"), Cancel);
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Reviewers_who_are_members_read_the_dashboard_but_cannot_change_settings()
+    {
+        var project = await CreateProjectAsync();
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Reviewer);
+        await Projects.AddMemberAsync(Caller.System, project, userId, Cancel);
+        using (client)
+        {
+            using var settings = await client.GetAsync(Url($"/projects/{project}/dashboard/settings"), Cancel);
+            using var stats = await client.GetAsync(Url($"/api/v1/projects/{project}/stats/annotators"), Cancel);
+            using var admin = await client.GetAsync(Url("/admin"), Cancel);
+
+            Assert.Equal(HttpStatusCode.OK, settings.StatusCode);
+            var page = await Html.ParseAsync(settings);
+            Assert.True(page.QuerySelector("[data-testid=loop-settings-form] fieldset")!.HasAttribute("disabled"));
+            Assert.Null(page.QuerySelector("[data-testid=save-settings]"));
+            Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, admin.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_changes_the_strategy_on_the_settings_form_and_the_change_is_listed()
+    {
+        var project = await CreateProjectAsync();
+        var (client, _, email) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var path = $"/projects/{project}/dashboard/settings";
+            using var response = await PageForms.SubmitAsync(client, path, "loop-settings", new Dictionary<string, string>
+            {
+                ["strategy"] = "entropy",
+                ["labelBudget"] = "300",
+            });
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = await Html.ParseAsync(response);
+            Assert.Contains("Saved", page.QuerySelector(".alert-success")!.Text(), StringComparison.Ordinal);
+            var settings = await factory.Services.GetRequiredService<LoopSettingsService>().GetAsync(Caller.System, project, Cancel);
+            Assert.Equal(("entropy", (int?)300), (settings.Strategy, settings.LabelBudget));
+            var rows = page.QuerySelectorAll("[data-testid=settings-history] tbody tr").Select(r => r.Text()).ToList();
+            Assert.Contains(rows, r => r.Contains(email, StringComparison.Ordinal) && r.Contains("strategy margin → entropy", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("labelBudget none → 300", StringComparison.Ordinal));
+
+            using var bad = await PageForms.SubmitAsync(client, path, "loop-settings", new Dictionary<string, string> { ["committeeSize"] = "99", ["batchSize"] = "x" });
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            var errors = (await Html.ParseAsync(bad)).QuerySelectorAll(".alert-danger li").Select(li => li.GetAttribute("data-field")).ToList();
+            Assert.Contains("batchSize", errors);
+        }
+    }
+
+    [Fact]
+    public async Task The_jobs_tab_retries_a_failed_training_through_the_job_list()
+    {
+        var project = await CreateProjectAsync();
+        await using (var db = factory.Database.CreateContext())
+        {
+            db.JobRuns.Add(new JobRun
+            {
+                ProjectId = project,
+                Kind = JobKind.Train,
+                Status = JobStatus.Failed,
+                Message = "Failed",
+                Error = "boom",
+                Node = "node-a/42",
+                CreatedUtc = DateTime.UnixEpoch,
+                StartedUtc = DateTime.UnixEpoch,
+                FinishedUtc = DateTime.UnixEpoch.AddSeconds(3),
+            });
+            await db.SaveChangesAsync(Cancel);
+        }
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var page = await Html.ParseAsync(await client.GetAsync(Url($"/projects/{project}/dashboard/jobs"), Cancel));
+            var run = page.QuerySelector("[data-testid=job-run]")!;
+            Assert.Equal("node-a/42", run.QuerySelector("[data-testid=job-node]")!.Text());
+            Assert.Contains("(3.0 s)", run.QuerySelector("[data-testid=job-time]")!.Text(), StringComparison.Ordinal);
+            var retry = run.QuerySelector("[data-testid=retry-job]")!.Closest("form")!;
+            var token = retry.QuerySelector($"input[name={WebForms.AntiforgeryField}]")!.GetAttribute("value")!;
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, Url(retry.GetAttribute("hx-post")!))
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { [WebForms.AntiforgeryField] = token }),
+            };
+            request.Headers.Add("HX-Request", "true");
+            using var response = await client.SendAsync(request, Cancel);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var fragment = await Html.ParseAsync(response);
+            Assert.Equal(["Queued", "Failed"], fragment.QuerySelectorAll("[data-testid=job-run]").Select(r => r.GetAttribute("data-status")));
+            Assert.Contains("view=dashboard", fragment.QuerySelector("#job-list")!.GetAttribute("hx-get"), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_item_page_shows_the_text_the_answers_and_the_active_models_prediction()
+    {
+        var project = await CreateProjectAsync();
+        var annotatorEmail = $"ann-{Guid.NewGuid():N}@example.org";
+        var annotator = await factory.CreateUserAsync(annotatorEmail, "Passw0rd-for-tests", Roles.Annotator);
+        long itemId;
+        await using (var db = factory.Database.CreateContext())
+        {
+            var item = new LabelLoop.Core.Items.Item
+            {
+                ProjectId = project,
+                ContentHash = Guid.NewGuid().ToString("N"),
+                ExternalId = "x",
+                Text = "<b>bold</b> claim",
+                Status = LabelLoop.Core.Items.ItemStatus.Unlabeled,
+                GroundTruth = "b",
+                CreatedUtc = DateTime.UnixEpoch,
+            };
+            db.Items.Add(item);
+            var version = new LabelLoop.Core.Models.ModelVersion { ProjectId = project, Version = 1, IsActive = true, CreatedUtc = DateTime.UnixEpoch };
+            db.ModelVersions.Add(version);
+            await db.SaveChangesAsync(Cancel);
+            db.Predictions.Add(new LabelLoop.Core.Predictions.Prediction { ItemId = item.Id, ModelVersionId = version.Id, Label = "b", Probabilities = [0.3f, 0.7f], Score = 0.6, Rank = 1 });
+            db.Annotations.Add(new LabelLoop.Core.Annotations.Annotation { ItemId = item.Id, ProjectId = project, UserId = annotator, WasSkipped = true, LeadTimeSeconds = 2, CreatedUtc = DateTime.UnixEpoch });
+            await db.SaveChangesAsync(Cancel);
+            itemId = item.Id;
+        }
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            using var response = await client.GetAsync(Url($"/projects/{project}/items/{itemId}"), Cancel);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = await Html.ParseAsync(response);
+            Assert.Equal("<b>bold</b> claim", page.QuerySelector("[data-testid=item-text]")!.TextContent);
+            Assert.Contains("Version 1 guesses b", page.QuerySelector("[data-testid=prediction]")!.Text(), StringComparison.Ordinal);
+            Assert.Contains(annotatorEmail, page.QuerySelector("[data-testid=answers]")!.Text(), StringComparison.Ordinal);
+            Assert.Contains("skipped", page.QuerySelector("[data-testid=answers]")!.Text(), StringComparison.Ordinal);
+            using var otherProject = await client.GetAsync(Url($"/projects/{await CreateProjectAsync()}/items/{itemId}"), Cancel);
+            Assert.Equal(HttpStatusCode.NotFound, otherProject.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_disables_an_account_and_it_can_no_longer_log_in()
+    {
+        const string password = "Passw0rd-for-tests";
+        var email = $"victim-{Guid.NewGuid():N}@example.org";
+        var userId = await factory.CreateUserAsync(email, password, Roles.Annotator);
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (admin)
+        {
+            using var response = await PageForms.SubmitAsync(admin, "/admin", $"toggle-{userId}");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var row = (await Html.ParseAsync(response)).QuerySelector($"[data-user='{email}']")!;
+            Assert.Equal("disabled", row.QuerySelector("[data-testid=user-state]")!.Text());
+        }
+        using var client = factory.CreateBrowserClient();
+        using var login = await WebForms.LoginAsync(client, email, password);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Contains("Wrong e-mail or password", (await Html.ParseAsync(login)).QuerySelector("[role=alert]")!.Text(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_password_reset_is_shown_once_and_the_new_password_logs_in()
+    {
+        var email = $"forgetful-{Guid.NewGuid():N}@example.org";
+        var userId = await factory.CreateUserAsync(email, "Passw0rd-for-tests", Roles.Annotator);
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        string password;
+        using (admin)
+        {
+            using var response = await PageForms.SubmitAsync(admin, "/admin", $"reset-{userId}");
+            var page = await Html.ParseAsync(response);
+            password = page.QuerySelector("[data-testid=password-value]")!.Text();
+            using var again = await admin.GetAsync(Url("/admin"), Cancel);
+            Assert.Null((await Html.ParseAsync(again)).QuerySelector("[data-testid=password-value]"));
+        }
+        using var client = factory.CreateBrowserClient();
+        using var login = await WebForms.LoginAsync(client, email, password);
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_admin_page_shows_health_members_and_links_to_api_tokens()
+    {
+        var project = await CreateProjectAsync();
+        var memberEmail = $"member-{Guid.NewGuid():N}@example.org";
+        await factory.CreateUserAsync(memberEmail, "Passw0rd-for-tests", Roles.Annotator);
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (admin)
+        {
+            using var response = await PageForms.SubmitAsync(admin, "/admin", $"member-{project}", new Dictionary<string, string>());
+            // The member form's e-mail field has no id: post it by name.
+            using var page = await admin.GetAsync(Url("/admin"), Cancel);
+            var html = await Html.ParseAsync(page);
+            var form = html.QuerySelector($"form:has(input[name=_handler][value='member-{project}'])")!;
+            using var add = await admin.PostAsync(Url("/admin"), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["_handler"] = $"member-{project}",
+                ["memberEmail"] = memberEmail,
+                [WebForms.AntiforgeryField] = form.QuerySelector($"input[name={WebForms.AntiforgeryField}]")!.GetAttribute("value")!,
+            }), Cancel);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, add.StatusCode);
+            var after = await Html.ParseAsync(add);
+            Assert.Contains(memberEmail, after.QuerySelector($"[data-testid=member-table] tr[data-project='{project}']")!.Text(), StringComparison.Ordinal);
+            Assert.Equal("/admin/tokens", after.QuerySelector("[data-testid=tokens-link]")!.GetAttribute("href"));
+            Assert.Equal("true", after.QuerySelector("[data-testid=health-database]")!.GetAttribute("data-ok"));
+            Assert.NotNull(after.QuerySelector("[data-testid=health-scheduler]"));
+            Assert.NotNull(after.QuerySelector("[data-testid=health-engine]"));
+        }
+    }
+}
