@@ -44,9 +44,6 @@ public sealed class JobsOptions
     /// <summary>Base channel count of image models (16 gives 16/32/64 conv channels): small enough to train and score a 10,000-item pool in seconds on two cores.</summary>
     public int ModelWidth { get; set; } = 16;
 
-    /// <summary>Share of labeled items (percent) held out of training to audit accuracy without selection bias.</summary>
-    public int AuditPercent { get; set; } = 10;
-
     /// <summary>Optimizer steps each committee member aims for; epochs follow from the label count.</summary>
     public int TargetSteps { get; set; } = 120;
 

@@ -50,7 +50,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         Assert.True(version.IsActive);
         Assert.Equal(1, version.Version);
         Assert.Equal(9, version.LabelCount);
-        Assert.Equal("margin", version.Strategy);
+        Assert.Equal("margin+diverse", version.Strategy);
         Assert.True(Directory.Exists(Path.Combine(fixture.DataDir.Path, version.ArtifactPath)));
         Assert.Equal(5, Directory.GetFiles(Path.Combine(fixture.DataDir.Path, version.ArtifactPath)).Length);
         using (var metrics = JsonDocument.Parse(version.MetricsJson))
@@ -63,10 +63,12 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         Assert.Equal(21, predictions.Count);
         Assert.Equal(Enumerable.Range(1, 21), predictions.Select(p => p.Rank!.Value));
         Assert.All(predictions, p => Assert.DoesNotContain(p.ItemId, items.Take(9)));
-        Assert.True(predictions.Zip(predictions.Skip(1)).All(pair => pair.First.Score >= pair.Second.Score));
+        // The diverse batch leads; past it the ranking follows the score.
+        var rest = predictions.Skip(TrainingRunner.SelectionBatch).ToList();
+        Assert.True(rest.Zip(rest.Skip(1)).All(pair => pair.First.Score >= pair.Second.Score));
         using (var reason = JsonDocument.Parse(predictions[0].ReasonJson))
         {
-            Assert.Equal("margin", reason.RootElement.GetProperty("strategy").GetString());
+            Assert.Equal("margin+diverse", reason.RootElement.GetProperty("strategy").GetString());
             Assert.Equal(2, reason.RootElement.GetProperty("top").GetArrayLength());
             Assert.Contains(reason.RootElement.GetProperty("top")[0].GetProperty("label").GetString(), Labels);
             Assert.EndsWith(" 5", reason.RootElement.GetProperty("votes").GetString());
@@ -76,7 +78,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         var next = await fixture.Get<ItemLeaseService>().NextAsync(admin, projectId, 1, TestContext.Current.CancellationToken);
         Assert.Equal(predictions[0].ItemId, next[0].ItemId);
         Assert.NotNull(next[0].Why);
-        Assert.Equal("margin", next[0].Why!.Strategy);
+        Assert.Equal("margin+diverse", next[0].Why!.Strategy);
     }
 
     [Fact]

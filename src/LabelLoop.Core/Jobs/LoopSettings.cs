@@ -6,7 +6,16 @@ namespace LabelLoop.Core.Jobs;
 /// <param name="RetrainIntervalMinutes">Also retrain on this schedule when there are new labels; 0 = off.</param>
 /// <param name="CommitteeSize">Committee members per model version (1-20).</param>
 /// <param name="Strategy">Query strategy name (see <c>QueryStrategies.Supported</c>).</param>
-public sealed record LoopSettings(int RetrainEvery, int RetrainGrowthPercent, int RetrainIntervalMinutes, int CommitteeSize, string Strategy)
+/// <param name="AuditPercent">Share of served items drawn uniformly at random as the audit sample (0-50).</param>
+/// <param name="ColdStartLabelsPerClass">Rank by <c>typical</c> until every class has this many labels; 0 = off.</param>
+public sealed record LoopSettings(
+    int RetrainEvery,
+    int RetrainGrowthPercent,
+    int RetrainIntervalMinutes,
+    int CommitteeSize,
+    string Strategy,
+    int AuditPercent = Projects.Project.DefaultAuditPercent,
+    int ColdStartLabelsPerClass = Strategies.ColdStart.DefaultLabelsPerClass)
 {
     /// <summary>The problems with these settings, by field; empty when they are valid.</summary>
     public IReadOnlyDictionary<string, string[]> Validate()
@@ -31,6 +40,14 @@ public sealed record LoopSettings(int RetrainEvery, int RetrainGrowthPercent, in
         if (!Strategies.QueryStrategies.IsSupported(Strategy))
         {
             errors["strategy"] = [$"One of: {string.Join(", ", Strategies.QueryStrategies.Supported)}."];
+        }
+        if (AuditPercent is < 0 or > 50)
+        {
+            errors["auditPercent"] = ["Between 0 (off) and 50."];
+        }
+        if (ColdStartLabelsPerClass is < 0 or > 100)
+        {
+            errors["coldStartLabelsPerClass"] = ["Between 0 (off) and 100."];
         }
         return errors;
     }

@@ -14,7 +14,7 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
-            .Select(p => new LoopSettings(p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.CommitteeSize, p.Strategy))
+            .Select(p => new LoopSettings(p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.CommitteeSize, p.Strategy, p.AuditPercent, p.ColdStartLabelsPerClass))
             .SingleAsync(cancellationToken);
     }
 
@@ -37,6 +37,8 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
             .SetProperty(p => p.RetrainIntervalMinutes, settings.RetrainIntervalMinutes)
             .SetProperty(p => p.CommitteeSize, settings.CommitteeSize)
             .SetProperty(p => p.Strategy, settings.Strategy)
+            .SetProperty(p => p.AuditPercent, settings.AuditPercent)
+            .SetProperty(p => p.ColdStartLabelsPerClass, settings.ColdStartLabelsPerClass)
             .SetProperty(p => p.UpdatedUtc, now), cancellationToken);
         if (updated == 0)
         {
