@@ -16,6 +16,7 @@ var root = new RootCommand("""
     UsersCommand.Create(),
     ImportCommand.Create(),
     ExportCommand.Create(),
+    SimulateCommand.Create(),
     SamplesCommand.Create(),
     BenchCommand.Create(),
 };
