@@ -23,6 +23,12 @@ public static class JobKeys
     /// </summary>
     public static JobKey TrainAndScore(int projectId) => new($"project-{projectId}", TrainAndScoreGroup);
 
+    /// <summary>Job group of the per-project simulations.</summary>
+    public const string SimulateGroup = "simulate";
+
+    /// <summary>One simulation job per project, durable and non-concurrent.</summary>
+    public static JobKey Simulate(int projectId) => new($"project-{projectId}", SimulateGroup);
+
     /// <summary>The trigger that fires job run <paramref name="jobRunId"/>.</summary>
     public static TriggerKey RunTrigger(long jobRunId) => new($"run-{jobRunId}", RunTriggerGroup);
 

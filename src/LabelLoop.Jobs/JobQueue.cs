@@ -33,6 +33,24 @@ public sealed class JobQueue(
         return JobRunView.From(request.Run);
     }
 
+    /// <summary>
+    /// Queues a simulation of the project's loop on its items with ground truth (admins only); the files land
+    /// under <c>DATA/simulations/run-ID/</c>.
+    /// </summary>
+    public async Task<JobRunView> RequestSimulationAsync(Caller caller, int projectId, Simulation.SimulationParameters parameters, CancellationToken cancellationToken = default)
+    {
+        if (!caller.IsAdmin)
+        {
+            throw new Core.AccessDeniedException("Only admins can start a simulation.");
+        }
+        var json = System.Text.Json.JsonSerializer.Serialize(parameters, WebJson);
+        var run = await runs.RequestSimulationAsync(projectId, caller.UserId, json, cancellationToken);
+        await ScheduleAsync(run, cancellationToken);
+        return JobRunView.From(run);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     /// <summary>"Retrain now" from the UI or API: admins only.</summary>
     public async Task<JobRunView> RetrainNowAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
@@ -67,12 +85,13 @@ public sealed class JobQueue(
         try
         {
             var scheduler = await schedulers.GetScheduler(cancellationToken);
-            var jobKey = JobKeys.TrainAndScore(projectId);
+            var simulate = run.Kind == JobKind.Simulate;
+            var jobKey = simulate ? JobKeys.Simulate(projectId) : JobKeys.TrainAndScore(projectId);
             if (!await scheduler.Exists(jobKey, cancellationToken))
             {
-                var job = JobBuilder.Create<TrainAndScoreJob>()
+                var job = JobBuilder.Create().OfType(simulate ? typeof(SimulateJob) : typeof(TrainAndScoreJob))
                     .WithIdentity(jobKey)
-                    .WithDescription($"Train and score project {projectId}")
+                    .WithDescription(simulate ? $"Simulate project {projectId}" : $"Train and score project {projectId}")
                     .StoreDurably()
                     .RequestRecovery()
                     .DisallowConcurrentExecution()

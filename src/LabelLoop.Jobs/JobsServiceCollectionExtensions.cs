@@ -60,6 +60,7 @@ public static class JobsServiceCollectionExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DecodedImageCache>();
         builder.Services.AddSingleton<TrainingRunner>();
+        builder.Services.AddSingleton<Simulation.SimulationRunner>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<RetrainWatcher>();
 
@@ -83,6 +84,7 @@ public static class JobsServiceCollectionExtensions
             q.UseDefaultThreadPool(Math.Max(2, settings.MaxConcurrentMlJobs + 1));
             q.UseExecutionLimits(l => l.ForGroup(JobKeys.MlExecutionGroup, Math.Max(1, settings.MaxConcurrentMlJobs)));
             q.AddJobType<TrainAndScoreJob>();
+            q.AddJobType<SimulateJob>();
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);

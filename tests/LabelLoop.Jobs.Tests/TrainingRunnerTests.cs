@@ -253,4 +253,54 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         var version = await check.ModelVersions.SingleAsync(v => v.ProjectId == projectId && v.IsActive, TestContext.Current.CancellationToken);
         Assert.Equal(8, await check.Predictions.CountAsync(p => p.ModelVersionId == version.Id, TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task Metrics_hold_the_audit_confusion_the_stop_set_agreement_and_the_strategy_used()
+    {
+        var (projectId, items, _) = await LabeledProjectAsync(items: 60, labeled: 24);
+        // Four of the labeled items were audit picks: they are held out and measured.
+        await using (var db = fixture.CreateContext())
+        {
+            var audit = items.Take(4).ToList();
+            await db.Items.Where(i => audit.Contains(i.Id)).ExecuteUpdateAsync(s => s.SetProperty(i => i.IsAudit, true), TestContext.Current.CancellationToken);
+        }
+        var runner = fixture.Get<TrainingRunner>();
+        await runner.RunAsync(await QueueAsync(projectId), RunAttempt.Only, TestContext.Current.CancellationToken);
+        await runner.RunAsync(await QueueAsync(projectId), RunAttempt.Only, TestContext.Current.CancellationToken);
+
+        await using var check = fixture.CreateContext();
+        var versions = await check.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId).OrderBy(v => v.Version)
+            .ToListAsync(TestContext.Current.CancellationToken);
+        using var first = JsonDocument.Parse(versions[0].MetricsJson);
+        using var second = JsonDocument.Parse(versions[1].MetricsJson);
+        Assert.Equal(4, first.RootElement.GetProperty("auditItems").GetInt32());
+        Assert.Equal(20, first.RootElement.GetProperty("trainItems").GetInt32());
+        var confusion = first.RootElement.GetProperty("auditConfusion");
+        Assert.Equal(3, confusion.GetArrayLength());
+        Assert.Equal(4, confusion.EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt32()));
+        Assert.Equal(JsonValueKind.Null, first.RootElement.GetProperty("stopSetAgreement").ValueKind);
+        Assert.Equal("margin+diverse", first.RootElement.GetProperty("strategyUsed").GetString());
+        // The fake engine predicts the same for the same input: the second version agrees with the first.
+        Assert.Equal(1.0, second.RootElement.GetProperty("stopSetAgreement").GetDouble());
+
+        var signal = await fixture.Get<Data.Models.ModelVersionService>().GetStoppingSignalAsync(projectId, TestContext.Current.CancellationToken);
+        Assert.Equal(1, signal.StableRounds);
+        Assert.False(signal.ShouldStop);
+    }
+
+    [Fact]
+    public async Task The_cold_start_ranks_by_typical_until_every_class_has_a_few_labels()
+    {
+        var (projectId, _, _) = await LabeledProjectAsync(items: 30, labeled: 4);
+        await fixture.SetProjectAsync(projectId, committee: 1);
+
+        await fixture.Get<TrainingRunner>().RunAsync(await QueueAsync(projectId), RunAttempt.Only, TestContext.Current.CancellationToken);
+
+        await using var db = fixture.CreateContext();
+        var version = await db.ModelVersions.AsNoTracking().SingleAsync(v => v.ProjectId == projectId, TestContext.Current.CancellationToken);
+        Assert.Equal("typical", version.Strategy);
+        using var metrics = JsonDocument.Parse(version.MetricsJson);
+        Assert.Equal("typical", metrics.RootElement.GetProperty("strategyUsed").GetString());
+        Assert.Equal(JsonValueKind.Null, metrics.RootElement.GetProperty("auditConfusion").ValueKind);
+    }
 }

@@ -13,16 +13,15 @@ public static class SimulateCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "Labeled dataset: an image folder/zip (ROOT/<label>/<file>) or a text .jsonl/.csv", Required = true };
+        var data = new Option<string>("--data") { Description = "Labeled dataset: an image folder/zip (ROOT/<label>/<file>) or a text .jsonl/.csv" };
         var strategies = new Option<string>("--strategies")
         {
             Description = "Comma-separated strategy names (random, margin, margin+diverse, ...), or 'default' for what a new project does",
-            Required = true,
         };
-        var initial = new Option<int>("--initial") { Description = "Labels to start from", Required = true };
-        var step = new Option<int>("--step") { Description = "Labels each round asks for", Required = true };
-        var budget = new Option<int>("--budget") { Description = "Labels to stop at", Required = true };
-        var seeds = new Option<int>("--seeds") { Description = "Repetitions with different splits, initial sets and model seeds", Required = true };
+        var initial = new Option<int>("--initial") { Description = "Labels to start from" };
+        var step = new Option<int>("--step") { Description = "Labels each round asks for" };
+        var budget = new Option<int>("--budget") { Description = "Labels to stop at" };
+        var seeds = new Option<int>("--seeds") { Description = "Repetitions with different splits, initial sets and model seeds" };
         var output = new Option<string>("--out") { Description = "Folder for curves.csv, summary.json and curves.svg", Required = true };
         var pretrain = new Option<bool>("--pretrain") { Description = "Start from a self-supervised encoder pretrained on the pool" };
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
@@ -34,6 +33,12 @@ public static class SimulateCommand
             Description = "Optimizer steps each model trains per round (the live loop's Jobs:TargetSteps is 120)",
             DefaultValueFactory = _ => 120,
         };
+        var firstSeed = new Option<int>("--first-seed") { Description = "Number of the first seed (to spread seeds over processes)", DefaultValueFactory = _ => 1 };
+        var fromCurves = new Option<string[]>("--from-curves")
+        {
+            Description = "Only re-render summary.json and curves.svg in --out from existing curves.csv files (merged); trains nothing",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0 = every core)", DefaultValueFactory = _ => 0 };
         var command = new Command("simulate", """
             Run the active-learning loop offline: hold out a test split, start from --initial labels, then per round
@@ -41,7 +46,7 @@ public static class SimulateCommand
             curves.csv (strategy,seed,labels,accuracy), summary.json and curves.svg. Needs no database.
             """)
         {
-            data, strategies, initial, step, budget, seeds, output, pretrain, testFraction, initialStrategy, committee, trainSteps, threads,
+            data, strategies, initial, step, budget, seeds, output, pretrain, testFraction, initialStrategy, committee, trainSteps, firstSeed, fromCurves, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,8 +55,18 @@ public static class SimulateCommand
                 await Console.Error.WriteLineAsync("error: --pretrain needs the self-supervised pretraining issue, which is not built yet; run without --pretrain.");
                 return ExitCodes.NotFound;
             }
+            if (parse.GetValue(fromCurves) is { Length: > 0 } curveFiles)
+            {
+                return await RenderAsync(curveFiles, parse.GetValue(output)!);
+            }
+            if (parse.GetValue(data) is null || parse.GetValue(strategies) is null)
+            {
+                await Console.Error.WriteLineAsync("error: --data and --strategies are required (and --initial, --step, --budget, --seeds, --out).");
+                return ExitCodes.InvalidInput;
+            }
             var options = new SimulationOptions
             {
+                FirstSeed = parse.GetValue(firstSeed),
                 Strategies = parse.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Initial = parse.GetValue(initial),
                 Step = parse.GetValue(step),
@@ -132,5 +147,24 @@ public static class SimulateCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static async Task<int> RenderAsync(string[] curveFiles, string outDir)
+    {
+        var points = new List<CurvePoint>();
+        foreach (var file in curveFiles)
+        {
+            if (!File.Exists(file))
+            {
+                await Console.Error.WriteLineAsync($"error: '{file}' does not exist");
+                return ExitCodes.NotFound;
+            }
+            using var reader = File.OpenText(file);
+            points.AddRange(SimulationReport.ReadCsv(reader));
+        }
+        var result = new SimulationResult(points, new Dictionary<string, double>(), 0, 0);
+        SimulationReport.WriteAll(outDir, result, "accuracy by labels");
+        Console.WriteLine($"Wrote {SimulationReport.CurvesCsv}, {SimulationReport.SummaryJson} and {SimulationReport.CurvesSvg} to {Path.GetFullPath(outDir)}");
+        return ExitCodes.Ok;
     }
 }

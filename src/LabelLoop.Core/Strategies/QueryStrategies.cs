@@ -428,21 +428,28 @@ public static class QueryStrategies
         var picked = 0;
         // A fixed-size uniform sample (reservoir) of the pool, unit-normalised, so each item costs O(sample x dim).
         var reservoir = new int[sampleCount];
+        var seen = 0;
         for (var i = 0; i < n; i++)
         {
+            if (!EmbeddingGeometry.IsFinite(EmbeddingGeometry.Row(embeddings, dim, i)))
+            {
+                continue;
+            }
+            seen++;
             if (picked < sampleCount)
             {
                 reservoir[picked++] = i;
             }
             else
             {
-                var r = random.Next(i + 1);
+                var r = random.Next(seen);
                 if (r < sampleCount)
                 {
                     reservoir[r] = i;
                 }
             }
         }
+        sampleCount = picked;
         for (var s = 0; s < sampleCount; s++)
         {
             Normalized(EmbeddingGeometry.Row(embeddings, dim, reservoir[s]), sample.AsSpan(s * dim, dim));
@@ -452,6 +459,11 @@ public static class QueryStrategies
         for (var i = 0; i < n; i++)
         {
             var uncertainty = MarginScore(mean.AsSpan(i * output.Classes, output.Classes));
+            if (!EmbeddingGeometry.IsFinite(EmbeddingGeometry.Row(embeddings, dim, i)))
+            {
+                scores[i] = double.NaN;
+                continue;
+            }
             Normalized(EmbeddingGeometry.Row(embeddings, dim, i), unit);
             var similarity = 0.0;
             for (var s = 0; s < sampleCount; s++)

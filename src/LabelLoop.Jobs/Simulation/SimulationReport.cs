@@ -58,6 +58,33 @@ public static class SimulationReport
         }
     }
 
+    /// <summary>Reads points back from <c>curves.csv</c> files (round times and wall times are not in them: 0).</summary>
+    public static List<CurvePoint> ReadCsv(TextReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var points = new List<CurvePoint>();
+        var header = reader.ReadLine();
+        if (header != "strategy,seed,labels,accuracy")
+        {
+            throw new InvalidDataException($"Not a curves.csv: the header is '{header}'.");
+        }
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            var parts = line.Split(',');
+            if (parts.Length != 4)
+            {
+                throw new InvalidDataException($"Not a curves.csv line: '{line}'.");
+            }
+            points.Add(new CurvePoint(parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture),
+                double.Parse(parts[3], CultureInfo.InvariantCulture), 0));
+        }
+        return points;
+    }
+
     /// <summary>Per strategy, in the order they first appear.</summary>
     public static IReadOnlyDictionary<string, StrategySummary> Summarize(SimulationResult result)
     {

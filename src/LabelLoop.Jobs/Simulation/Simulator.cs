@@ -23,6 +23,9 @@ public sealed record SimulationOptions
 
     public int Seeds { get; init; } = 3;
 
+    /// <summary>The first seed; seeds run from here, so seeds can be spread over processes and their curves merged.</summary>
+    public int FirstSeed { get; init; } = 1;
+
     /// <summary>Share of the dataset held out to measure accuracy (the same split for every strategy of a seed).</summary>
     public double TestFraction { get; init; } = 0.2;
 
@@ -124,7 +127,7 @@ public sealed class Simulator(IModelEngine engine)
         var wall = options.Strategies.Distinct().ToDictionary(s => s, _ => 0.0, StringComparer.Ordinal);
         var round = new ActiveLearningRound(engine);
         int poolItems = 0, testItems = 0;
-        for (var seed = 1; seed <= options.Seeds; seed++)
+        for (var seed = options.FirstSeed; seed < options.FirstSeed + options.Seeds; seed++)
         {
             var (test, pool) = Split(data.Count, options.TestFraction, seed);
             poolItems = pool.Count;

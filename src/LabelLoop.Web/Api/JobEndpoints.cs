@@ -1,6 +1,10 @@
 using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Jobs;
+using LabelLoop.Data.Models;
+using LabelLoop.Data.Projects;
 using LabelLoop.Jobs;
+using LabelLoop.Jobs.Simulation;
 using LabelLoop.Web.Accounts;
 using LabelLoop.Web.Components.Pages.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,6 +26,8 @@ public static class JobEndpoints
         api.MapPost("/jobs/{jobId:long}/cancel", CancelAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
         api.MapGet("/projects/{projectId:int}/loop", GetLoopAsync);
         api.MapPut("/projects/{projectId:int}/loop", PutLoopAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
+        api.MapGet("/projects/{projectId:int}/stopping-signal", StoppingSignalAsync);
+        api.MapPost("/projects/{projectId:int}/jobs/simulate", SimulateAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
 
         // The project page's job panel: polled every two seconds, and its two buttons (forms with antiforgery).
         app.MapGet("/projects/{projectId:int}/jobs", JobListFragmentAsync);
@@ -52,6 +58,20 @@ public static class JobEndpoints
     private static async Task<Ok<LoopSettings>> PutLoopAsync(
         int projectId, LoopSettings settings, HttpContext http, LoopSettingsService loop, CancellationToken cancellationToken) =>
         TypedResults.Ok(await loop.UpdateAsync(http.User.ToCaller(), projectId, settings, cancellationToken));
+
+    private static async Task<Ok<StoppingDecision>> StoppingSignalAsync(
+        int projectId, HttpContext http, ProjectService projects, ModelVersionService versions, CancellationToken cancellationToken)
+    {
+        await projects.EnsureAccessAsync(http.User.ToCaller(), projectId, cancellationToken);
+        return TypedResults.Ok(await versions.GetStoppingSignalAsync(projectId, cancellationToken));
+    }
+
+    private static async Task<Accepted<JobRunView>> SimulateAsync(
+        int projectId, SimulationParameters? parameters, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
+    {
+        var run = await queue.RequestSimulationAsync(http.User.ToCaller(), projectId, parameters ?? new SimulationParameters(), cancellationToken);
+        return TypedResults.Accepted($"/api/v1/jobs/{run.Id}", run);
+    }
 
     private static async Task<RazorComponentResult<JobList>> JobListFragmentAsync(
         int projectId, HttpContext http, JobRunService runs, CancellationToken cancellationToken)
