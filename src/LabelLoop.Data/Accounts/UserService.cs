@@ -78,11 +78,19 @@ public sealed class UserService(UserManager<LabelLoopUser> users, RoleManager<Id
 
     public async Task<LabelLoopUser?> FindByEmailAsync(string email) => await users.FindByEmailAsync(email.Trim());
 
-    /// <summary>24 random characters from an unambiguous alphabet (about 138 bits).</summary>
+    /// <summary>24 random characters from an unambiguous alphabet (about 138 bits), with a digit, a lower- and an upper-case letter.</summary>
     public static string GeneratePassword()
     {
         const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        return RandomNumberGenerator.GetString(alphabet, 24);
+        // The password policy wants all three kinds; about 1 draw in 40 lacks a digit, so draw again.
+        while (true)
+        {
+            var password = RandomNumberGenerator.GetString(alphabet, 24);
+            if (password.Any(char.IsAsciiDigit) && password.Any(char.IsAsciiLetterLower) && password.Any(char.IsAsciiLetterUpper))
+            {
+                return password;
+            }
+        }
     }
 
     private static void Check(IdentityResult result, string field)
