@@ -26,12 +26,13 @@ SELECT count(*) AS people FROM annotators \gset
 CREATE TEMP TABLE names AS SELECT ord - 1 AS k, name FROM unnest(ARRAY['t-shirt','trouser','pullover','dress','coat','sandal','shirt','sneaker','bag','ankle-boot']) WITH ORDINALITY AS l(name, ord);
 
 -- Items: i % 1000 picks the state: < 80 labeled, 80-82 in review, 83-84 skipped, the rest open.
-INSERT INTO "Items" ("ProjectId", "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", "Status", "GroundTruth", "FinalLabel", "AnnotationCount", "CreatedUtc")
+INSERT INTO "Items" ("ProjectId", "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", "Status", "GroundTruth", "FinalLabel", "AnnotationCount", "IsAudit", "CreatedUtc")
 SELECT :project, h, h, 'image/png', NULL, 'pool/' || i || '.png', '{}',
        CASE WHEN i % 1000 < 80 THEN 'Labeled' WHEN i % 1000 < 83 THEN 'InReview' WHEN i % 1000 < 85 THEN 'Skipped' ELSE 'Unlabeled' END,
        n.name,
        CASE WHEN i % 1000 < 80 THEN n.name END,
        CASE WHEN i % 1000 < 80 THEN 1 + (i % 4 = 0)::int WHEN i % 1000 < 83 THEN 2 ELSE 0 END,
+       FALSE,
        now() - interval '40 days'
 FROM generate_series(1, :items) AS i
 CROSS JOIN LATERAL (SELECT md5(i::text) || md5((i + 1)::text) AS h) AS hash

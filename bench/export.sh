@@ -30,13 +30,14 @@ psql_db <<SQL
 SELECT "Id" AS project FROM "Projects" WHERE "Name" = 'bench' \gset
 SELECT "Id" AS u1 FROM "AspNetUsers" WHERE "Email" = 'ann1@bench.example' \gset
 SELECT "Id" AS u2 FROM "AspNetUsers" WHERE "Email" = 'ann2@bench.example' \gset
-INSERT INTO "Items" ("ProjectId", "ContentHash", "Text", "ExternalId", "MetaJson", "Status", "FinalLabel", "AnnotationCount", "CreatedUtc")
+INSERT INTO "Items" ("ProjectId", "ContentHash", "Text", "ExternalId", "MetaJson", "Status", "FinalLabel", "AnnotationCount", "IsAudit", "CreatedUtc")
 SELECT :project, md5(g::text) || md5((-g)::text),
        'Generated review number ' || g || ', with a comma, "quotes" and some more words to be realistic.',
        'gen-' || g, '{}',
        CASE WHEN g % 3 = 0 THEN 'Labeled' ELSE 'Unlabeled' END,
        CASE WHEN g % 3 = 0 THEN CASE WHEN g % 2 = 0 THEN 'pos' ELSE 'neg' END END,
        CASE WHEN g % 3 = 0 THEN 2 ELSE 0 END,
+       FALSE,
        now()
 FROM generate_series(1, :items - 2) g;
 INSERT INTO "Annotations" ("ItemId", "ProjectId", "UserId", "Label", "WasSkipped", "IsGroundTruth", "LeadTimeSeconds", "CreatedUtc")

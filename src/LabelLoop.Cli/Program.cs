@@ -17,6 +17,7 @@ var root = new RootCommand("""
     TokensCommand.Create(),
     ImportCommand.Create(),
     ExportCommand.Create(),
+    SimulateCommand.Create(),
     SamplesCommand.Create(),
     BenchCommand.Create(),
 };

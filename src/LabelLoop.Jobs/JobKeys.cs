@@ -40,6 +40,12 @@ public static class JobKeys
     /// <summary>The one durable export job; each export run fires it with its own trigger.</summary>
     public static JobKey Export { get; } = new("export", ExportGroup);
 
+    /// <summary>Job group of the per-project simulations.</summary>
+    public const string SimulateGroup = "simulate";
+
+    /// <summary>One simulation job per project, durable and non-concurrent.</summary>
+    public static JobKey Simulate(int projectId) => new($"project-{projectId}", SimulateGroup);
+
     /// <summary>The trigger that fires job run <paramref name="jobRunId"/>.</summary>
     public static TriggerKey RunTrigger(long jobRunId) => new($"run-{jobRunId}", RunTriggerGroup);
 

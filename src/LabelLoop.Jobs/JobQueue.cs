@@ -61,6 +61,22 @@ public sealed class JobQueue(
         return JobRunView.From(run);
     }
 
+    /// <summary>
+    /// Queues a simulation of the project's loop on its items with ground truth (admins only); the files land
+    /// under <c>DATA/simulations/run-ID/</c>.
+    /// </summary>
+    public async Task<JobRunView> RequestSimulationAsync(Caller caller, int projectId, Simulation.SimulationParameters parameters, CancellationToken cancellationToken = default)
+    {
+        if (!caller.IsAdmin)
+        {
+            throw new Core.AccessDeniedException("Only admins can start a simulation.");
+        }
+        var json = System.Text.Json.JsonSerializer.Serialize(parameters, WebJson);
+        var run = await runs.RequestSimulationAsync(projectId, caller.UserId, json, cancellationToken);
+        await ScheduleAsync(run, cancellationToken);
+        return JobRunView.From(run);
+    }
+
     /// <summary>"Pretrain now" from the UI or API: admins only.</summary>
     public async Task<JobRunView> PretrainNowAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
@@ -70,6 +86,8 @@ public sealed class JobQueue(
         }
         return await RequestPretrainingAsync(projectId, caller.UserId, "pretraining requested", cancellationToken);
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     /// <summary>"Retrain now" from the UI or API: admins only.</summary>
     public async Task<JobRunView> RetrainNowAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
@@ -128,6 +146,7 @@ public sealed class JobQueue(
                 JobKind.Train => (JobKeys.TrainAndScore(projectId), typeof(TrainAndScoreJob), $"Train and score project {projectId}"),
                 JobKind.Pretrain => (JobKeys.Pretrain(projectId), typeof(PretrainJob), $"Pretrain the encoder of project {projectId}"),
                 JobKind.Import => (JobKeys.Import(projectId), typeof(ImportJob), $"Import into project {projectId}"),
+                JobKind.Simulate => (JobKeys.Simulate(projectId), typeof(SimulateJob), $"Simulate project {projectId}"),
                 _ => throw new ArgumentException($"Job runs of kind {run.Kind} are not scheduled here.", nameof(run)),
             };
             if (!await scheduler.Exists(jobKey, cancellationToken))

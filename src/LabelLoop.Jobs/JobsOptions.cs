@@ -44,9 +44,6 @@ public sealed class JobsOptions
     /// <summary>Base channel count of image models (16 gives 16/32/64 conv channels): small enough to train and score a 10,000-item pool in seconds on two cores.</summary>
     public int ModelWidth { get; set; } = 16;
 
-    /// <summary>Share of labeled items (percent) held out of training to audit accuracy without selection bias.</summary>
-    public int AuditPercent { get; set; } = 10;
-
     /// <summary>Optimizer steps each committee member aims for; epochs follow from the label count.</summary>
     public int TargetSteps { get; set; } = 120;
 
@@ -55,7 +52,7 @@ public sealed class JobsOptions
     public int MaxEpochs { get; set; } = 40;
 
     /// <summary>Pretraining epochs over the pool; the default fits a 10,000-image pool in minutes on two cores (bench/pretraining.md).</summary>
-    public int PretrainEpochs { get; set; } = 60;
+    public int PretrainEpochs { get; set; } = 20;
 
     /// <summary>Items per pretraining step (a contrastive step sees twice as many views).</summary>
     public int PretrainBatchSize { get; set; } = 256;

@@ -66,6 +66,7 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton<TrainingRunner>();
         builder.Services.AddSingleton<PretrainRunner>();
         builder.Services.AddSingleton<ImportRunner>();
+        builder.Services.AddSingleton<Simulation.SimulationRunner>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<RetrainWatcher>();
         builder.Services.AddSingleton<ExportRunner>();
@@ -97,6 +98,7 @@ public static class JobsServiceCollectionExtensions
             q.AddJobType<PretrainJob>();
             q.AddJobType<ImportJob>();
             q.AddJobType<ExportJob>();
+            q.AddJobType<SimulateJob>();
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);

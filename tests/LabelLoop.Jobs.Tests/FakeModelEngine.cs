@@ -101,9 +101,11 @@ public sealed class FakeModelEngine : IModelEngine
 
     public float[] Embed(EngineModel model, ModelBatch batch) => new float[batch.Count * model.Spec.EmbeddingDim];
 
-    public void CopyEncoder(EngineModel source, EngineModel target)
-    {
-    }
+    public int CopyEncoderCalls => _copyEncoderCalls;
+
+    private int _copyEncoderCalls;
+
+    public void CopyEncoder(EngineModel source, EngineModel target) => Interlocked.Increment(ref _copyEncoderCalls);
 
     public float[] DecodeImages(IReadOnlyList<ReadOnlyMemory<byte>> images, int channels, int size)
     {

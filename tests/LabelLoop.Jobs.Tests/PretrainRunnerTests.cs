@@ -55,6 +55,30 @@ public sealed class PretrainRunnerTests(JobsFixture fixture) : IClassFixture<Job
     }
 
     [Fact]
+    public async Task Training_starts_every_committee_member_from_the_active_encoder_unless_pretraining_is_off()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, items) = await fixture.CreateProjectAsync(30, Labels);
+        await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 3);
+        await fixture.LabelAsync(admin, projectId, items.Take(9), n => Labels[n % Labels.Length]);
+        Assert.Equal(RunOutcome.Succeeded, await fixture.Get<PretrainRunner>().RunAsync(await QueueAsync(projectId), RunAttempt.Only, Cancel));
+        var runs = fixture.Get<JobRunService>();
+        var before = fixture.Engine.CopyEncoderCalls;
+
+        var withEncoder = await fixture.Get<TrainingRunner>().RunAsync((await runs.RequestTrainingAsync(projectId, null, "test", Cancel)).Run.Id, RunAttempt.Only, Cancel);
+        var copied = fixture.Engine.CopyEncoderCalls - before;
+        await using (var db = fixture.CreateContext())
+        {
+            await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.PretrainEnabled, false), Cancel);
+        }
+        var without = await fixture.Get<TrainingRunner>().RunAsync((await runs.RequestTrainingAsync(projectId, null, "test", Cancel)).Run.Id, RunAttempt.Only, Cancel);
+
+        Assert.Equal((RunOutcome.Succeeded, RunOutcome.Succeeded), (withEncoder, without));
+        Assert.Equal(3, copied);
+        Assert.Equal(3, fixture.Engine.CopyEncoderCalls - before);
+    }
+
+    [Fact]
     public async Task A_project_without_a_pool_fails_with_the_reason_and_publishes_nothing()
     {
         var (projectId, _) = await fixture.CreateProjectAsync(1, Labels);

@@ -50,7 +50,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         Assert.True(version.IsActive);
         Assert.Equal(1, version.Version);
         Assert.Equal(9, version.LabelCount);
-        Assert.Equal("margin", version.Strategy);
+        Assert.Equal("margin+diverse", version.Strategy);
         Assert.True(Directory.Exists(Path.Combine(fixture.DataDir.Path, version.ArtifactPath)));
         Assert.Equal(5, Directory.GetFiles(Path.Combine(fixture.DataDir.Path, version.ArtifactPath)).Length);
         using (var metrics = JsonDocument.Parse(version.MetricsJson))
@@ -63,10 +63,12 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         Assert.Equal(21, predictions.Count);
         Assert.Equal(Enumerable.Range(1, 21), predictions.Select(p => p.Rank!.Value));
         Assert.All(predictions, p => Assert.DoesNotContain(p.ItemId, items.Take(9)));
-        Assert.True(predictions.Zip(predictions.Skip(1)).All(pair => pair.First.Score >= pair.Second.Score));
+        // The diverse batch leads; past it the ranking follows the score.
+        var rest = predictions.Skip(TrainingRunner.SelectionBatch).ToList();
+        Assert.True(rest.Zip(rest.Skip(1)).All(pair => pair.First.Score >= pair.Second.Score));
         using (var reason = JsonDocument.Parse(predictions[0].ReasonJson))
         {
-            Assert.Equal("margin", reason.RootElement.GetProperty("strategy").GetString());
+            Assert.Equal("margin+diverse", reason.RootElement.GetProperty("strategy").GetString());
             Assert.Equal(2, reason.RootElement.GetProperty("top").GetArrayLength());
             Assert.Contains(reason.RootElement.GetProperty("top")[0].GetProperty("label").GetString(), Labels);
             Assert.EndsWith(" 5", reason.RootElement.GetProperty("votes").GetString());
@@ -76,7 +78,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         var next = await fixture.Get<ItemLeaseService>().NextAsync(admin, projectId, 1, TestContext.Current.CancellationToken);
         Assert.Equal(predictions[0].ItemId, next[0].ItemId);
         Assert.NotNull(next[0].Why);
-        Assert.Equal("margin", next[0].Why!.Strategy);
+        Assert.Equal("margin+diverse", next[0].Why!.Strategy);
     }
 
     [Fact]
@@ -139,7 +141,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
 
         var engine = new FakeModelEngine { PredictFailure = new InvalidOperationException("scoring blew up") };
         var failing = new TrainingRunner(fixture.Database.ContextFactory, fixture.Get<JobRunService>(),
-            fixture.Get<Data.Models.ModelVersionService>(), engine, fixture.Get<DecodedImageCache>(),
+            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<Data.LabelLoopStorageOptions>>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingRunner>.Instance);
@@ -163,7 +165,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         var runId = await QueueAsync(projectId);
         var engine = new FakeModelEngine { PredictFailure = new IOException("disk hiccup") };
         var runner = new TrainingRunner(fixture.Database.ContextFactory, fixture.Get<JobRunService>(),
-            fixture.Get<Data.Models.ModelVersionService>(), engine, fixture.Get<DecodedImageCache>(),
+            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<Data.LabelLoopStorageOptions>>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingRunner>.Instance);
@@ -185,7 +187,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         var runId = await QueueAsync(projectId);
         var engine = new FakeModelEngine { EpochDelay = TimeSpan.FromMilliseconds(200) };
         var runner = new TrainingRunner(fixture.Database.ContextFactory, fixture.Get<JobRunService>(),
-            fixture.Get<Data.Models.ModelVersionService>(), engine, fixture.Get<DecodedImageCache>(),
+            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<Data.LabelLoopStorageOptions>>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingRunner>.Instance);
@@ -250,5 +252,55 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         await using var check = fixture.CreateContext();
         var version = await check.ModelVersions.SingleAsync(v => v.ProjectId == projectId && v.IsActive, TestContext.Current.CancellationToken);
         Assert.Equal(8, await check.Predictions.CountAsync(p => p.ModelVersionId == version.Id, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Metrics_hold_the_audit_confusion_the_stop_set_agreement_and_the_strategy_used()
+    {
+        var (projectId, items, _) = await LabeledProjectAsync(items: 60, labeled: 24);
+        // Four of the labeled items were audit picks: they are held out and measured.
+        await using (var db = fixture.CreateContext())
+        {
+            var audit = items.Take(4).ToList();
+            await db.Items.Where(i => audit.Contains(i.Id)).ExecuteUpdateAsync(s => s.SetProperty(i => i.IsAudit, true), TestContext.Current.CancellationToken);
+        }
+        var runner = fixture.Get<TrainingRunner>();
+        await runner.RunAsync(await QueueAsync(projectId), RunAttempt.Only, TestContext.Current.CancellationToken);
+        await runner.RunAsync(await QueueAsync(projectId), RunAttempt.Only, TestContext.Current.CancellationToken);
+
+        await using var check = fixture.CreateContext();
+        var versions = await check.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId).OrderBy(v => v.Version)
+            .ToListAsync(TestContext.Current.CancellationToken);
+        using var first = JsonDocument.Parse(versions[0].MetricsJson);
+        using var second = JsonDocument.Parse(versions[1].MetricsJson);
+        Assert.Equal(4, first.RootElement.GetProperty("auditItems").GetInt32());
+        Assert.Equal(20, first.RootElement.GetProperty("trainItems").GetInt32());
+        var confusion = first.RootElement.GetProperty("auditConfusion");
+        Assert.Equal(3, confusion.GetArrayLength());
+        Assert.Equal(4, confusion.EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt32()));
+        Assert.Equal(JsonValueKind.Null, first.RootElement.GetProperty("stopSetAgreement").ValueKind);
+        Assert.Equal("margin+diverse", first.RootElement.GetProperty("strategyUsed").GetString());
+        // The fake engine predicts the same for the same input: the second version agrees with the first.
+        Assert.Equal(1.0, second.RootElement.GetProperty("stopSetAgreement").GetDouble());
+
+        var signal = await fixture.Get<Data.Models.ModelVersionService>().GetStoppingSignalAsync(projectId, TestContext.Current.CancellationToken);
+        Assert.Equal(1, signal.StableRounds);
+        Assert.False(signal.ShouldStop);
+    }
+
+    [Fact]
+    public async Task The_cold_start_ranks_by_typical_until_every_class_has_a_few_labels()
+    {
+        var (projectId, _, _) = await LabeledProjectAsync(items: 30, labeled: 4);
+        await fixture.SetProjectAsync(projectId, committee: 1);
+
+        await fixture.Get<TrainingRunner>().RunAsync(await QueueAsync(projectId), RunAttempt.Only, TestContext.Current.CancellationToken);
+
+        await using var db = fixture.CreateContext();
+        var version = await db.ModelVersions.AsNoTracking().SingleAsync(v => v.ProjectId == projectId, TestContext.Current.CancellationToken);
+        Assert.Equal("typical", version.Strategy);
+        using var metrics = JsonDocument.Parse(version.MetricsJson);
+        Assert.Equal("typical", metrics.RootElement.GetProperty("strategyUsed").GetString());
+        Assert.Equal(JsonValueKind.Null, metrics.RootElement.GetProperty("auditConfusion").ValueKind);
     }
 }

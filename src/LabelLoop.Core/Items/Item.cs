@@ -40,5 +40,11 @@ public sealed class Item
 
     public int AnnotationCount { get; set; }
 
+    /// <summary>
+    /// Served as a uniform random audit pick rather than by rank: once labeled, the item measures accuracy and is
+    /// held out of training.
+    /// </summary>
+    public bool IsAudit { get; set; }
+
     public DateTime CreatedUtc { get; set; }
 }

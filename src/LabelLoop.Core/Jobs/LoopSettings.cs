@@ -17,6 +17,10 @@ namespace LabelLoop.Core.Jobs;
 /// <param name="LeaseMinutes">How long a served item stays reserved for its annotator.</param>
 /// <param name="Overlap">Distinct annotators per item.</param>
 /// <param name="LabelBudget">Labels annotators may give in all; null reads as no budget.</param>
+/// <param name="AuditPercent">Share of served items drawn uniformly at random as the audit sample (0-50).</param>
+/// <param name="ColdStartLabelsPerClass">Rank by <c>typical</c> until every class has this many labels; 0 = off.</param>
+/// <param name="PretrainEnabled">Pretrain an encoder on the pool and start every model from it.</param>
+/// <param name="FineTune">How training uses the pretrained encoder: fine-tune it, or freeze it.</param>
 public sealed record LoopSettings(
     int RetrainEvery,
     int RetrainGrowthPercent,
@@ -26,7 +30,12 @@ public sealed record LoopSettings(
     int? BatchSize = null,
     int? LeaseMinutes = null,
     int? Overlap = null,
-    int? LabelBudget = null)
+    int? LabelBudget = null,
+    int? AuditPercent = null,
+    int? ColdStartLabelsPerClass = null,
+    bool? PretrainEnabled = null,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FineTuneMode>))]
+    FineTuneMode? FineTune = null)
 {
     public const int MaxBatchSize = 10_000;
 
@@ -71,6 +80,14 @@ public sealed record LoopSettings(
         if (LabelBudget is < 0 or > MaxLabelBudget)
         {
             errors["labelBudget"] = [$"Between 1 and {MaxLabelBudget}, or 0 for no budget."];
+        }
+        if (AuditPercent is < 0 or > 50)
+        {
+            errors["auditPercent"] = ["Between 0 (off) and 50."];
+        }
+        if (ColdStartLabelsPerClass is < 0 or > 100)
+        {
+            errors["coldStartLabelsPerClass"] = ["Between 0 (off) and 100."];
         }
         return errors;
     }

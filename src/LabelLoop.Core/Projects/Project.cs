@@ -41,7 +41,20 @@ public sealed class Project
     public int CommitteeSize { get; set; } = 5;
 
     /// <summary>The query strategy that ranks the pool (a name from <c>QueryStrategies</c>).</summary>
-    public string Strategy { get; set; } = "margin";
+    public string Strategy { get; set; } = Strategies.QueryStrategies.ProjectDefault;
+
+    /// <summary>
+    /// Until every class has this many labels the pool is ranked by <c>typical</c> (the cold start); 0 = off.
+    /// </summary>
+    public int ColdStartLabelsPerClass { get; set; } = Strategies.ColdStart.DefaultLabelsPerClass;
+
+    /// <summary>
+    /// Share of served items (percent) drawn uniformly from the pool instead of by rank: their labels are the
+    /// unbiased audit sample that measures accuracy, and they are held out of training.
+    /// </summary>
+    public int AuditPercent { get; set; } = DefaultAuditPercent;
+
+    public const int DefaultAuditPercent = 5;
 
     /// <summary>Pretrain an encoder on the pool (self-supervised) and start every model from it.</summary>
     public bool PretrainEnabled { get; set; } = true;

@@ -159,11 +159,11 @@ public sealed class UserService(UserManager<LabelLoopUser> users, RoleManager<Id
     public static string GeneratePassword()
     {
         const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        // Identity's rules want all three; about one draw in forty lacks a digit, so draw again (still uniform over valid ones).
+        // The password policy wants all three kinds; about 1 draw in 40 lacks a digit, so draw again.
         while (true)
         {
             var password = RandomNumberGenerator.GetString(alphabet, 24);
-            if (password.Any(char.IsDigit) && password.Any(char.IsLower) && password.Any(char.IsUpper))
+            if (password.Any(char.IsAsciiDigit) && password.Any(char.IsAsciiLetterLower) && password.Any(char.IsAsciiLetterUpper))
             {
                 return password;
             }

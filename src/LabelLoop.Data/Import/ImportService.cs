@@ -148,8 +148,8 @@ public sealed class ImportService(
         }
         var added = await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO "Items" ("ProjectId", "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", "Status", "GroundTruth", "AnnotationCount", "CreatedUtc")
-            SELECT {project.Id}, "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", {nameof(ItemStatus.Unlabeled)}, "GroundTruth", 0, {now}
+            INSERT INTO "Items" ("ProjectId", "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", "Status", "GroundTruth", "AnnotationCount", "IsAudit", "CreatedUtc")
+            SELECT {project.Id}, "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", {nameof(ItemStatus.Unlabeled)}, "GroundTruth", 0, FALSE, {now}
             FROM import_items
             ON CONFLICT ("ProjectId", "ContentHash") DO NOTHING
             """, cancellationToken);

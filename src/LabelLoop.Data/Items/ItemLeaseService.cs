@@ -6,6 +6,7 @@ using LabelLoop.Core.Projects;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using System.Security.Cryptography;
 using Npgsql;
 
 namespace LabelLoop.Data.Items;
@@ -25,7 +26,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
-            .Select(p => new { p.Overlap, p.LeaseMinutes, p.Kind }).SingleAsync(cancellationToken);
+            .Select(p => new { p.Overlap, p.LeaseMinutes, p.Kind, p.AuditPercent, p.LabeledCount }).SingleAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
 
         var leased = await db.ItemLeases.AsNoTracking()
@@ -36,7 +37,8 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
             .ToListAsync(cancellationToken);
         if (leased.Count < count)
         {
-            leased.AddRange(await LeaseNewAsync(db, projectId, caller.UserId, project.Overlap, project.LeaseMinutes, count - leased.Count, now, cancellationToken));
+            var audit = new AuditRoute(project.AuditPercent, project.LabeledCount + leased.Count);
+            leased.AddRange(await LeaseNewAsync(db, projectId, caller.UserId, project.Overlap, project.LeaseMinutes, count - leased.Count, now, audit, cancellationToken));
         }
         return await DescribeAsync(db, projectId, project.Kind, caller.UserId, leased, cancellationToken);
     }
@@ -54,7 +56,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
     }
 
     private static async Task<List<long>> LeaseNewAsync(
-        LabelLoopDbContext db, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now, CancellationToken cancellationToken)
+        LabelLoopDbContext db, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now, AuditRoute audit, CancellationToken cancellationToken)
     {
         var result = new List<long>();
         var activeVersion = await db.ModelVersions.Where(m => m.ProjectId == projectId && m.IsActive)
@@ -64,8 +66,33 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         // disk; labels (AnnotationService) keep the durable default.
         await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        for (var round = 0; round < 4 && result.Count < wanted; round++)
+        for (var round = 0; round < 4 + wanted && result.Count < wanted; round++)
         {
+            if (audit.IsTurn(result.Count))
+            {
+                // An audit pick: uniform over the open pool, whatever the ranking says, and leased without the
+                // model's suggestion so the label does not lean on the model it will judge.
+                var start = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+                var picks = await SelectCandidatesAsync(connection, transaction, AuditCandidatesSql, projectId, userId, now, overlap, result, 0, cancellationToken, start);
+                if (picks.Count == 0)
+                {
+                    picks = await SelectCandidatesAsync(connection, transaction, AuditCandidatesSql, projectId, userId, now, overlap, result, 0, cancellationToken, "");
+                }
+                audit.Tried(result.Count);
+                foreach (var (itemId, _) in picks)
+                {
+                    if (await ClaimAsync(connection, transaction, projectId, userId, now, leaseMinutes, overlap, itemId, null, cancellationToken))
+                    {
+                        await using var mark = new NpgsqlCommand("""UPDATE "Items" SET "IsAudit" = TRUE WHERE "Id" = @item""",
+                            connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+                        mark.Parameters.AddWithValue("item", itemId);
+                        await mark.ExecuteNonQueryAsync(cancellationToken);
+                        result.Add(itemId);
+                        break;
+                    }
+                }
+                continue;
+            }
             // Candidates by the active ranking first, then open items without a prediction in content-hash
             // order (stable and pseudo-random), each an index walk that stops at the limit; rows are locked so no
             // concurrent call can lease them meanwhile.
@@ -91,26 +118,11 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
                 {
                     continue;
                 }
-                // Re-count under the row lock with a fresh statement: the candidate query's snapshot may predate
-                // a lease another annotator committed just before we locked the row.
-                await using var claim = new NpgsqlCommand(
-                    """
-                    INSERT INTO "ItemLeases" ("ProjectId", "ItemId", "UserId", "LeasedUtc", "ExpiresUtc", "PredictionId")
-                    SELECT @project, i."Id", @user, @now, @expires, @prediction
-                    FROM "Items" i
-                    WHERE i."Id" = @item AND i."Status" = 'Unlabeled'
-                      AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now AND l."UserId" <> @user) < @overlap
-                    ON CONFLICT ("ItemId", "UserId") DO UPDATE
-                      SET "LeasedUtc" = EXCLUDED."LeasedUtc", "ExpiresUtc" = EXCLUDED."ExpiresUtc", "PredictionId" = EXCLUDED."PredictionId"
-                    """, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
-                claim.Parameters.AddWithValue("project", projectId);
-                claim.Parameters.AddWithValue("user", userId);
-                claim.Parameters.AddWithValue("now", now);
-                claim.Parameters.AddWithValue("expires", now.AddMinutes(leaseMinutes));
-                claim.Parameters.AddWithValue("prediction", (object?)predictionId ?? DBNull.Value);
-                claim.Parameters.AddWithValue("item", itemId);
-                claim.Parameters.AddWithValue("overlap", overlap);
-                if (await claim.ExecuteNonQueryAsync(cancellationToken) == 1)
+                if (audit.IsTurn(result.Count))
+                {
+                    break;
+                }
+                if (await ClaimAsync(connection, transaction, projectId, userId, now, leaseMinutes, overlap, itemId, predictionId, cancellationToken))
                 {
                     result.Add(itemId);
                 }
@@ -119,6 +131,63 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
+
+    private static async Task<bool> ClaimAsync(
+        NpgsqlConnection connection, IDbContextTransaction transaction, int projectId, string userId, DateTime now, int leaseMinutes, int overlap,
+        long itemId, long? predictionId, CancellationToken cancellationToken)
+    {
+        // Re-count under the row lock with a fresh statement: the candidate query's snapshot may predate
+        // a lease another annotator committed just before we locked the row.
+        await using var claim = new NpgsqlCommand(
+            """
+            INSERT INTO "ItemLeases" ("ProjectId", "ItemId", "UserId", "LeasedUtc", "ExpiresUtc", "PredictionId")
+            SELECT @project, i."Id", @user, @now, @expires, @prediction
+            FROM "Items" i
+            WHERE i."Id" = @item AND i."Status" = 'Unlabeled'
+              AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now AND l."UserId" <> @user) < @overlap
+            ON CONFLICT ("ItemId", "UserId") DO UPDATE
+              SET "LeasedUtc" = EXCLUDED."LeasedUtc", "ExpiresUtc" = EXCLUDED."ExpiresUtc", "PredictionId" = EXCLUDED."PredictionId"
+            """, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+        claim.Parameters.AddWithValue("project", projectId);
+        claim.Parameters.AddWithValue("user", userId);
+        claim.Parameters.AddWithValue("now", now);
+        claim.Parameters.AddWithValue("expires", now.AddMinutes(leaseMinutes));
+        claim.Parameters.AddWithValue("prediction", (object?)predictionId ?? DBNull.Value);
+        claim.Parameters.AddWithValue("item", itemId);
+        claim.Parameters.AddWithValue("overlap", overlap);
+        return await claim.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// Which served items are audit picks: <c>percent</c> of the serve positions, counted from the project's label
+    /// count plus the caller's live leases, spread evenly. It depends on nothing about the items, so the picks stay
+    /// a uniform sample of the pool.
+    /// </summary>
+    internal sealed class AuditRoute(int percent, int position)
+    {
+        private int _triedAt = -1;
+
+        public bool IsTurn(int servedInThisCall) =>
+            servedInThisCall != _triedAt && IsAuditPosition(position + servedInThisCall, percent);
+
+        /// <summary>The audit turn at this count was taken or found nothing: serve by rank until the next one.</summary>
+        public void Tried(int servedInThisCall) => _triedAt = servedInThisCall;
+    }
+
+    /// <summary>Whether serve position <paramref name="position"/> (0-based) is an audit pick at <paramref name="percent"/>%.</summary>
+    public static bool IsAuditPosition(int position, int percent) =>
+        percent > 0 && (percent >= 100 || ((long)(position + 1) * percent / 100) > ((long)position * percent / 100));
+
+    private const string AuditCandidatesSql =
+        $"""
+        SELECT i."Id", NULL::bigint
+        FROM "Items" i
+        WHERE i."ProjectId" = @project AND i."ContentHash" >= @start
+          AND {OpenForUser}
+        ORDER BY i."ContentHash"
+        LIMIT @limit
+        FOR UPDATE OF i SKIP LOCKED
+        """;
 
     // Shared conditions: not answered or leased by this annotator, fewer live leases and labels than the overlap.
     private const string OpenForUser =
@@ -155,7 +224,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
 
     private static async Task<List<(long ItemId, long? PredictionId)>> SelectCandidatesAsync(
         NpgsqlConnection connection, IDbContextTransaction transaction, string sql, int projectId, string userId, DateTime now, int overlap,
-        List<long> taken, int version, CancellationToken cancellationToken)
+        List<long> taken, int version, CancellationToken cancellationToken, string? start = null)
     {
         var candidates = new List<(long, long?)>();
         await using var select = new NpgsqlCommand(sql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
@@ -166,6 +235,10 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         select.Parameters.AddWithValue("taken", taken.ToArray());
         select.Parameters.AddWithValue("limit", CandidateBatch);
         select.Parameters.AddWithValue("version", version);
+        if (start is not null)
+        {
+            select.Parameters.AddWithValue("start", start);
+        }
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

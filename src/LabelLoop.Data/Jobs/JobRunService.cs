@@ -72,6 +72,32 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         return new TrainingRequest(queued, created);
     }
 
+    /// <summary>
+    /// Queues a simulation of the project's loop on its items with ground truth. <paramref name="parametersJson"/>
+    /// holds the simulation's settings (numbers and strategy names only).
+    /// </summary>
+    public async Task<JobRun> RequestSimulationAsync(int projectId, string? userId, string parametersJson, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
+        {
+            throw new NotFoundException($"Project {projectId} does not exist.");
+        }
+        var run = new JobRun
+        {
+            ProjectId = projectId,
+            Kind = JobKind.Simulate,
+            Status = JobStatus.Queued,
+            Message = "Queued: simulation",
+            ParametersJson = parametersJson,
+            RequestedByUserId = userId,
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+        };
+        db.JobRuns.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        return run;
+    }
+
     /// <summary>Records a queued import of an uploaded file (every upload is its own run; no debounce).</summary>
     public async Task<JobRun> QueueImportAsync(int projectId, string? userId, string parametersJson, string fileName, CancellationToken cancellationToken = default)
     {

@@ -53,6 +53,10 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         project.BatchSize = settings.BatchSize ?? project.BatchSize;
         project.LeaseMinutes = settings.LeaseMinutes ?? project.LeaseMinutes;
         project.Overlap = settings.Overlap ?? project.Overlap;
+        project.AuditPercent = settings.AuditPercent ?? project.AuditPercent;
+        project.ColdStartLabelsPerClass = settings.ColdStartLabelsPerClass ?? project.ColdStartLabelsPerClass;
+        project.PretrainEnabled = settings.PretrainEnabled ?? project.PretrainEnabled;
+        project.FineTuneMode = settings.FineTune ?? project.FineTuneMode;
         if (settings.LabelBudget is { } budget)
         {
             project.LabelBudget = budget == 0 ? null : budget;
@@ -116,7 +120,7 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
     }
 
     internal static LoopSettings Read(Project p) => new(p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.CommitteeSize,
-        p.Strategy, p.BatchSize, p.LeaseMinutes, p.Overlap, p.LabelBudget);
+        p.Strategy, p.BatchSize, p.LeaseMinutes, p.Overlap, p.LabelBudget, p.AuditPercent, p.ColdStartLabelsPerClass, p.PretrainEnabled, p.FineTuneMode);
 
     /// <summary>Changed settings by API name, values as text (empty for none).</summary>
     public static IEnumerable<(string Setting, string Old, string New)> Diff(LoopSettings before, LoopSettings after)
@@ -134,6 +138,10 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
             ("leaseMinutes", Text(before.LeaseMinutes), Text(after.LeaseMinutes)),
             ("overlap", Text(before.Overlap), Text(after.Overlap)),
             ("labelBudget", Text(before.LabelBudget), Text(after.LabelBudget)),
+            ("auditPercent", Text(before.AuditPercent), Text(after.AuditPercent)),
+            ("coldStartLabelsPerClass", Text(before.ColdStartLabelsPerClass), Text(after.ColdStartLabelsPerClass)),
+            ("pretrainEnabled", before.PretrainEnabled?.ToString() ?? "", after.PretrainEnabled?.ToString() ?? ""),
+            ("fineTune", before.FineTune?.ToString() ?? "", after.FineTune?.ToString() ?? ""),
         ];
         return all.Where(c => !string.Equals(c.Item2, c.Item3, StringComparison.Ordinal));
     }

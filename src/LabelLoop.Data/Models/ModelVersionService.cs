@@ -1,4 +1,6 @@
+using System.Text.Json;
 using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -119,5 +121,33 @@ public sealed class ModelVersionService(IDbContextFactory<LabelLoopDbContext> co
             rows.Count, now, cancellationToken);
         await efTransaction.CommitAsync(cancellationToken);
         return new PublishedVersion(versionId, version, rows.Count);
+    }
+
+    /// <summary>
+    /// The stopping signal over the project's model versions (their <c>stopSetAgreement</c> and
+    /// <c>auditAccuracy</c> metrics), oldest first: whether more labels still pay.
+    /// </summary>
+    public async Task<StoppingDecision> GetStoppingSignalAsync(int projectId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var versions = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
+            .OrderBy(v => v.Version).Select(v => new { v.Version, v.MetricsJson }).ToListAsync(cancellationToken);
+        return StoppingSignal.Evaluate(versions.Select(v => ReadSignal(v.Version, v.MetricsJson)).ToList());
+    }
+
+    internal static VersionSignal ReadSignal(int version, string metricsJson)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(metricsJson);
+            return new VersionSignal(version, Number(doc.RootElement, "stopSetAgreement"), Number(doc.RootElement, "auditAccuracy"));
+        }
+        catch (JsonException)
+        {
+            return new VersionSignal(version, null, null);
+        }
+
+        static double? Number(JsonElement root, string name) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
     }
 }

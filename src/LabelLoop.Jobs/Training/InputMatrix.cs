@@ -3,7 +3,7 @@ using LabelLoop.Ml;
 namespace LabelLoop.Jobs.Training;
 
 /// <summary>Every loaded item's model input, one fixed-width row per item: pixels for images, token ids for texts.</summary>
-internal sealed class InputMatrix
+public sealed class InputMatrix
 {
     private readonly float[]? _pixels;
     private readonly long[]? _tokens;

@@ -32,14 +32,13 @@ public sealed class TrainingRunner(
     IDbContextFactory<LabelLoopDbContext> contextFactory,
     JobRunService runs,
     ModelVersionService versions,
+    EncoderVersionService encoders,
     IModelEngine engine,
     DecodedImageCache images,
     IOptions<LabelLoopStorageOptions> storage,
     IOptions<JobsOptions> options,
     ILogger<TrainingRunner> logger)
 {
-    private const int PredictChunk = 4096;
-
     /// <summary>How this process names itself in job-run rows.</summary>
     public static string NodeName { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
 
@@ -73,7 +72,7 @@ public sealed class TrainingRunner(
                 ComputeSeconds = Math.Round(computeSeconds, 2),
             };
             var draft = new ModelVersionDraft(projectId, Path.GetRelativePath(storage.Value.FullDataDir, artifactDir).Replace('\\', '/'),
-                data.Strategy, data.LabelCount, JsonSerializer.Serialize(metrics, JsonOptions));
+                metrics.StrategyUsed, data.LabelCount, JsonSerializer.Serialize(metrics, JsonOptions));
             var message = metrics.AuditAccuracy is { } accuracy
                 ? string.Create(CultureInfo.InvariantCulture, $"Trained on {data.LabelCount} labels; audit accuracy {accuracy:P1}; ranked {result.Rows.Count} items")
                 : $"Trained on {data.LabelCount} labels; ranked {result.Rows.Count} items";
@@ -146,20 +145,27 @@ public sealed class TrainingRunner(
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    private sealed record LoadedItem(long Id, bool Labeled, int ClassIndex, string? BlobHash, string? Text);
+    private sealed record LoadedItem(long Id, bool Labeled, int ClassIndex, string? BlobHash, string? Text, bool IsAudit);
 
     private sealed record TrainingData(
         ProjectKind Kind,
         IReadOnlyList<string> Labels,
         string Strategy,
+        int ColdStartLabelsPerClass,
         int CommitteeSize,
         bool AllowFlip,
         int LabelCount,
-        IReadOnlyList<LoadedItem> Items);
+        IReadOnlyList<LoadedItem> Items,
+        IReadOnlyDictionary<long, string>? PreviousStopSet,
+        string? EncoderDirectory,
+        FineTuneMode FineTune);
 
     private sealed record ComputeResult(IReadOnlyList<PredictionRow> Rows, TrainingMetrics Metrics);
 
-    /// <summary>What a model version's <c>MetricsJson</c> holds.</summary>
+    /// <summary>What a model version's <c>MetricsJson</c> holds (camelCase).</summary>
+    /// <param name="AuditConfusion">Audit items by true class (rows) and predicted class (columns), in label order; null without an audit set.</param>
+    /// <param name="StopSetAgreement">Share of the stop set predicted as the previous version did; null for the first version.</param>
+    /// <param name="StrategyUsed">The strategy that ranked (<c>typical</c> during the cold start).</param>
     public sealed record TrainingMetrics(
         double? AuditAccuracy,
         int AuditItems,
@@ -170,7 +176,14 @@ public sealed class TrainingRunner(
         double MeanTrainLoss,
         int Scored,
         double LoadSeconds,
-        double ComputeSeconds);
+        double ComputeSeconds,
+        int[][]? AuditConfusion = null,
+        double? StopSetAgreement = null,
+        int StopSetItems = 0,
+        string StrategyUsed = "");
+
+    /// <summary>Share of items (percent, by a hash of the id) in the fixed stop set that versions are compared on.</summary>
+    public const int StopSetPercent = 10;
 
     private async Task<TrainingData> LoadAsync(int projectId, CancellationToken cancellationToken)
     {
@@ -191,7 +204,7 @@ public sealed class TrainingRunner(
         var rows = await db.Items.AsNoTracking()
             .Where(i => i.ProjectId == projectId && (i.Status == ItemStatus.Labeled || i.Status == ItemStatus.Unlabeled))
             .OrderBy(i => i.Id)
-            .Select(i => new { i.Id, i.Status, i.FinalLabel, i.BlobHash, i.Text })
+            .Select(i => new { i.Id, i.Status, i.FinalLabel, i.BlobHash, i.Text, i.IsAudit })
             .ToListAsync(cancellationToken);
         var items = new List<LoadedItem>(rows.Count);
         foreach (var row in rows)
@@ -205,12 +218,12 @@ public sealed class TrainingRunner(
                 // A label removed from the set since: the item cannot be a training example.
                 if (row.FinalLabel is not null && classOf.TryGetValue(row.FinalLabel, out var c))
                 {
-                    items.Add(new LoadedItem(row.Id, true, c, row.BlobHash, row.Text));
+                    items.Add(new LoadedItem(row.Id, true, c, row.BlobHash, row.Text, row.IsAudit));
                 }
             }
             else
             {
-                items.Add(new LoadedItem(row.Id, false, -1, row.BlobHash, row.Text));
+                items.Add(new LoadedItem(row.Id, false, -1, row.BlobHash, row.Text, row.IsAudit));
             }
         }
         var labelCount = items.Count(i => i.Labeled);
@@ -218,8 +231,28 @@ public sealed class TrainingRunner(
         {
             throw new JobInputException($"Project '{project.Name}' has no labeled items yet; label some items first.");
         }
-        return new TrainingData(project.Kind, labels, project.Strategy, Math.Clamp(project.CommitteeSize, 1, 20),
-            project.AllowHorizontalFlip, labelCount, items);
+        // The latest version's predictions on the stop set, to measure how much this version changes them.
+        var previous = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
+            .OrderByDescending(v => v.Version).Select(v => (int?)v.Id).FirstOrDefaultAsync(cancellationToken);
+        Dictionary<long, string>? previousStopSet = null;
+        if (previous is { } previousId)
+        {
+            var stopIds = items.Where(i => InStopSet(i.Id)).Select(i => i.Id).ToList();
+            previousStopSet = await db.Predictions.AsNoTracking()
+                .Where(p => p.ModelVersionId == previousId && stopIds.Contains(p.ItemId))
+                .ToDictionaryAsync(p => p.ItemId, p => p.Label, cancellationToken);
+        }
+        // Models start from the project's pretrained encoder when pretraining is on and one exists.
+        var encoder = project.PretrainEnabled ? await encoders.GetActiveAsync(projectId, cancellationToken) : null;
+        var encoderDirectory = encoder is null ? null : Path.Combine(storage.Value.FullDataDir, encoder.ArtifactPath);
+        if (encoderDirectory is not null && !File.Exists(Path.Combine(encoderDirectory, Pretraining.PretrainRunner.CheckpointName)))
+        {
+            logger.LogWarning("Encoder version {Version} of project {ProjectId} has no checkpoint at {Directory}; training from scratch",
+                encoder!.Version, projectId, encoderDirectory);
+            encoderDirectory = null;
+        }
+        return new TrainingData(project.Kind, labels, project.Strategy, project.ColdStartLabelsPerClass, Math.Clamp(project.CommitteeSize, 1, 20),
+            project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode);
     }
 
     private ComputeResult Compute(long runId, TrainingData data, string artifactDir, RunMonitor monitor)
@@ -235,96 +268,129 @@ public sealed class TrainingRunner(
         {
             (data.Items[i].Labeled ? labeledIdx : poolIdx).Add(i);
         }
-        // The audit sample is fixed per item (a hash of its id), so versions are compared on the same items.
-        var audit = labeledIdx.Count >= 20
-            ? labeledIdx.Where(i => AuditBucket(data.Items[i].Id) < settings.AuditPercent).ToList()
-            : [];
+        // The audit set is the labeled audit picks (served uniformly at random, see ItemLeaseService): an unbiased
+        // sample. It is held out only while enough other labels remain to train on.
+        var audit = labeledIdx.Where(i => data.Items[i].IsAudit).ToList();
+        if (labeledIdx.Count - audit.Count < MinTrainItemsBesideAudit)
+        {
+            audit = [];
+        }
         var auditSet = audit.ToHashSet();
         var train = labeledIdx.Where(i => !auditSet.Contains(i)).ToList();
+        var stopSet = Enumerable.Range(0, data.Items.Count).Where(i => InStopSet(data.Items[i].Id)).ToList();
 
-        var members = data.CommitteeSize;
         var classes = data.Labels.Count;
-        var batchSize = Math.Clamp(train.Count / 4, 8, 64);
-        var epochs = Math.Clamp((int)Math.Ceiling((double)settings.TargetSteps * batchSize / train.Count), settings.MinEpochs, settings.MaxEpochs);
-        var augmentations = spec.IsText ? ImageAugmentations.None
-            : data.AllowFlip ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default;
-
-        var poolProbabilities = new float[(long)members * poolIdx.Count * classes];
-        var auditProbabilities = new float[(long)members * audit.Count * classes];
-        var losses = new List<double>();
-        Directory.CreateDirectory(artifactDir);
-        for (var m = 0; m < members; m++)
+        var labelsByClass = new int[classes];
+        foreach (var i in train)
         {
-            token.ThrowIfCancellationRequested();
-            // Bootstrap resample per member (the whole set for a committee of one), each with its own seed.
-            var random = new Random(unchecked((int)(runId * 7919) + m));
-            var sample = members == 1 ? train : Enumerable.Range(0, train.Count).Select(_ => train[random.Next(train.Count)]).ToList();
-            var labels = sample.Select(i => data.Items[i].ClassIndex).ToArray();
-            var memberSeed = (runId * 100) + m + 1;
-            using var model = engine.CreateModel(spec with { Seed = memberSeed });
-            var trainOptions = new TrainingOptions
-            {
-                Epochs = epochs,
-                BatchSize = batchSize,
-                LearningRate = 2e-3f,
-                ValidationFraction = 0,
-                Patience = 0,
-                Augmentations = augmentations,
-                Seed = memberSeed,
-            };
-            var member = m;
-            var progress = new SyncProgress(p =>
-            {
-                var done = (member + ((double)p.Epoch / Math.Max(1, p.Epochs))) / members;
-                monitor.Report(5 + (int)(done * 75), string.Create(CultureInfo.InvariantCulture,
-                    $"Training member {member + 1}/{members}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainLoss:F3}"));
-                if (settings.EpochDelayMilliseconds > 0)
-                {
-                    token.WaitHandle.WaitOne(settings.EpochDelayMilliseconds);
-                }
-            });
-            var result = engine.Train(model, matrix.Gather(sample), labels, trainOptions, progress, token);
-            losses.Add(result.FinalTrainLoss);
-            engine.SaveModel(model, Path.Combine(artifactDir, $"member-{m}.ckpt"));
-
-            monitor.Report(5 + (int)((m + 1.0) / members * 75), $"Scoring the pool with member {m + 1}/{members}");
-            Predict(model, matrix, poolIdx, poolProbabilities.AsSpan((int)((long)m * poolIdx.Count * classes), poolIdx.Count * classes), token);
-            Predict(model, matrix, audit, auditProbabilities.AsSpan((int)((long)m * audit.Count * classes), audit.Count * classes), token);
+            labelsByClass[data.Items[i].ClassIndex]++;
         }
+        var strategy = ColdStart.Resolve(data.Strategy, labelsByClass, data.ColdStartLabelsPerClass);
+        var request = new RoundRequest
+        {
+            Spec = spec,
+            Inputs = matrix,
+            TrainRows = train,
+            TrainLabels = train.Select(i => data.Items[i].ClassIndex).ToList(),
+            PoolRows = poolIdx,
+            EvaluationRows = [audit, stopSet],
+            CommitteeSize = data.CommitteeSize,
+            Strategy = strategy,
+            BatchSize = SelectionBatch,
+            Seed = runId,
+            Training = new RoundTraining
+            {
+                TargetSteps = settings.TargetSteps,
+                MinEpochs = settings.MinEpochs,
+                MaxEpochs = settings.MaxEpochs,
+                Augmentations = data.AllowFlip ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
+            },
+            CheckpointDirectory = artifactDir,
+            EncoderCheckpoint = data.EncoderDirectory is { } encoderDir ? Path.Combine(encoderDir, Pretraining.PretrainRunner.CheckpointName) : null,
+            EncoderLearningRateMultiplier = data.FineTune == FineTuneMode.Freeze ? 0f : 0.1f,
+        };
+        Directory.CreateDirectory(artifactDir);
+        var round = new ActiveLearningRound(engine).Run(request, p =>
+        {
+            monitor.Report(5 + (int)(p.Fraction * 80), p.Message);
+            if (settings.EpochDelayMilliseconds > 0 && p.Message.StartsWith("Training", StringComparison.Ordinal))
+            {
+                token.WaitHandle.WaitOne(settings.EpochDelayMilliseconds);
+            }
+        }, token);
 
         monitor.Report(85, "Ranking the pool");
-        double? accuracy = null;
-        if (audit.Count > 0)
-        {
-            var auditMean = new CommitteeOutput(members, audit.Count, classes, auditProbabilities).Mean();
-            var correct = 0;
-            for (var j = 0; j < audit.Count; j++)
-            {
-                if (CommitteeOutput.ArgMax(auditMean.AsSpan(j * classes, classes)) == data.Items[audit[j]].ClassIndex)
-                {
-                    correct++;
-                }
-            }
-            accuracy = Math.Round((double)correct / audit.Count, 4);
-        }
+        var (accuracy, confusion) = AuditScores(audit.Select(i => data.Items[i].ClassIndex).ToList(), round.Evaluations[0], classes);
+        var (agreement, compared) = StopSetAgreement(stopSet.Select(i => data.Items[i].Id).ToList(), round.Evaluations[1], data.Labels, data.PreviousStopSet);
 
-        var committee = new CommitteeOutput(members, poolIdx.Count, classes, poolProbabilities);
-        var scores = QueryStrategies.Score(data.Strategy, committee, seed: runId);
-        var order = QueryStrategies.Rank(scores);
-        var mean = committee.Mean();
+        var selection = round.Selection;
+        var committee = round.Pool;
+        var mean = round.PoolMean;
+        var members = committee.Members;
         var rows = new PredictionRow[poolIdx.Count];
-        for (var r = 0; r < order.Length; r++)
+        for (var r = 0; r < selection.Order.Length; r++)
         {
-            var j = order[r];
+            var j = selection.Order[r];
             var p = mean.AsSpan(j * classes, classes).ToArray();
             var best = Math.Max(0, CommitteeOutput.ArgMax(p));
             var votes = members > 1 ? committee.Votes(j) : null;
-            rows[r] = new PredictionRow(data.Items[poolIdx[j]].Id, data.Labels[best], p, scores[j], r + 1,
-                Reason(data.Strategy, data.Labels, p, votes));
+            rows[r] = new PredictionRow(data.Items[poolIdx[j]].Id, data.Labels[best], p, selection.Scores[j], r + 1,
+                Reason(selection.Strategy, data.Labels, p, votes));
         }
-        var metrics = new TrainingMetrics(accuracy, audit.Count, train.Count, members, epochs, batchSize,
-            Math.Round(losses.Count == 0 ? 0 : losses.Average(), 4), rows.Length, 0, 0);
+        var metrics = new TrainingMetrics(accuracy, audit.Count, train.Count, members, round.Epochs, round.BatchSize,
+            round.MeanTrainLoss, rows.Length, 0, 0, confusion, agreement, compared, selection.Strategy);
         return new ComputeResult(rows, metrics);
+    }
+
+    /// <summary>Items chosen per round as one diverse batch; the ranking continues past it by score.</summary>
+    public const int SelectionBatch = 20;
+
+    private const int MinTrainItemsBesideAudit = 10;
+
+    /// <summary>Accuracy and confusion matrix (true class rows, predicted columns) of mean probabilities; nulls for no items.</summary>
+    internal static (double? Accuracy, int[][]? Confusion) AuditScores(IReadOnlyList<int> truth, float[] mean, int classes)
+    {
+        if (truth.Count == 0)
+        {
+            return (null, null);
+        }
+        var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
+        var correct = 0;
+        for (var j = 0; j < truth.Count; j++)
+        {
+            var predicted = Math.Max(0, CommitteeOutput.ArgMax(mean.AsSpan(j * classes, classes)));
+            confusion[truth[j]][predicted]++;
+            if (predicted == truth[j])
+            {
+                correct++;
+            }
+        }
+        return (Math.Round((double)correct / truth.Count, 4), confusion);
+    }
+
+    /// <summary>Share of stop-set items the previous version predicted that this version predicts the same way.</summary>
+    internal static (double? Agreement, int Compared) StopSetAgreement(
+        IReadOnlyList<long> itemIds, float[] mean, IReadOnlyList<string> labels, IReadOnlyDictionary<long, string>? previous)
+    {
+        if (previous is null)
+        {
+            return (null, 0);
+        }
+        var classes = labels.Count;
+        var compared = 0;
+        var same = 0;
+        for (var j = 0; j < itemIds.Count; j++)
+        {
+            if (previous.TryGetValue(itemIds[j], out var before))
+            {
+                compared++;
+                if (labels[Math.Max(0, CommitteeOutput.ArgMax(mean.AsSpan(j * classes, classes)))] == before)
+                {
+                    same++;
+                }
+            }
+        }
+        return compared == 0 ? (null, 0) : (Math.Round((double)same / compared, 4), compared);
     }
 
     private (ModelSpec Spec, InputMatrix Matrix) Encode(TrainingData data, JobsOptions settings, CancellationToken token)
@@ -332,25 +398,24 @@ public sealed class TrainingRunner(
         if (data.Kind == ProjectKind.Text)
         {
             var texts = data.Items.Select(i => i.Text ?? "").ToList();
-            var tokenizer = TextTokenizer.Build(texts);
+            // A pretrained encoder reads the token ids of its own vocabulary: use the tokenizer it was trained with.
+            var saved = data.EncoderDirectory is { } dir ? Path.Combine(dir, Pretraining.PretrainRunner.TokenizerName) : null;
+            TextTokenizer tokenizer;
+            if (saved is not null && File.Exists(saved))
+            {
+                using var stream = File.OpenRead(saved);
+                tokenizer = TextTokenizer.Load(stream);
+            }
+            else
+            {
+                tokenizer = TextTokenizer.Build(texts);
+            }
             var encoded = tokenizer.Encode(texts);
             return (ModelSpec.ForText(data.Labels.Count, tokenizer), InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens));
         }
         var size = settings.ImageSize;
         var pixels = images.Load(engine, data.Items.Select(i => i.BlobHash!).ToList(), size, token);
         return (ModelSpec.ForImages(data.Labels.Count, channels: 1, imageSize: size) with { Width = settings.ModelWidth }, InputMatrix.OfPixels(pixels, size * size));
-    }
-
-    private void Predict(EngineModel model, InputMatrix matrix, List<int> rows, Span<float> output, CancellationToken token)
-    {
-        var classes = model.Spec.Classes;
-        for (var start = 0; start < rows.Count; start += PredictChunk)
-        {
-            token.ThrowIfCancellationRequested();
-            var chunk = rows.GetRange(start, Math.Min(PredictChunk, rows.Count - start));
-            var probabilities = engine.PredictProbabilities(model, matrix.Gather(chunk));
-            probabilities.AsSpan(0, chunk.Count * classes).CopyTo(output[(start * classes)..]);
-        }
     }
 
     /// <summary>The reason the workspace shows: strategy, the two top classes, committee votes.</summary>
@@ -375,7 +440,8 @@ public sealed class TrainingRunner(
 
     private static double Round(float p) => float.IsFinite(p) ? Math.Round(p, 3) : 0;
 
-    private static int AuditBucket(long itemId) => (int)((((ulong)itemId * 11400714819323198485UL) >> 32) % 100);
+    /// <summary>Whether an item is in the fixed stop set (a hash bucket of its id).</summary>
+    internal static bool InStopSet(long itemId) => (int)((((ulong)itemId * 11400714819323198485UL) >> 32) % 100) < StopSetPercent;
 
     private static void TryDelete(string directory)
     {
@@ -393,11 +459,5 @@ public sealed class TrainingRunner(
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    /// <summary>Reports on the calling (training) thread, unlike <see cref="Progress{T}"/>, which posts elsewhere.</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

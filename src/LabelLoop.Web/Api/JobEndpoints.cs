@@ -1,7 +1,11 @@
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Jobs;
+using LabelLoop.Data.Models;
+using LabelLoop.Data.Projects;
 using LabelLoop.Jobs;
+using LabelLoop.Jobs.Simulation;
 using LabelLoop.Web.Accounts;
 using LabelLoop.Web.Components.Pages.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -37,6 +41,10 @@ public static class JobEndpoints
             .WithName("RetryJob").WithSummary("Runs a failed or cancelled job run again as a new run.");
         api.MapGet("/projects/{projectId:int}/loop/history", GetLoopHistoryAsync).RequireScope(ApiScopes.Read)
             .WithName("GetLoopSettingsHistory").WithSummary("Every change to the learning loop's settings: who, when, old and new value.");
+        api.MapGet("/projects/{projectId:int}/stopping-signal", StoppingSignalAsync).RequireScope(ApiScopes.Read)
+            .WithName("GetStoppingSignal").WithSummary("Whether more labels still change the model: stop-set agreement between versions and the audit curve.");
+        api.MapPost("/projects/{projectId:int}/jobs/simulate", SimulateAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
+            .WithName("SimulateNow").WithSummary("Queues a simulation of the loop on the project's items with ground truth; the curves land with the run.");
 
         // The project page's job panel: polled every two seconds, and its two buttons (forms with antiforgery).
         app.MapGet("/projects/{projectId:int}/jobs", JobListFragmentAsync);
@@ -88,6 +96,20 @@ public static class JobEndpoints
     private static async Task<Ok<LoopSettings>> PutLoopAsync(
         int projectId, LoopSettings settings, HttpContext http, LoopSettingsService loop, CancellationToken cancellationToken) =>
         TypedResults.Ok(await loop.UpdateAsync(http.User.ToCaller(), projectId, settings, cancellationToken));
+
+    private static async Task<Ok<StoppingDecision>> StoppingSignalAsync(
+        int projectId, HttpContext http, ProjectService projects, ModelVersionService versions, CancellationToken cancellationToken)
+    {
+        await projects.EnsureAccessAsync(http.User.ToCaller(), projectId, cancellationToken);
+        return TypedResults.Ok(await versions.GetStoppingSignalAsync(projectId, cancellationToken));
+    }
+
+    private static async Task<Accepted<JobRunView>> SimulateAsync(
+        int projectId, SimulationParameters? parameters, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
+    {
+        var run = await queue.RequestSimulationAsync(http.User.ToCaller(), projectId, parameters ?? new SimulationParameters(), cancellationToken);
+        return TypedResults.Accepted($"/api/v1/jobs/{run.Id}", run);
+    }
 
     private static async Task<RazorComponentResult<JobList>> JobListFragmentAsync(
         int projectId, HttpContext http, JobRunService runs, CancellationToken cancellationToken)

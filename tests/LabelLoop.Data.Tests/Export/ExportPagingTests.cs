@@ -41,11 +41,11 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
         var second = await fixture.CreateUserAsync(LabelLoopDataFixture.UniqueEmail("second"));
         await using var db = fixture.CreateContext();
         await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "Items" ("ProjectId", "ContentHash", "Text", "ExternalId", "MetaJson", "Status", "FinalLabel", "AnnotationCount", "CreatedUtc")
+            INSERT INTO "Items" ("ProjectId", "ContentHash", "Text", "ExternalId", "MetaJson", "Status", "FinalLabel", "AnnotationCount", "IsAudit", "CreatedUtc")
             SELECT {projectId}, md5(g::text) || md5((g + 1)::text), 'text ' || g, 'ext-' || g, {"{}"},
                    CASE WHEN g % 3 = 0 THEN 'Labeled' ELSE 'Unlabeled' END,
                    CASE WHEN g % 3 = 0 THEN CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END END,
-                   CASE WHEN g % 3 = 0 THEN 1 ELSE 0 END, {Start}
+                   CASE WHEN g % 3 = 0 THEN 1 ELSE 0 END, FALSE, {Start}
             FROM generate_series(1, {items}) g
             """, Cancel);
         await db.Database.ExecuteSqlAsync($"""

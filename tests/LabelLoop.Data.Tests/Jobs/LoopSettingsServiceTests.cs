@@ -27,7 +27,7 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
 
         var settings = await _loop.GetAsync(Caller.System, project, Cancel);
 
-        Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 1, null), settings);
+        Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin+diverse", 50, 10, 1, null, 5, 3, true, FineTuneMode.FineTune), settings);
         Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
     }
 
@@ -43,10 +43,10 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
         var history = await _loop.HistoryAsync(admin, project, cancellationToken: Cancel);
 
         // Lease length and overlap were not sent: they keep their values.
-        Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, 500), saved);
+        Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, 500, 5, 3, true, FineTuneMode.FineTune), saved);
         Assert.Equal(saved, await _loop.GetAsync(admin, project, Cancel));
         Assert.Equal(
-            [("batchSize", "50", "100"), ("committeeSize", "5", "3"), ("labelBudget", "", "500"), ("strategy", "margin", "entropy")],
+            [("batchSize", "50", "100"), ("committeeSize", "5", "3"), ("labelBudget", "", "500"), ("strategy", "margin+diverse", "entropy")],
             history.Select(h => (h.Setting, h.OldValue, h.NewValue)).OrderBy(h => h.Setting, StringComparer.Ordinal));
         Assert.All(history, h => Assert.Equal(email, h.ChangedBy));
     }
@@ -55,10 +55,10 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
     public async Task Saving_the_same_values_records_nothing_and_a_budget_of_zero_removes_the_budget()
     {
         var project = await CreateProjectAsync();
-        await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin", LabelBudget: 100), Cancel);
+        await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin+diverse", LabelBudget: 100), Cancel);
 
-        await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin"), Cancel);
-        var cleared = await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin", LabelBudget: 0), Cancel);
+        await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin+diverse"), Cancel);
+        var cleared = await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin+diverse", LabelBudget: 0), Cancel);
         var history = await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel);
 
         Assert.Null(cleared.LabelBudget);

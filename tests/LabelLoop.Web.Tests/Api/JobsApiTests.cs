@@ -167,7 +167,9 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         var defaults = await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative), Cancel);
         Assert.Equal(20, defaults.GetProperty("retrainEvery").GetInt32());
         Assert.Equal(5, defaults.GetProperty("committeeSize").GetInt32());
-        Assert.Equal("margin", defaults.GetProperty("strategy").GetString());
+        Assert.Equal("margin+diverse", defaults.GetProperty("strategy").GetString());
+        Assert.Equal(5, defaults.GetProperty("auditPercent").GetInt32());
+        Assert.Equal(3, defaults.GetProperty("coldStartLabelsPerClass").GetInt32());
 
         using var ok = await admin.PutAsJsonAsync(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative),
             new { retrainEvery = 50, retrainGrowthPercent = 10, retrainIntervalMinutes = 60, committeeSize = 3, strategy = "qbc-vote" }, Cancel);
@@ -175,6 +177,12 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         var changed = await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative), Cancel);
         Assert.Equal(50, changed.GetProperty("retrainEvery").GetInt32());
         Assert.Equal("qbc-vote", changed.GetProperty("strategy").GetString());
+
+        using var diverse = await admin.PutAsJsonAsync(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative),
+            new { retrainEvery = 50, retrainGrowthPercent = 10, retrainIntervalMinutes = 60, committeeSize = 3, strategy = "bald+diverse", auditPercent = 10 }, Cancel);
+        Assert.Equal(HttpStatusCode.OK, diverse.StatusCode);
+        Assert.Equal(10, (await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative), Cancel))
+            .GetProperty("auditPercent").GetInt32());
 
         using var bad = await admin.PutAsJsonAsync(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative),
             new { retrainEvery = 5, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 0, strategy = "psychic" }, Cancel);

@@ -124,7 +124,7 @@ public sealed class DashboardComponentTests : IAsyncDisposable
     [Fact]
     public async Task Model_panel_without_a_model_has_empty_states_and_no_chart()
     {
-        var model = new ModelOverview([], null, StoppingSignal.Evaluate([]), null, []);
+        var model = new ModelOverview([], null, Core.Metrics.StoppingSignal.Evaluate([]), null, []);
 
         var page = await _renderer.RenderAsync<ModelPanel>(new Dictionary<string, object?> { ["Model"] = model, ["ProjectId"] = 7 });
 
@@ -173,7 +173,7 @@ public sealed class DashboardComponentTests : IAsyncDisposable
     [Fact]
     public async Task Settings_form_offers_every_supported_strategy_and_is_read_only_for_non_admins()
     {
-        var settings = new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 2, 1000);
+        var settings = new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 2, 1000, AuditPercent: 10, ColdStartLabelsPerClass: 3, PretrainEnabled: false, FineTune: LabelLoop.Core.Projects.FineTuneMode.Freeze);
         var history = new List<LoopSettingChangeView> { new("strategy", "entropy", "margin", Day, "boss@example.org") };
 
         var admin = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?>
@@ -181,7 +181,6 @@ public sealed class DashboardComponentTests : IAsyncDisposable
             ["Settings"] = settings,
             ["History"] = history,
             ["CanManage"] = true,
-            ["AuditPercent"] = 10,
         });
         var reviewer = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?> { ["Settings"] = settings, ["CanManage"] = false });
 
@@ -189,7 +188,8 @@ public sealed class DashboardComponentTests : IAsyncDisposable
         Assert.Equal("margin", admin.QuerySelector("select#strategy option[selected]")!.GetAttribute("value"));
         Assert.Equal(("50", "2", "1000", "10"), (admin.QuerySelector("#batchSize")!.GetAttribute("value"), admin.QuerySelector("#overlap")!.GetAttribute("value"),
             admin.QuerySelector("#labelBudget")!.GetAttribute("value"), admin.QuerySelector("[data-testid=audit-share]")!.GetAttribute("value")));
-        Assert.Contains("not part of this build", admin.QuerySelector("[data-testid=pretrain-note]")!.Text(), StringComparison.Ordinal);
+        Assert.False(admin.QuerySelector("[data-testid=pretrain-enabled]")!.HasAttribute("checked"));
+        Assert.Equal("Freeze", admin.QuerySelector("[data-testid=fine-tune] option[selected]")!.GetAttribute("value"));
         Assert.Equal("entropy → margin", admin.QuerySelector("[data-testid=history-change]")!.Text());
         Assert.NotNull(admin.QuerySelector("[data-testid=save-settings]"));
         Assert.False(admin.QuerySelector("fieldset")!.HasAttribute("disabled"));

@@ -140,7 +140,7 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
             var settings = await factory.Services.GetRequiredService<LoopSettingsService>().GetAsync(Caller.System, project, Cancel);
             Assert.Equal(("entropy", (int?)300), (settings.Strategy, settings.LabelBudget));
             var rows = page.QuerySelectorAll("[data-testid=settings-history] tbody tr").Select(r => r.Text()).ToList();
-            Assert.Contains(rows, r => r.Contains(email, StringComparison.Ordinal) && r.Contains("strategy margin → entropy", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains(email, StringComparison.Ordinal) && r.Contains("strategy margin+diverse → entropy", StringComparison.Ordinal));
             Assert.Contains(rows, r => r.Contains("labelBudget none → 300", StringComparison.Ordinal));
 
             using var bad = await PageForms.SubmitAsync(client, path, "loop-settings", new Dictionary<string, string> { ["committeeSize"] = "99", ["batchSize"] = "x" });

@@ -53,7 +53,6 @@ public partial class ProjectDashboard
 
     private string CurrentTab => Tabs.Any(t => t.Key == Tab) ? Tab! : "overview";
 
-    private int AuditPercent => JobsOptions.Value.AuditPercent;
 
     protected override async Task OnInitializedAsync()
     {
@@ -122,7 +121,12 @@ public partial class ProjectDashboard
             BatchSize: Int("batchSize"),
             LeaseMinutes: Int("leaseMinutes"),
             Overlap: Int("overlap"),
-            LabelBudget: budgetText.Length == 0 ? 0 : Int("labelBudget"));
+            LabelBudget: budgetText.Length == 0 ? 0 : Int("labelBudget"),
+            AuditPercent: form.ContainsKey("auditPercent") ? Int("auditPercent") : null,
+            ColdStartLabelsPerClass: form.ContainsKey("coldStartLabelsPerClass") ? Int("coldStartLabelsPerClass") : null,
+            // A checkbox sends nothing when cleared: the select beside it tells a full form from an older one.
+            PretrainEnabled: form.ContainsKey("fineTune") ? form["pretrainEnabled"].ToString() == "true" : null,
+            FineTune: Enum.TryParse<LabelLoop.Core.Projects.FineTuneMode>(form["fineTune"].ToString(), out var mode) ? mode : null);
         if (errors.Count == 0)
         {
             try
