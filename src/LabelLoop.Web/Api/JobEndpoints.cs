@@ -9,6 +9,7 @@ using LabelLoop.Jobs.Simulation;
 using LabelLoop.Web.Accounts;
 using LabelLoop.Web.Components.Pages.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace LabelLoop.Web.Api;
 
@@ -45,12 +46,17 @@ public static class JobEndpoints
             .WithName("GetStoppingSignal").WithSummary("Whether more labels still change the model: stop-set agreement between versions and the audit curve.");
         api.MapPost("/projects/{projectId:int}/jobs/simulate", SimulateAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy)
             .WithName("SimulateNow").WithSummary("Queues a simulation of the loop on the project's items with ground truth; the curves land with the run.");
+        api.MapGet("/projects/{projectId:int}/simulations/{jobId:long}/{file}", SimulationFileAsync).RequireScope(ApiScopes.Read)
+            .WithName("GetSimulationFile")
+            .WithSummary("A finished simulation's output: `curves.csv` (strategy,seed,labels,accuracy), `summary.json` or `curves.svg`.");
 
         // The project page's job panel: polled every two seconds, and its two buttons (forms with antiforgery).
         app.MapGet("/projects/{projectId:int}/jobs", JobListFragmentAsync);
-        app.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
-        app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/cancel", CancelFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
-        app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/retry", RetryFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy);
+        // These bind no form field, so the antiforgery token is checked explicitly.
+        app.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
+        app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/cancel", CancelFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
+        app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/retry", RetryFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
+        app.MapPost("/projects/{projectId:int}/simulate", SimulateFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
         return app;
     }
 
@@ -111,6 +117,32 @@ public static class JobEndpoints
         return TypedResults.Accepted($"/api/v1/jobs/{run.Id}", run);
     }
 
+    private static readonly Dictionary<string, string> SimulationFiles = new(StringComparer.Ordinal)
+    {
+        ["curves.csv"] = "text/csv",
+        ["summary.json"] = "application/json",
+        ["curves.svg"] = "image/svg+xml",
+    };
+
+    private static async Task<Results<PhysicalFileHttpResult, NotFound<ProblemDetails>>> SimulationFileAsync(
+        int projectId, long jobId, string file, HttpContext http, JobRunService runs, SimulationRunner simulations, CancellationToken cancellationToken)
+    {
+        // A fixed set of names: the path never comes from the request.
+        if (!SimulationFiles.TryGetValue(file, out var contentType))
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found", Detail = $"A simulation has curves.csv, summary.json and curves.svg; not '{file}'." });
+        }
+        var run = await runs.GetAsync(http.User.ToCaller(), jobId, cancellationToken);
+        var path = Path.Combine(simulations.OutputDirectory(jobId), file);
+        if (run.ProjectId != projectId || run.Kind != JobKind.Simulate || run.Status != JobStatus.Succeeded || !File.Exists(path))
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found", Detail = $"Project {projectId} has no finished simulation {jobId}." });
+        }
+        // Opened on its own, an SVG is a document: the sandboxing policy keeps it from running anything.
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+        return TypedResults.PhysicalFile(path, contentType);
+    }
+
     private static async Task<RazorComponentResult<JobList>> JobListFragmentAsync(
         int projectId, HttpContext http, JobRunService runs, CancellationToken cancellationToken)
     {
@@ -125,6 +157,13 @@ public static class JobEndpoints
         var caller = http.User.ToCaller();
         await queue.RetrainNowAsync(caller, projectId, cancellationToken);
         return await PageResultAsync(projectId, http, runs, cancellationToken);
+    }
+
+    /// <summary>The dashboard's "simulate" button: queues a simulation with the default settings and returns to the tab.</summary>
+    private static async Task<RedirectHttpResult> SimulateFromPageAsync(int projectId, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
+    {
+        await queue.RequestSimulationAsync(http.User.ToCaller(), projectId, new SimulationParameters(), cancellationToken);
+        return TypedResults.Redirect($"/projects/{projectId}/dashboard/simulation");
     }
 
     private static async Task<IResult> RetryFromPageAsync(

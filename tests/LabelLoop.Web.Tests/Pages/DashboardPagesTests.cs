@@ -87,6 +87,20 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
             Assert.Contains("No simulation yet", simulation.QuerySelector("[data-testid=empty-simulation]")!.Text(), StringComparison.Ordinal);
             Assert.StartsWith("labelloop simulate ", simulation.QuerySelector("[data-testid=simulate-command]")!.Text(), StringComparison.Ordinal);
 
+            // The simulate button posts with its antiforgery token; without the token the post is refused.
+            var token = simulation.QuerySelector("[data-testid=simulate-form] input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+            using (var forged = await client.PostAsync(Url($"/projects/{project}/simulate"), new FormUrlEncodedContent([]), Cancel))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+            }
+            using (var started = await client.PostAsync(Url($"/projects/{project}/simulate"),
+                new FormUrlEncodedContent([new("__RequestVerificationToken", token)]), Cancel))
+            {
+                Assert.Equal(HttpStatusCode.Redirect, started.StatusCode);
+            }
+            var queued = await Html.ParseAsync(await client.GetAsync(Url($"/projects/{project}/dashboard/simulation"), Cancel));
+            Assert.Contains("queued", queued.QuerySelector("[data-testid=simulation-pending]")!.Text(), StringComparison.Ordinal);
+
             var stats = await client.GetFromJsonAsync<JsonElement>(Url($"/api/v1/projects/{project}/stats"), Cancel);
             Assert.Equal(0, stats.GetProperty("overview").GetProperty("states").GetProperty("items").GetInt32());
             Assert.Equal("NotEnoughData", stats.GetProperty("model").GetProperty("stopping").GetProperty("state").GetString());

@@ -34,6 +34,8 @@ public partial class ProjectDashboard
     private AnnotatorStats? annotators;
     private AgreementStats? agreement;
     private IReadOnlyList<JobRunView> jobRuns = [];
+    private JobRunView? latestSimulation;
+    private JobRunView? pendingSimulation;
     private LoopSettings? settings;
     private IReadOnlyList<LoopSettingChangeView> history = [];
     private IReadOnlyDictionary<string, string[]>? settingsErrors;
@@ -86,6 +88,11 @@ public partial class ProjectDashboard
                 break;
             case "settings":
                 await LoadSettingsAsync();
+                break;
+            case "simulation":
+                var recent = (await JobRuns.ListAsync(Caller, ProjectId, 100)).Where(r => r.Kind == JobKind.Simulate).ToList();
+                latestSimulation = recent.FirstOrDefault(r => r.Status == JobStatus.Succeeded);
+                pendingSimulation = recent.FirstOrDefault(r => r.Status is JobStatus.Queued or JobStatus.Running);
                 break;
         }
     }
