@@ -1,7 +1,5 @@
-using System.Globalization;
 using LabelLoop.Jobs.Export;
 using LabelLoop.Jobs.Training;
-using Quartz;
 
 namespace LabelLoop.Jobs;
 
@@ -9,19 +7,8 @@ namespace LabelLoop.Jobs;
 /// Writes one export's file. Stored once (<see cref="JobKeys.Export"/>), durable and recoverable; each firing
 /// carries one job-run id, and exports may run side by side (they are disk and database work, not libtorch).
 /// </summary>
-public sealed class ExportJob(ExportRunner runner) : IJob
+public sealed class ExportJob(ExportRunner runner) : JobRunJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var runId = long.Parse((string)context.MergedJobDataMap[JobKeys.JobRunId]!, CultureInfo.InvariantCulture);
-        var isLast = context.RetryPolicy is not { } policy || context.RetryAttempt >= policy.MaxAttempts;
-        try
-        {
-            await runner.RunAsync(runId, new RunAttempt(context.RetryAttempt, isLast), cancellationToken);
-        }
-        catch (TransientJobException ex)
-        {
-            throw new JobExecutionException(ex.Message, ex);
-        }
-    }
+    protected override Task RunAsync(long jobRunId, RunAttempt attempt, CancellationToken cancellationToken) =>
+        runner.RunAsync(jobRunId, attempt, cancellationToken);
 }

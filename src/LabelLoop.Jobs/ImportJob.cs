@@ -1,24 +1,11 @@
-using System.Globalization;
 using LabelLoop.Jobs.Import;
 using LabelLoop.Jobs.Training;
-using Quartz;
 
 namespace LabelLoop.Jobs;
 
 /// <summary>Imports an uploaded file into a project. One durable job per project; each firing carries one job-run id.</summary>
-public sealed class ImportJob(ImportRunner runner) : IJob
+public sealed class ImportJob(ImportRunner runner) : JobRunJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var runId = long.Parse((string)context.MergedJobDataMap[JobKeys.JobRunId]!, CultureInfo.InvariantCulture);
-        var isLast = context.RetryPolicy is not { } policy || context.RetryAttempt >= policy.MaxAttempts;
-        try
-        {
-            await runner.RunAsync(runId, new RunAttempt(context.RetryAttempt, isLast), cancellationToken);
-        }
-        catch (TransientJobException ex)
-        {
-            throw new JobExecutionException(ex.Message, ex);
-        }
-    }
+    protected override Task RunAsync(long jobRunId, RunAttempt attempt, CancellationToken cancellationToken) =>
+        runner.RunAsync(jobRunId, attempt, cancellationToken);
 }

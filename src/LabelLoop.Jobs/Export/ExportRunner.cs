@@ -1,5 +1,4 @@
 using System.Globalization;
-using LabelLoop.Core;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Data.Export;
 using LabelLoop.Data.Jobs;
@@ -24,92 +23,51 @@ public sealed class ExportRunner(ExportRunService exportRuns, ExportService expo
     public async Task<RunOutcome> RunAsync(long jobRunId, RunAttempt attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attempt);
-        var node = TrainingRunner.NodeName;
-        var run = await runs.StartAsync(jobRunId, node, cancellationToken);
-        if (run is null)
-        {
-            logger.LogInformation("Job run {RunId} is finished or cancelled; nothing to do", jobRunId);
-            return RunOutcome.Skipped;
-        }
-        var export = await exportRuns.FindByJobRunAsync(jobRunId, cancellationToken);
-        if (export is null)
-        {
-            await runs.FailAsync(jobRunId, "The export was deleted before it ran.", CancellationToken.None);
-            return RunOutcome.Failed;
-        }
-        var finalPath = exportRuns.PathOf(ExportRunService.FileNameFor(export));
-        var tempPath = Path.Combine(exportRuns.ExportsDir, "tmp", $"run-{jobRunId}-{Guid.NewGuid():N}.partial");
-        var monitor = new RunMonitor(jobRunId, node, runs, logger, cancellationToken);
+        string? tempPath = null;
+        string? finalPath = null;
         var moved = false;
         var completed = false;
         try
         {
-            monitor.Report(1, "Counting items");
-            var filter = new ExportFilter(export.LabeledOnly, export.FinalLabel, export.SinceUtc, export.UntilUtc);
-            Directory.CreateDirectory(Path.GetDirectoryName(tempPath)!);
-            ExportResult result;
-            await using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            return await JobRunGuard.RunAsync(jobRunId, attempt, runs, logger, async (run, monitor) =>
             {
-                result = await exports.WriteAsync(export.ProjectId, export.Format, filter, file,
-                    (written, total) => monitor.Report(total > 0 ? 1 + (int)(written * 98 / total) : 99,
-                        string.Create(CultureInfo.InvariantCulture, $"Exported {written} of {total} item(s)")),
-                    monitor.Token);
-                await file.FlushAsync(monitor.Token);
-            }
-            monitor.Token.ThrowIfCancellationRequested();
-            Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-            File.Move(tempPath, finalPath, overwrite: true);
-            moved = true;
-            completed = await exportRuns.CompleteAsync(jobRunId, node, export, result, CancellationToken.None);
-            if (!completed)
-            {
-                logger.LogInformation("Job run {RunId} was cancelled or its export deleted before it completed", jobRunId);
-                return RunOutcome.Cancelled;
-            }
-            logger.LogInformation("Job run {RunId}: export {ExportId} wrote {Items} item(s), {Bytes} bytes", jobRunId, export.Id, result.Items, result.Bytes);
-            return RunOutcome.Succeeded;
-        }
-        catch (OperationCanceledException) when (monitor.CancelledByRow)
-        {
-            logger.LogInformation("Job run {RunId} stopped: cancelled", jobRunId);
-            return RunOutcome.Cancelled;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Shutdown: the scheduler hands the firing back for recovery; the row waits for it as Queued.
-            await runs.RequeueAsync(jobRunId, "Interrupted by a shutdown; runs again when a worker is up", CancellationToken.None);
-            throw;
-        }
-        catch (Exception ex) when (ex is JobInputException or DomainValidationException or NotFoundException)
-        {
-            await runs.FailAsync(jobRunId, ex.Message, CancellationToken.None);
-            return RunOutcome.Failed;
-        }
-        catch (Exception ex) when (TrainingRunner.IsTransient(ex))
-        {
-            if (attempt.IsLast)
-            {
-                logger.LogError(ex, "Job run {RunId} failed after {Attempts} tries", jobRunId, attempt.Number + 1);
-                await runs.FailAsync(jobRunId, ex.Message, CancellationToken.None);
-                return RunOutcome.Failed;
-            }
-            logger.LogWarning(ex, "Job run {RunId} hit a transient failure; it will be retried", jobRunId);
-            await runs.RequeueAsync(jobRunId, $"Retrying after a transient failure (try {attempt.Number + 1}): {ex.Message}", CancellationToken.None);
-            throw new TransientJobException(ex.Message, ex);
-        }
-#pragma warning disable CA1031 // Any other failure is recorded on the row, shown as is, and not retried.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            logger.LogError(ex, "Job run {RunId} failed", jobRunId);
-            await runs.FailAsync(jobRunId, ex.Message, CancellationToken.None);
-            return RunOutcome.Failed;
+                var export = await exportRuns.FindByJobRunAsync(jobRunId, cancellationToken)
+                    ?? throw new JobInputException("The export was deleted before it ran.");
+                var final = finalPath = exportRuns.PathOf(ExportRunService.FileNameFor(export));
+                var temp = tempPath = Path.Combine(exportRuns.ExportsDir, "tmp", $"run-{jobRunId}-{Guid.NewGuid():N}.partial");
+                monitor.Report(1, "Counting items");
+                var filter = new ExportFilter(export.LabeledOnly, export.FinalLabel, export.SinceUtc, export.UntilUtc);
+                Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
+                ExportResult result;
+                await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                {
+                    result = await exports.WriteAsync(export.ProjectId, export.Format, filter, file,
+                        (written, total) => monitor.Report(total > 0 ? 1 + (int)(written * 98 / total) : 99,
+                            string.Create(CultureInfo.InvariantCulture, $"Exported {written} of {total} item(s)")),
+                        monitor.Token);
+                    await file.FlushAsync(monitor.Token);
+                }
+                monitor.Token.ThrowIfCancellationRequested();
+                Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+                File.Move(temp, final, overwrite: true);
+                moved = true;
+                completed = await exportRuns.CompleteAsync(jobRunId, TrainingRunner.NodeName, export, result, CancellationToken.None);
+                if (!completed)
+                {
+                    logger.LogInformation("Job run {RunId} was cancelled or its export deleted before it completed", jobRunId);
+                    return RunOutcome.Cancelled;
+                }
+                logger.LogInformation("Job run {RunId}: export {ExportId} wrote {Items} item(s), {Bytes} bytes", jobRunId, export.Id, result.Items, result.Bytes);
+                return RunOutcome.Succeeded;
+            }, cancellationToken);
         }
         finally
         {
-            await monitor.DisposeAsync();
-            TryDelete(tempPath);
-            if (moved && !completed)
+            if (tempPath is not null)
+            {
+                TryDelete(tempPath);
+            }
+            if (moved && !completed && finalPath is not null)
             {
                 TryDelete(finalPath);
             }

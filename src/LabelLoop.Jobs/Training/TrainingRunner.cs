@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using LabelLoop.Core;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
@@ -44,90 +43,51 @@ public sealed class TrainingRunner(
 
     public async Task<RunOutcome> RunAsync(long jobRunId, RunAttempt attempt, CancellationToken cancellationToken)
     {
-        var run = await runs.StartAsync(jobRunId, NodeName, cancellationToken);
-        if (run is null)
-        {
-            logger.LogInformation("Job run {RunId} is finished or cancelled; nothing to do", jobRunId);
-            return RunOutcome.Skipped;
-        }
-        var projectId = run.ProjectId ?? throw new InvalidOperationException($"Job run {jobRunId} names no project.");
-        var artifactDir = Path.Combine(storage.Value.ModelsDir, $"project-{projectId}", $"run-{jobRunId}");
-        var monitor = new RunMonitor(jobRunId, NodeName, runs, logger, cancellationToken);
+        string? artifactDir = null;
         var published = false;
         try
         {
-            var clock = Stopwatch.StartNew();
-            monitor.Report(1, "Loading labels and items");
-            var data = await LoadAsync(projectId, monitor.Token);
-            var loadSeconds = clock.Elapsed.TotalSeconds;
-            var result = await Task.Factory.StartNew(
-                () => Compute(jobRunId, data, artifactDir, monitor),
-                monitor.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            monitor.Token.ThrowIfCancellationRequested();
-            monitor.Report(96, "Publishing the new ranking");
-            var computeSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
-            var metrics = result.Metrics with
+            return await JobRunGuard.RunAsync(jobRunId, attempt, runs, logger, async (run, monitor) =>
             {
-                LoadSeconds = Math.Round(loadSeconds, 2),
-                ComputeSeconds = Math.Round(computeSeconds, 2),
-            };
-            var draft = new ModelVersionDraft(projectId, Path.GetRelativePath(storage.Value.FullDataDir, artifactDir).Replace('\\', '/'),
-                metrics.StrategyUsed, data.LabelCount, JsonSerializer.Serialize(metrics, JsonOptions));
-            var message = metrics.AuditAccuracy is { } accuracy
-                ? string.Create(CultureInfo.InvariantCulture, $"Trained on {data.LabelCount} labels; audit accuracy {accuracy:P1}; ranked {result.Rows.Count} items")
-                : $"Trained on {data.LabelCount} labels; ranked {result.Rows.Count} items";
-            var version = await versions.PublishAsync(jobRunId, NodeName, draft, result.Rows, message, monitor.Token);
-            if (version is null)
-            {
-                logger.LogInformation("Job run {RunId} was cancelled before its ranking was published", jobRunId);
-                return RunOutcome.Cancelled;
-            }
-            published = true;
-            logger.LogInformation(
-                "Job run {RunId}: project {ProjectId} now ranks by version {Version} ({Rows} predictions; load {Load:F1}s, compute {Compute:F1}s, total {Total:F1}s)",
-                jobRunId, projectId, version.Version, version.Predictions, loadSeconds, computeSeconds, clock.Elapsed.TotalSeconds);
-            return RunOutcome.Succeeded;
-        }
-        catch (OperationCanceledException) when (monitor.CancelledByRow)
-        {
-            logger.LogInformation("Job run {RunId} stopped: cancelled", jobRunId);
-            return RunOutcome.Cancelled;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Shutdown: the scheduler hands the firing back for recovery; the row waits for it as Queued.
-            await runs.RequeueAsync(jobRunId, "Interrupted by a shutdown; runs again when a worker is up", CancellationToken.None);
-            throw;
-        }
-        catch (Exception ex) when (ex is JobInputException or DomainValidationException or NotFoundException)
-        {
-            await runs.FailAsync(jobRunId, ex.Message, CancellationToken.None);
-            return RunOutcome.Failed;
-        }
-        catch (Exception ex) when (IsTransient(ex))
-        {
-            if (attempt.IsLast)
-            {
-                logger.LogError(ex, "Job run {RunId} failed after {Attempts} tries", jobRunId, attempt.Number + 1);
-                await runs.FailAsync(jobRunId, ex.Message, CancellationToken.None);
-                return RunOutcome.Failed;
-            }
-            logger.LogWarning(ex, "Job run {RunId} hit a transient failure; it will be retried", jobRunId);
-            await runs.RequeueAsync(jobRunId, $"Retrying after a transient failure (try {attempt.Number + 1}): {ex.Message}", CancellationToken.None);
-            throw new TransientJobException(ex.Message, ex);
-        }
-#pragma warning disable CA1031 // Any other failure is recorded on the row, shown as is, and not retried.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            logger.LogError(ex, "Job run {RunId} failed", jobRunId);
-            await runs.FailAsync(jobRunId, ex.Message, CancellationToken.None);
-            return RunOutcome.Failed;
+                var projectId = run.ProjectId ?? throw new InvalidOperationException($"Job run {jobRunId} names no project.");
+                var dir = artifactDir = Path.Combine(storage.Value.ModelsDir, $"project-{projectId}", $"run-{jobRunId}");
+                var clock = Stopwatch.StartNew();
+                monitor.Report(1, "Loading labels and items");
+                var data = await LoadAsync(projectId, monitor.Token);
+                var loadSeconds = clock.Elapsed.TotalSeconds;
+                var result = await Task.Factory.StartNew(
+                    () => Compute(jobRunId, data, dir, monitor),
+                    monitor.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                monitor.Token.ThrowIfCancellationRequested();
+                monitor.Report(96, "Publishing the new ranking");
+                var computeSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
+                var metrics = result.Metrics with
+                {
+                    LoadSeconds = Math.Round(loadSeconds, 2),
+                    ComputeSeconds = Math.Round(computeSeconds, 2),
+                };
+                var draft = new ModelVersionDraft(projectId, Path.GetRelativePath(storage.Value.FullDataDir, dir).Replace('\\', '/'),
+                    metrics.StrategyUsed, data.LabelCount, JsonSerializer.Serialize(metrics, JsonOptions));
+                var message = metrics.AuditAccuracy is { } accuracy
+                    ? string.Create(CultureInfo.InvariantCulture, $"Trained on {data.LabelCount} labels; audit accuracy {accuracy:P1}; ranked {result.Rows.Count} items")
+                    : $"Trained on {data.LabelCount} labels; ranked {result.Rows.Count} items";
+                var version = await versions.PublishAsync(jobRunId, NodeName, draft, result.Rows, message, monitor.Token);
+                if (version is null)
+                {
+                    logger.LogInformation("Job run {RunId} was cancelled before its ranking was published", jobRunId);
+                    return RunOutcome.Cancelled;
+                }
+                published = true;
+                logger.LogInformation(
+                    "Job run {RunId}: project {ProjectId} now ranks by version {Version} ({Rows} predictions; load {Load:F1}s, compute {Compute:F1}s, total {Total:F1}s)",
+                    jobRunId, projectId, version.Version, version.Predictions, loadSeconds, computeSeconds, clock.Elapsed.TotalSeconds);
+                return RunOutcome.Succeeded;
+            }, cancellationToken);
         }
         finally
         {
-            await monitor.DisposeAsync();
-            if (!published)
+            // An unpublished run's checkpoints are never referenced.
+            if (artifactDir is not null && !published)
             {
                 TryDelete(artifactDir);
             }
