@@ -60,7 +60,7 @@ public sealed class SimulateCommandTests(CliFixture cli) : IClassFixture<CliFixt
     }
 
     [Fact]
-    public async Task Pretrain_is_refused_until_pretraining_exists()
+    public async Task Pretrain_is_refused_with_a_clear_message_until_the_simulator_supports_it()
     {
         using var output = new TempDirectory();
         var result = await cli.RunAsync("simulate", "--data", ".", "--strategies", "random", "--initial", "4", "--step", "4", "--budget", "8",

@@ -23,7 +23,7 @@ public static class SimulateCommand
         var budget = new Option<int>("--budget") { Description = "Labels to stop at" };
         var seeds = new Option<int>("--seeds") { Description = "Repetitions with different splits, initial sets and model seeds" };
         var output = new Option<string>("--out") { Description = "Folder for curves.csv, summary.json and curves.svg", Required = true };
-        var pretrain = new Option<bool>("--pretrain") { Description = "Start from a self-supervised encoder pretrained on the pool" };
+        var pretrain = new Option<bool>("--pretrain") { Description = "Start from an encoder pretrained on the pool (not available in the simulator yet: refused)" };
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
         var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random or typical", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
@@ -52,7 +52,7 @@ public static class SimulateCommand
         {
             if (parse.GetValue(pretrain))
             {
-                await Console.Error.WriteLineAsync("error: --pretrain needs the self-supervised pretraining issue, which is not built yet; run without --pretrain.");
+                await Console.Error.WriteLineAsync("error: --pretrain is not available in the simulator yet (projects get pretraining from their pretraining job, and `labelloop bench pretrain` measures it); run without --pretrain.");
                 return ExitCodes.NotFound;
             }
             if (parse.GetValue(fromCurves) is { Length: > 0 } curveFiles)
