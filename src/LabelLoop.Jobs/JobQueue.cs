@@ -121,32 +121,25 @@ public sealed class JobQueue(
     public async Task<JobRunView> CancelAsync(Caller caller, long jobRunId, CancellationToken cancellationToken = default)
     {
         var view = await runs.CancelAsync(caller, jobRunId, cancellationToken);
-        try
-        {
-            var scheduler = await schedulers.GetScheduler(cancellationToken);
-            await scheduler.UnscheduleJob(JobKeys.RunTrigger(jobRunId), cancellationToken);
-        }
-        catch (SchedulerException ex)
-        {
-            // The row is what counts: a trigger that still fires finds the run cancelled and does nothing.
-            logger.LogWarning(ex, "Could not unschedule the trigger of job run {RunId}", jobRunId);
-        }
+        await UnscheduleAsync(jobRunId, cancellationToken);
         return view;
     }
 
     /// <summary>Stores the project's job (once) and a trigger for the run, firing now.</summary>
     public async Task ScheduleAsync(JobRun run, CancellationToken cancellationToken = default)
     {
-        var projectId = run.ProjectId ?? throw new ArgumentException("Training and pretraining runs belong to a project.", nameof(run));
+        var projectId = run.ProjectId ?? throw new ArgumentException("Job runs scheduled here belong to a project.", nameof(run));
         try
         {
             var scheduler = await schedulers.GetScheduler(cancellationToken);
-            var (jobKey, jobType, description) = run.Kind switch
+            // Per-project jobs run one firing at a time; the one export job runs exports side by side.
+            var (jobKey, jobType, description, oneAtATime) = run.Kind switch
             {
-                JobKind.Train => (JobKeys.TrainAndScore(projectId), typeof(TrainAndScoreJob), $"Train and score project {projectId}"),
-                JobKind.Pretrain => (JobKeys.Pretrain(projectId), typeof(PretrainJob), $"Pretrain the encoder of project {projectId}"),
-                JobKind.Import => (JobKeys.Import(projectId), typeof(ImportJob), $"Import into project {projectId}"),
-                JobKind.Simulate => (JobKeys.Simulate(projectId), typeof(SimulateJob), $"Simulate project {projectId}"),
+                JobKind.Train => (JobKeys.TrainAndScore(projectId), typeof(TrainAndScoreJob), $"Train and score project {projectId}", true),
+                JobKind.Pretrain => (JobKeys.Pretrain(projectId), typeof(PretrainJob), $"Pretrain the encoder of project {projectId}", true),
+                JobKind.Import => (JobKeys.Import(projectId), typeof(ImportJob), $"Import into project {projectId}", true),
+                JobKind.Simulate => (JobKeys.Simulate(projectId), typeof(SimulateJob), $"Simulate project {projectId}", true),
+                JobKind.Export => (JobKeys.Export, typeof(ExportJob), "Write an export file", false),
                 _ => throw new ArgumentException($"Job runs of kind {run.Kind} are not scheduled here.", nameof(run)),
             };
             if (!await scheduler.Exists(jobKey, cancellationToken))
@@ -156,17 +149,15 @@ public sealed class JobQueue(
                     .WithIdentity(jobKey)
                     .WithDescription(description)
                     .StoreDurably()
-                    .RequestRecovery()
-                    .DisallowConcurrentExecution()
-                    .Build();
-                await scheduler.AddJob(job, AddJobOptions.Replacing, cancellationToken);
+                    .RequestRecovery();
+                await scheduler.AddJob((oneAtATime ? job.DisallowConcurrentExecution() : job).Build(), AddJobOptions.Replacing, cancellationToken);
             }
             var settings = options.Value;
             var trigger = TriggerBuilder.Create(time)
                 .WithIdentity(JobKeys.RunTrigger(run.Id))
                 .ForJob(jobKey)
                 .UsingJobData(JobKeys.JobRunId, run.Id.ToString(CultureInfo.InvariantCulture))
-                .WithExecutionGroup(run.Kind == JobKind.Import ? null : JobKeys.MlExecutionGroup)
+                .WithExecutionGroup(run.Kind is JobKind.Import or JobKind.Export ? null : JobKeys.MlExecutionGroup)
                 .WithRetryPolicy(RetryPolicy.Exponential(
                     Math.Max(1, settings.MaxRetries),
                     TimeSpan.FromSeconds(settings.RetryDelaySeconds),
@@ -180,6 +171,21 @@ public sealed class JobQueue(
         {
             await runs.FailAsync(run.Id, $"Could not queue the job: {ex.Message}", CancellationToken.None);
             throw;
+        }
+    }
+
+    /// <summary>Drops the trigger of a run; one that fires anyway finds the run's row finished and does nothing.</summary>
+    public async Task UnscheduleAsync(long jobRunId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var scheduler = await schedulers.GetScheduler(cancellationToken);
+            await scheduler.UnscheduleJob(JobKeys.RunTrigger(jobRunId), cancellationToken);
+        }
+        catch (SchedulerException ex)
+        {
+            // The row is what counts: a trigger that still fires finds the run cancelled and does nothing.
+            logger.LogWarning(ex, "Could not unschedule the trigger of job run {RunId}", jobRunId);
         }
     }
 

@@ -12,7 +12,7 @@ namespace LabelLoop.Jobs;
 /// and the scheduler's insert).
 /// </summary>
 public sealed class RetrainWatcher(
-    JobRunService runs, JobQueue queue, Export.ExportQueue exports, TimeProvider time, IOptions<JobsOptions> options, ILogger<RetrainWatcher> logger)
+    JobRunService runs, JobQueue queue, TimeProvider time, IOptions<JobsOptions> options, ILogger<RetrainWatcher> logger)
     : BackgroundService
 {
     private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(30);
@@ -74,14 +74,7 @@ public sealed class RetrainWatcher(
                     continue;
                 }
                 logger.LogWarning("Job run {RunId} was queued without a trigger; queueing it again", run.Id);
-                if (run.Kind == Core.Jobs.JobKind.Export)
-                {
-                    await exports.ScheduleAsync(run, cancellationToken);
-                }
-                else
-                {
-                    await queue.ScheduleAsync(run, cancellationToken);
-                }
+                await queue.ScheduleAsync(run, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
