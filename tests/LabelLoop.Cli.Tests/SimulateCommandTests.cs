@@ -60,14 +60,45 @@ public sealed class SimulateCommandTests(CliFixture cli) : IClassFixture<CliFixt
     }
 
     [Fact]
-    public async Task Pretrain_is_refused_with_a_clear_message_until_the_simulator_supports_it()
+    public async Task Pretrain_starts_models_from_an_encoder_pretrained_on_the_pool_and_names_each_variant()
     {
+        using var data = TinyImageDataset();
         using var output = new TempDirectory();
-        var result = await cli.RunAsync("simulate", "--data", ".", "--strategies", "random", "--initial", "4", "--step", "4", "--budget", "8",
-            "--seeds", "1", "--out", output.Path, "--pretrain");
 
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains("pretraining", result.Stderr, StringComparison.Ordinal);
+        var result = await cli.RunAsync("simulate", "--data", data.Path, "--strategies", "random,margin", "--labels", "4,8", "--seeds", "1",
+            "--out", output.Path, "--pretrain", "--pretrain-epochs", "1", "--fine-tune", "finetune,freeze", "--compare-scratch",
+            "--initial-strategy", "typical", "--threads", "1");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var csv = await File.ReadAllLinesAsync(Path.Combine(output.Path, "curves.csv"), TestContext.Current.CancellationToken);
+        // 2 strategies x (scratch, fine-tuned, frozen) x (4, 8 labels).
+        Assert.Equal(1 + 12, csv.Length);
+        var curves = csv.Skip(1).Select(line => line.Split(',')[0]).Distinct().ToList();
+        Assert.Equal(["random", "random@pretrained", "random@frozen", "margin", "margin@pretrained", "margin@frozen"], curves);
+        Assert.Equal([4, 8], csv.Skip(1).Select(line => int.Parse(line.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order());
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.Path, "summary.json"), TestContext.Current.CancellationToken));
+        // Each variant is held against random with the same encoder, so random@frozen reaches its own final.
+        Assert.InRange(summary.RootElement.GetProperty("strategies").GetProperty("random@frozen").GetProperty("labelsToReachRandomFinal").GetInt32(), 4, 8);
+    }
+
+    [Fact]
+    public async Task A_label_schedule_out_of_order_or_an_unknown_fine_tune_mode_is_refused_by_name()
+    {
+        using var data = TinyImageDataset();
+        using var output = new TempDirectory();
+
+        var order = await cli.RunAsync("simulate", "--data", data.Path, "--strategies", "random", "--labels", "8,4", "--seeds", "1", "--out", output.Path);
+        var word = await cli.RunAsync("simulate", "--data", data.Path, "--strategies", "random", "--labels", "4,eight", "--seeds", "1", "--out", output.Path);
+        var mode = await cli.RunAsync("simulate", "--data", data.Path, "--strategies", "random", "--labels", "4,8", "--seeds", "1", "--out", output.Path,
+            "--pretrain", "--fine-tune", "sideways");
+
+        Assert.Equal(1, order.ExitCode);
+        Assert.Contains("--labels", order.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, word.ExitCode);
+        Assert.Contains("'eight'", word.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, mode.ExitCode);
+        Assert.Contains("sideways", mode.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(output.Path, "curves.csv")));
     }
 
     [Fact]
@@ -91,7 +122,7 @@ public sealed class SimulateCommandTests(CliFixture cli) : IClassFixture<CliFixt
         var result = await cli.RunAsync("simulate", "--help");
 
         Assert.Equal(0, result.ExitCode);
-        foreach (var option in new[] { "--data", "--strategies", "--initial", "--step", "--budget", "--seeds", "--out", "--pretrain", "--test-fraction", "--db", "--data-dir" })
+        foreach (var option in new[] { "--data", "--strategies", "--initial", "--step", "--budget", "--seeds", "--out", "--pretrain", "--test-fraction", "--labels", "--fine-tune", "--compare-scratch", "--db", "--data-dir" })
         {
             Assert.Contains(option, result.Stdout, StringComparison.Ordinal);
         }

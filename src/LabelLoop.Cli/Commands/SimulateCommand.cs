@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using LabelLoop.Core;
+using LabelLoop.Core.Projects;
+using LabelLoop.Jobs;
 using LabelLoop.Jobs.Simulation;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
@@ -23,7 +25,26 @@ public static class SimulateCommand
         var budget = new Option<int>("--budget") { Description = "Labels to stop at" };
         var seeds = new Option<int>("--seeds") { Description = "Repetitions with different splits, initial sets and model seeds" };
         var output = new Option<string>("--out") { Description = "Folder for curves.csv, summary.json and curves.svg", Required = true };
-        var pretrain = new Option<bool>("--pretrain") { Description = "Start from an encoder pretrained on the pool (not available in the simulator yet: refused)" };
+        var labels = new Option<string?>("--labels")
+        {
+            Description = "Comma-separated label counts to measure at, e.g. 10,20,50,100,200,500,1000 (replaces --initial, --step and --budget)",
+        };
+        var pretrain = new Option<bool>("--pretrain")
+        {
+            Description = "Pretrain an encoder on each seed's pool (self-supervised, as the pretraining job does) and start every model from it; curves are named STRATEGY@pretrained (or @frozen)",
+        };
+        var fineTune = new Option<string>("--fine-tune")
+        {
+            Description = "With --pretrain: how models start from the encoder, comma-separated: finetune (the encoder at a tenth of the head's rate), freeze; each gets its own curves",
+            DefaultValueFactory = _ => "finetune",
+        };
+        var compareScratch = new Option<bool>("--compare-scratch") { Description = "With --pretrain: also run every strategy from scratch on the same splits (curves without a suffix)" };
+        var pretrainEpochs = new Option<int>("--pretrain-epochs")
+        {
+            Description = "With --pretrain: epochs over the pool (the pretraining job's Jobs:PretrainEpochs)",
+            DefaultValueFactory = _ => new JobsOptions().PretrainEpochs,
+        };
+        var noFlip = new Option<bool>("--no-flip") { Description = "No horizontal flips when augmenting images (projects allow them by default; turn them off where a mirror image changes the class)" };
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
         var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random or typical", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
@@ -42,27 +63,55 @@ public static class SimulateCommand
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0 = every core)", DefaultValueFactory = _ => 0 };
         var command = new Command("simulate", """
             Run the active-learning loop offline: hold out a test split, start from --initial labels, then per round
-            ask each strategy for --step items, reveal their labels, retrain and measure; repeat to --budget. Writes
-            curves.csv (strategy,seed,labels,accuracy), summary.json and curves.svg. Needs no database.
+            ask each strategy for --step items, reveal their labels, retrain and measure; repeat to --budget (or measure
+            at each count of --labels). With --pretrain, every model starts from an encoder pretrained on the pool.
+            Writes curves.csv (strategy,seed,labels,accuracy), summary.json and curves.svg. Needs no database.
             """)
         {
-            data, strategies, initial, step, budget, seeds, output, pretrain, testFraction, initialStrategy, committee, trainSteps, firstSeed, fromCurves, threads,
+            data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, noFlip, testFraction, initialStrategy, committee, trainSteps,
+            firstSeed, fromCurves, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(pretrain))
-            {
-                await Console.Error.WriteLineAsync("error: --pretrain is not available in the simulator yet (projects get pretraining from their pretraining job, and `labelloop bench pretrain` measures it); run without --pretrain.");
-                return ExitCodes.NotFound;
-            }
             if (parse.GetValue(fromCurves) is { Length: > 0 } curveFiles)
             {
                 return await RenderAsync(curveFiles, parse.GetValue(output)!);
             }
             if (parse.GetValue(data) is null || parse.GetValue(strategies) is null)
             {
-                await Console.Error.WriteLineAsync("error: --data and --strategies are required (and --initial, --step, --budget, --seeds, --out).");
+                await Console.Error.WriteLineAsync("error: --data and --strategies are required (and --initial, --step, --budget or --labels, --seeds, --out).");
                 return ExitCodes.InvalidInput;
+            }
+            IReadOnlyList<int>? schedule = null;
+            if (parse.GetValue(labels) is { } labelList)
+            {
+                var counts = new List<int>();
+                foreach (var part in labelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+                    {
+                        await Console.Error.WriteLineAsync($"error: --labels: '{part}' is not a label count.");
+                        return ExitCodes.InvalidInput;
+                    }
+                    counts.Add(count);
+                }
+                schedule = counts;
+            }
+            var modes = new List<FineTuneMode>();
+            foreach (var mode in parse.GetValue(fineTune)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                switch (mode)
+                {
+                    case "finetune":
+                        modes.Add(FineTuneMode.FineTune);
+                        break;
+                    case "freeze":
+                        modes.Add(FineTuneMode.Freeze);
+                        break;
+                    default:
+                        await Console.Error.WriteLineAsync($"error: --fine-tune: unknown mode '{mode}' (finetune, freeze).");
+                        return ExitCodes.InvalidInput;
+                }
             }
             var options = new SimulationOptions
             {
@@ -75,7 +124,22 @@ public static class SimulateCommand
                 TestFraction = parse.GetValue(testFraction),
                 InitialStrategy = parse.GetValue(initialStrategy)!,
                 CommitteeSize = Math.Clamp(parse.GetValue(committee), 1, 20),
-                Training = new RoundTraining { TargetSteps = Math.Clamp(parse.GetValue(trainSteps), 1, 100_000), MaxEpochs = 200 },
+                Labels = schedule,
+                Training = new RoundTraining
+                {
+                    TargetSteps = Math.Clamp(parse.GetValue(trainSteps), 1, 100_000),
+                    MaxEpochs = 200,
+                    Augmentations = parse.GetValue(noFlip) ? ImageAugmentations.Default : ImageAugmentations.Default | ImageAugmentations.HorizontalFlip,
+                },
+                Pretraining = parse.GetValue(pretrain)
+                    ? new SimulationPretraining
+                    {
+                        Epochs = parse.GetValue(pretrainEpochs),
+                        BatchSize = new JobsOptions().PretrainBatchSize,
+                        Modes = modes,
+                        AlsoFromScratch = parse.GetValue(compareScratch),
+                    }
+                    : null,
             };
             var problems = options.Validate();
             if (problems.Count > 0)
@@ -118,13 +182,14 @@ public static class SimulateCommand
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                     .StartAsync(ctx =>
                     {
-                        var total = options.Strategies.Count * options.Seeds * options.Checkpoints().Count;
+                        var total = options.Strategies.Count * options.Variants().Count * options.Seeds * options.Checkpoints().Count;
                         var task = ctx.AddTask($"0/{total} rounds", maxValue: total);
                         return Task.Run(() => new Simulator(engine).Run(dataset, options, p =>
                         {
                             task.Value = p.Done;
-                            task.Description = string.Create(CultureInfo.InvariantCulture,
-                                $"{p.Done}/{p.Total} rounds: {p.Strategy} seed {p.Seed}, {p.Labels} labels, {p.Accuracy:P1}");
+                            task.Description = p.Accuracy is null
+                                ? string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} rounds: {p.Strategy}, seed {p.Seed}")
+                                : string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} rounds: {p.Strategy} seed {p.Seed}, {p.Labels} labels, {p.Accuracy:P1}");
                         }, cancellationToken), cancellationToken);
                     });
             }

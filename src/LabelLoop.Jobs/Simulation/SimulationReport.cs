@@ -9,7 +9,7 @@ namespace LabelLoop.Jobs.Simulation;
 /// <summary>One strategy's figures in <c>summary.json</c>.</summary>
 /// <param name="AccuracyAt">Mean accuracy over the seeds at each label count.</param>
 /// <param name="AccuracyStdAt">Standard deviation over the seeds at each label count (0 for one seed).</param>
-/// <param name="LabelsToReachRandomFinal">Fewest labels at which the mean curve reaches random's final mean accuracy; null when it never does or random did not run.</param>
+/// <param name="LabelsToReachRandomFinal">Fewest labels at which the mean curve reaches the final mean accuracy of random with the same encoder; null when it never does or that random did not run.</param>
 /// <param name="AreaUnderCurve">Mean accuracy over the label range (trapezoids, normalised by the range).</param>
 /// <param name="WallSeconds">Time spent on the strategy, all seeds.</param>
 /// <param name="MeanRoundSeconds">Mean time of one round: retrain, score, select.</param>
@@ -90,12 +90,11 @@ public static class SimulationReport
     {
         ArgumentNullException.ThrowIfNull(result);
         var curves = MeanCurves(result.Points);
-        double? randomFinal = curves.TryGetValue("random", out var random) && random.Count > 0 ? random[^1].Mean : null;
         var summary = new Dictionary<string, StrategySummary>(StringComparer.Ordinal);
         foreach (var (strategy, curve) in curves)
         {
             int? reach = null;
-            if (randomFinal is { } target)
+            if (RandomFinal(curves, strategy) is { } target)
             {
                 // A hair of tolerance: accuracies are ratios over the same test set, printed to four places.
                 reach = curve.FirstOrDefault(p => p.Mean >= target - 1e-9) is { } hit && hit.Labels > 0 ? hit.Labels : null;
@@ -110,6 +109,17 @@ public static class SimulationReport
                 Math.Round(rounds.Count == 0 ? 0 : rounds.Average(p => p.RoundSeconds), 2));
         }
         return summary;
+    }
+
+    /// <summary>
+    /// Random's final mean accuracy with the same encoder as <paramref name="strategy"/>: a curve named
+    /// <c>X@pretrained</c> is held against <c>random@pretrained</c>, a plain one against <c>random</c>.
+    /// </summary>
+    private static double? RandomFinal(Dictionary<string, List<(int Labels, double Mean, double Std, double Min, double Max)>> curves, string strategy)
+    {
+        var at = strategy.IndexOf('@', StringComparison.Ordinal);
+        var reference = at < 0 ? "random" : "random" + strategy[at..];
+        return curves.TryGetValue(reference, out var random) && random.Count > 0 ? random[^1].Mean : null;
     }
 
     public static string SummaryToJson(SimulationResult result, string title)

@@ -1,10 +1,37 @@
 using System.Diagnostics;
 using LabelLoop.Core;
+using LabelLoop.Core.Projects;
 using LabelLoop.Core.Strategies;
+using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
 
 namespace LabelLoop.Jobs.Simulation;
+
+/// <summary>Self-supervised pretraining before the loop (<c>simulate --pretrain</c>), as the pretraining job does it.</summary>
+public sealed record SimulationPretraining
+{
+    /// <summary>Epochs over the pool (the pretraining job's default is <see cref="JobsOptions.PretrainEpochs"/>).</summary>
+    public int Epochs { get; init; } = 20;
+
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>
+    /// How the rounds' models start from the encoder (fine-tune it at a tenth of the head's rate, or freeze it); each
+    /// mode gets its own curves, all from the one encoder of a seed.
+    /// </summary>
+    public IReadOnlyList<FineTuneMode> Modes { get; init; } = [FineTuneMode.FineTune];
+
+    /// <summary>Also run every strategy from scratch, on the same splits and initial items: a paired comparison.</summary>
+    public bool AlsoFromScratch { get; init; }
+
+    /// <summary>The suffix that names a mode's curves: <c>@pretrained</c> (fine-tuned) or <c>@frozen</c>.</summary>
+    public static string CurveSuffix(FineTuneMode mode) => mode == FineTuneMode.Freeze ? "@frozen" : "@pretrained";
+}
+
+/// <summary>How one set of curves starts its models: from scratch (no mode) or from the pretrained encoder.</summary>
+/// <param name="Suffix">Appended to the strategy to name the curve (empty from scratch).</param>
+public sealed record SimulationVariant(string Suffix, FineTuneMode? Mode);
 
 /// <summary>What to simulate.</summary>
 public sealed record SimulationOptions
@@ -37,7 +64,35 @@ public sealed record SimulationOptions
 
     public RoundTraining Training { get; init; } = new();
 
+    /// <summary>
+    /// The label counts to measure at, in increasing order (e.g. 10, 20, 50, 100); replaces
+    /// <see cref="Initial"/>, <see cref="Step"/> and <see cref="Budget"/> when set.
+    /// </summary>
+    public IReadOnlyList<int>? Labels { get; init; }
+
+    /// <summary>Pretrain an encoder on each seed's pool and start every model from it; null trains from scratch.</summary>
+    public SimulationPretraining? Pretraining { get; init; }
+
     public const string ProjectDefaultName = "default";
+
+    /// <summary>
+    /// The encoder variants each strategy runs with: from scratch, or (with <see cref="Pretraining"/>) from the
+    /// pretrained encoder in each of its modes, plus scratch when asked. A curve is named strategy + suffix.
+    /// </summary>
+    public IReadOnlyList<SimulationVariant> Variants()
+    {
+        if (Pretraining is not { } pretraining)
+        {
+            return [new SimulationVariant("", null)];
+        }
+        var variants = new List<SimulationVariant>();
+        if (pretraining.AlsoFromScratch)
+        {
+            variants.Add(new SimulationVariant("", null));
+        }
+        variants.AddRange(pretraining.Modes.Distinct().Select(m => new SimulationVariant(SimulationPretraining.CurveSuffix(m), m)));
+        return variants;
+    }
 
     /// <summary>The problems with these options; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -51,17 +106,35 @@ public sealed record SimulationOptions
         {
             errors.Add($"--strategies: unknown strategy '{s}'. Known: {ProjectDefaultName}, {string.Join(", ", QueryStrategies.Supported)}.");
         }
-        if (Initial < 1)
+        if (Labels is { } labels)
         {
-            errors.Add("--initial: at least 1.");
+            if (labels.Count == 0 || labels[0] < 1 || labels.Zip(labels.Skip(1)).Any(pair => pair.Second <= pair.First))
+            {
+                errors.Add("--labels: label counts of at least 1, in increasing order (e.g. 10,20,50,100).");
+            }
         }
-        if (Step < 1)
+        else
         {
-            errors.Add("--step: at least 1.");
+            if (Initial < 1)
+            {
+                errors.Add("--initial: at least 1.");
+            }
+            if (Step < 1)
+            {
+                errors.Add("--step: at least 1.");
+            }
+            if (Budget < Initial)
+            {
+                errors.Add("--budget: at least --initial.");
+            }
         }
-        if (Budget < Initial)
+        if (Pretraining is { Epochs: < 1 } or { BatchSize: < 2 })
         {
-            errors.Add("--budget: at least --initial.");
+            errors.Add("--pretrain-epochs: at least 1 (and a pretraining batch of at least 2).");
+        }
+        if (Pretraining is { Modes.Count: 0 })
+        {
+            errors.Add("--fine-tune: name at least one mode (finetune, freeze).");
         }
         if (Seeds < 1)
         {
@@ -78,9 +151,13 @@ public sealed record SimulationOptions
         return errors;
     }
 
-    /// <summary>Label counts each curve is measured at: the initial set, then every step up to the budget.</summary>
+    /// <summary>Label counts each curve is measured at: <see cref="Labels"/>, else the initial set, then every step up to the budget.</summary>
     public IReadOnlyList<int> Checkpoints()
     {
+        if (Labels is { Count: > 0 } schedule)
+        {
+            return schedule;
+        }
         var points = new List<int>();
         for (var labels = Initial; ; labels += Step)
         {
@@ -121,75 +198,114 @@ public sealed class Simulator(IModelEngine engine)
             throw new DomainValidationException("options", string.Join(" ", errors));
         }
         var checkpoints = options.Checkpoints();
-        var total = options.Strategies.Count * options.Seeds * checkpoints.Count;
+        var variants = options.Variants();
+        var total = options.Strategies.Count * variants.Count * options.Seeds * checkpoints.Count;
         var done = 0;
         var points = new List<CurvePoint>();
-        var wall = options.Strategies.Distinct().ToDictionary(s => s, _ => 0.0, StringComparer.Ordinal);
+        var wall = new Dictionary<string, double>(StringComparer.Ordinal);
         var round = new ActiveLearningRound(engine);
         int poolItems = 0, testItems = 0;
-        for (var seed = options.FirstSeed; seed < options.FirstSeed + options.Seeds; seed++)
+        var scratchDir = options.Pretraining is null ? null : Directory.CreateTempSubdirectory("labelloop-simulate-").FullName;
+        try
         {
-            var (test, pool) = Split(data.Count, options.TestFraction, seed);
-            poolItems = pool.Count;
-            testItems = test.Count;
-            if (pool.Count < options.Budget)
+            for (var seed = options.FirstSeed; seed < options.FirstSeed + options.Seeds; seed++)
             {
-                throw new DomainValidationException("budget", $"--budget {options.Budget} is larger than the pool ({pool.Count} items after the test split).");
-            }
-            var initial = InitialItems(data, pool, options, seed, token);
-            foreach (var strategy in options.Strategies)
-            {
-                var clock = Stopwatch.StartNew();
-                var labeled = new List<int>(initial);
-                var inLabeled = labeled.ToHashSet();
-                var committee = Parse(strategy).StartsWith("qbc-", StringComparison.Ordinal) ? options.CommitteeSize : 1;
-                for (var c = 0; c < checkpoints.Count; c++)
+                var (test, pool) = Split(data.Count, options.TestFraction, seed);
+                poolItems = pool.Count;
+                testItems = test.Count;
+                if (pool.Count < checkpoints[^1])
                 {
-                    token.ThrowIfCancellationRequested();
-                    var last = c == checkpoints.Count - 1;
-                    var remaining = pool.Where(i => !inLabeled.Contains(i)).ToList();
-                    var labelsByClass = new int[data.ClassNames.Count];
-                    foreach (var i in labeled)
-                    {
-                        labelsByClass[data.Labels[i]]++;
-                    }
-                    var resolved = strategy == SimulationOptions.ProjectDefaultName
-                        ? ColdStart.Resolve(QueryStrategies.ProjectDefault, labelsByClass, ColdStart.DefaultLabelsPerClass)
-                        : strategy;
-                    var roundClock = Stopwatch.StartNew();
-                    var result = round.Run(new RoundRequest
-                    {
-                        Spec = data.Spec,
-                        Inputs = data.Inputs,
-                        TrainRows = labeled,
-                        TrainLabels = labeled.Select(i => data.Labels[i]).ToList(),
-                        PoolRows = remaining,
-                        EvaluationRows = [test],
-                        CommitteeSize = committee,
-                        // The last round only measures: nothing is selected after it.
-                        Strategy = last ? QueryStrategies.Random : resolved,
-                        BatchSize = last ? 0 : checkpoints[c + 1] - labeled.Count,
-                        Seed = (seed * 1_000_003L) + c,
-                        Training = options.Training,
-                    }, token: token);
-                    var accuracy = Accuracy(result.Evaluations[0], test, data);
-                    points.Add(new CurvePoint(strategy, seed, labeled.Count, accuracy, roundClock.Elapsed.TotalSeconds));
-                    progress?.Invoke(new SimulationProgress(++done, total, strategy, seed, labeled.Count, accuracy));
-                    if (last)
-                    {
-                        break;
-                    }
-                    var take = checkpoints[c + 1] - labeled.Count;
-                    foreach (var j in result.Selection.Order.Take(take))
-                    {
-                        labeled.Add(remaining[j]);
-                        inLabeled.Add(remaining[j]);
-                    }
+                    throw new DomainValidationException("budget", $"A budget of {checkpoints[^1]} labels is larger than the pool ({pool.Count} items after the test split).");
                 }
-                wall[strategy] += clock.Elapsed.TotalSeconds;
+                var encoder = scratchDir is null ? null : Pretrain(data, pool, options.Pretraining!,
+                    options.Training.Augmentations.HasFlag(ImageAugmentations.HorizontalFlip), seed, scratchDir, progress, done, total, token);
+                var initial = InitialItems(data, pool, checkpoints[0], options.InitialStrategy, encoder, seed, token);
+                foreach (var (strategy, variant) in options.Strategies.SelectMany(s => variants.Select(v => (s, v))))
+                {
+                    var curve = strategy + variant.Suffix;
+                    var clock = Stopwatch.StartNew();
+                    var labeled = new List<int>(initial);
+                    var inLabeled = labeled.ToHashSet();
+                    var committee = Parse(strategy).StartsWith("qbc-", StringComparison.Ordinal) ? options.CommitteeSize : 1;
+                    for (var c = 0; c < checkpoints.Count; c++)
+                    {
+                        token.ThrowIfCancellationRequested();
+                        var last = c == checkpoints.Count - 1;
+                        var remaining = pool.Where(i => !inLabeled.Contains(i)).ToList();
+                        var labelsByClass = new int[data.ClassNames.Count];
+                        foreach (var i in labeled)
+                        {
+                            labelsByClass[data.Labels[i]]++;
+                        }
+                        var resolved = strategy == SimulationOptions.ProjectDefaultName
+                            ? ColdStart.Resolve(QueryStrategies.ProjectDefault, labelsByClass, ColdStart.DefaultLabelsPerClass)
+                            : strategy;
+                        var roundClock = Stopwatch.StartNew();
+                        var result = round.Run(new RoundRequest
+                        {
+                            Spec = data.Spec,
+                            Inputs = data.Inputs,
+                            TrainRows = labeled,
+                            TrainLabels = labeled.Select(i => data.Labels[i]).ToList(),
+                            PoolRows = remaining,
+                            EvaluationRows = [test],
+                            CommitteeSize = committee,
+                            // The last round only measures: nothing is selected after it.
+                            Strategy = last ? QueryStrategies.Random : resolved,
+                            BatchSize = last ? 0 : checkpoints[c + 1] - labeled.Count,
+                            Seed = (seed * 1_000_003L) + c,
+                            Training = options.Training,
+                            EncoderCheckpoint = variant.Mode is null ? null : encoder,
+                            EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(variant.Mode ?? FineTuneMode.FineTune),
+                        }, token: token);
+                        var accuracy = Accuracy(result.Evaluations[0], test, data);
+                        points.Add(new CurvePoint(curve, seed, labeled.Count, accuracy, roundClock.Elapsed.TotalSeconds));
+                        progress?.Invoke(new SimulationProgress(++done, total, curve, seed, labeled.Count, accuracy));
+                        if (last)
+                        {
+                            break;
+                        }
+                        var take = checkpoints[c + 1] - labeled.Count;
+                        foreach (var j in result.Selection.Order.Take(take))
+                        {
+                            labeled.Add(remaining[j]);
+                            inLabeled.Add(remaining[j]);
+                        }
+                    }
+                    wall[curve] = wall.GetValueOrDefault(curve) + clock.Elapsed.TotalSeconds;
+                }
+            }
+        }
+        finally
+        {
+            if (scratchDir is not null)
+            {
+                Directory.Delete(scratchDir, recursive: true);
             }
         }
         return new SimulationResult(points, wall, poolItems, testItems);
+    }
+
+    /// <summary>
+    /// Pretrains an encoder on the seed's pool (never on its test split) the way the pretraining job does, and saves
+    /// it where the rounds load it from. Returns the checkpoint's path.
+    /// </summary>
+    private string Pretrain(SimulationDataset data, List<int> pool, SimulationPretraining settings, bool flip, int seed, string directory,
+        Action<SimulationProgress>? progress, int done, int total, CancellationToken token)
+    {
+        var plan = new PretrainPlan(settings.Epochs, settings.Epochs, new PretrainingOptions
+        {
+            BatchSize = Math.Min(settings.BatchSize, pool.Count),
+            HorizontalFlip = flip,
+            Seed = seed,
+        });
+        progress?.Invoke(new SimulationProgress(done, total, "pretraining", seed, 0, null));
+        var outcome = EncoderPretrainer.Run(engine, data.Spec with { Seed = seed }, data.Inputs.Gather(pool), plan, checkpointDir: null,
+            (epoch, epochs, _) => progress?.Invoke(new SimulationProgress(done, total, $"pretraining epoch {epoch}/{epochs}", seed, 0, null)), token);
+        using var model = outcome.Model;
+        var path = Path.Combine(directory, $"encoder-{seed}.ckpt");
+        engine.SaveModel(model, path);
+        return path;
     }
 
     private static string Parse(string strategy) => QueryStrategies.Parse(strategy).Base;
@@ -204,12 +320,15 @@ public sealed class Simulator(IModelEngine engine)
         return (order[..testCount].Order().ToList(), order[testCount..].Order().ToList());
     }
 
-    private List<int> InitialItems(SimulationDataset data, List<int> pool, SimulationOptions options, int seed, CancellationToken token)
+    /// <summary>
+    /// The first labels: random (the same items for every strategy of a seed), or the most typical items in the
+    /// embedding space of the pretrained encoder (an untrained one when there is none: no labels exist yet).
+    /// </summary>
+    private List<int> InitialItems(SimulationDataset data, List<int> pool, int count, string how, string? encoderPath, int seed, CancellationToken token)
     {
-        if (options.InitialStrategy == QueryStrategies.Typical)
+        if (how == QueryStrategies.Typical)
         {
-            // Typical items in the embedding space of an untrained encoder (no labels exist yet).
-            using var model = engine.CreateModel(data.Spec with { Seed = seed });
+            using var model = encoderPath is null ? engine.CreateModel(data.Spec with { Seed = seed }) : engine.LoadModel(encoderPath);
             var dim = data.Spec.EmbeddingDim;
             var embeddings = new float[(long)pool.Count * dim];
             for (var start = 0; start < pool.Count; start += 4096)
@@ -223,17 +342,17 @@ public sealed class Simulator(IModelEngine engine)
             var selection = QueryStrategies.Select(QueryStrategies.Typical, new SelectionInput
             {
                 Committee = new CommitteeOutput(1, pool.Count, classes, uniform),
-                BatchSize = options.Initial,
+                BatchSize = count,
                 Seed = seed,
                 PoolEmbeddings = embeddings,
                 EmbeddingDim = dim,
             });
-            return selection.Order.Take(options.Initial).Select(j => pool[j]).ToList();
+            return selection.Order.Take(count).Select(j => pool[j]).ToList();
         }
         var random = new Random(seed * 31);
         var shuffled = pool.ToArray();
         random.Shuffle(shuffled);
-        return shuffled.Take(options.Initial).ToList();
+        return shuffled.Take(count).ToList();
     }
 
     private static double Accuracy(float[] mean, List<int> test, SimulationDataset data)

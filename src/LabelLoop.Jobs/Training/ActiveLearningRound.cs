@@ -1,3 +1,4 @@
+using LabelLoop.Core.Projects;
 using LabelLoop.Core.Strategies;
 using LabelLoop.Ml;
 
@@ -25,6 +26,9 @@ public sealed record RoundTraining
 
     /// <summary>Items per engine call when predicting.</summary>
     public int PredictChunk { get; init; } = 4096;
+
+    /// <summary>The encoder's learning rate relative to the head's for a fine-tune mode: a tenth, or 0 (frozen).</summary>
+    public static float EncoderRateFor(FineTuneMode mode) => mode == FineTuneMode.Freeze ? 0f : 0.1f;
 }
 
 /// <summary>One round's input: the inputs of every item, which rows to train on, which to rank, which to evaluate.</summary>

@@ -267,7 +267,7 @@ public sealed class TrainingRunner(
             },
             CheckpointDirectory = artifactDir,
             EncoderCheckpoint = data.EncoderDirectory is { } encoderDir ? Path.Combine(encoderDir, Pretraining.PretrainRunner.CheckpointName) : null,
-            EncoderLearningRateMultiplier = data.FineTune == FineTuneMode.Freeze ? 0f : 0.1f,
+            EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(data.FineTune),
         };
         Directory.CreateDirectory(artifactDir);
         var round = new ActiveLearningRound(engine).Run(request, p =>

@@ -58,6 +58,24 @@ public sealed class SimulationReportTests
     }
 
     [Fact]
+    public void A_pretrained_curve_is_held_against_random_with_the_same_encoder()
+    {
+        CurvePoint[] points =
+        [
+            new("random", 1, 10, 0.4, 1), new("random", 1, 20, 0.6, 1),
+            new("random@pretrained", 1, 10, 0.7, 1), new("random@pretrained", 1, 20, 0.8, 1),
+            new("margin@pretrained", 1, 10, 0.7, 1), new("margin@pretrained", 1, 20, 0.75, 1),
+            new("margin", 1, 10, 0.4, 1), new("margin", 1, 20, 0.65, 1),
+        ];
+        var summary = SimulationReport.Summarize(new SimulationResult(points, new Dictionary<string, double>(), 0, 0));
+
+        // Against plain random (0.6) margin@pretrained would count as reached at 10 labels; against random@pretrained (0.8) it never is.
+        Assert.Null(summary["margin@pretrained"].LabelsToReachRandomFinal);
+        Assert.Equal(20, summary["random@pretrained"].LabelsToReachRandomFinal);
+        Assert.Equal(20, summary["margin"].LabelsToReachRandomFinal);
+    }
+
+    [Fact]
     public void Svg_is_well_formed_with_a_line_and_band_per_strategy_axes_and_a_legend()
     {
         var svg = XDocument.Parse(SimulationReport.Svg(Points, "Fashion & co"));
