@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace LabelLoop.Core.Strategies;
 
@@ -11,11 +12,28 @@ public sealed record VersionSignal(int Version, double? StopSetAgreement, double
 /// <param name="ShouldStop">True when predictions stopped changing and the audit curve is flat.</param>
 /// <param name="StableRounds">Latest versions in a row whose stop-set agreement reached the threshold.</param>
 /// <param name="AuditSpread">Max minus min audit accuracy over the latest versions; null without enough audits.</param>
-public sealed record StoppingDecision(bool ShouldStop, int StableRounds, double? AuditSpread, string Reason);
+/// <param name="Reason">The verdict in a sentence, with its numbers.</param>
+/// <param name="State">The verdict in one word: too few versions report what the signal reads, keep going, or stop.</param>
+public sealed record StoppingDecision(bool ShouldStop, int StableRounds, double? AuditSpread, string Reason, StopState State);
+
+/// <summary>The stopping signal's verdict in one word.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<StopState>))]
+public enum StopState
+{
+    /// <summary>Fewer versions than the signal needs report stop-set agreement and audit accuracy.</summary>
+    NotEnoughData,
+
+    /// <summary>More labels still change the model.</summary>
+    KeepGoing,
+
+    /// <summary>Predictions are stable and the audit curve is flat: more labels are unlikely to pay.</summary>
+    Stop,
+}
 
 /// <summary>
-/// The stopping signal: predictions on a fixed stop set agree with the previous version's above a threshold for
-/// several rounds in a row, and the audit accuracy of those rounds lies within a point.
+/// The stopping signal (DESIGN.md §4, step 7), the one rule the dashboard and the API show: predictions on a fixed
+/// stop set agree with the previous version's above a threshold for several rounds in a row, and the audit
+/// accuracy of those rounds lies within a point.
 /// </summary>
 public static class StoppingSignal
 {
@@ -69,6 +87,11 @@ public static class StoppingSignal
                 ? "Predictions are stable, but there are not enough audit measurements to tell whether accuracy has flattened."
                 : string.Create(CultureInfo.InvariantCulture, $"Predictions are stable, but the audit accuracy still moves {spread:P1} over the last {rounds} rounds.");
         }
-        return new StoppingDecision(stop, stable, spread, reason);
+        var reporting = latest.Count(v => v.StopSetAgreement is not null);
+        var state = stop ? StopState.Stop
+            : latest.Count < rounds || reporting < rounds ? StopState.NotEnoughData
+            : stable >= rounds && spread is null ? StopState.NotEnoughData
+            : StopState.KeepGoing;
+        return new StoppingDecision(stop, stable, spread, reason, state);
     }
 }

@@ -4,6 +4,7 @@ using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Metrics;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -120,7 +121,7 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         var parsed = versions.Select(v => (Version: v, Metrics: VersionMetrics.Parse(v.MetricsJson))).ToList();
         var curve = parsed.Select(p => new CurvePoint(p.Version.Version, p.Version.LabelCount, p.Metrics.AuditAccuracy, p.Metrics.AuditItems,
             p.Metrics.StopSetAgreement, p.Metrics.StrategyUsed ?? p.Version.Strategy, p.Version.IsActive, p.Version.CreatedUtc)).ToList();
-        var stopping = StoppingSignal.Evaluate(curve.Select(c => new VersionSignal(c.Labels, c.AuditAccuracy, c.StopSetAgreement)).ToList());
+        var stopping = StoppingSignal.Evaluate(curve.Select(c => new VersionSignal(c.Version, c.StopSetAgreement, c.AuditAccuracy)).ToList());
 
         CurrentModel? current = null;
         IReadOnlyList<UncertainItem> uncertain = [];

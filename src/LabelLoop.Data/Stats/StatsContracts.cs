@@ -1,4 +1,5 @@
 using LabelLoop.Core.Metrics;
+using LabelLoop.Core.Strategies;
 
 namespace LabelLoop.Data.Stats;
 
@@ -56,7 +57,7 @@ public sealed record UncertainItem(long ItemId, int Rank, double Score, string P
 public sealed record ModelOverview(
     IReadOnlyList<CurvePoint> Curve,
     CurrentModel? Current,
-    StopAssessment Stopping,
+    StoppingDecision Stopping,
     EncoderQuality? Encoder,
     IReadOnlyList<UncertainItem> MostUncertain);
 

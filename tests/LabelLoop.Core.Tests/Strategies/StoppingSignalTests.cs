@@ -13,6 +13,7 @@ public sealed class StoppingSignalTests
         var decision = StoppingSignal.Evaluate([V(1, null, 0.70), V(2, 0.90, 0.78), V(3, 0.98, 0.801), V(4, 0.985, 0.805), V(5, 0.99, 0.81)]);
 
         Assert.True(decision.ShouldStop);
+        Assert.Equal(StopState.Stop, decision.State);
         Assert.Equal(3, decision.StableRounds);
         Assert.Equal(0.009, decision.AuditSpread!.Value, 6);
         Assert.Contains("unlikely", decision.Reason);
@@ -24,6 +25,7 @@ public sealed class StoppingSignalTests
         var decision = StoppingSignal.Evaluate([V(1, null, 0.80), V(2, 0.90, 0.80), V(3, 0.98, 0.80), V(4, 0.99, 0.80)]);
 
         Assert.False(decision.ShouldStop);
+        Assert.Equal(StopState.KeepGoing, decision.State);
         Assert.Equal(2, decision.StableRounds);
         Assert.Contains("still changing", decision.Reason);
     }
@@ -37,17 +39,21 @@ public sealed class StoppingSignalTests
         Assert.Equal(3, decision.StableRounds);
         Assert.Equal(0.08, decision.AuditSpread!.Value, 6);
         Assert.Contains("still moves", decision.Reason);
+        Assert.Equal(StopState.KeepGoing, decision.State);
     }
 
     [Fact]
     public void Missing_audits_or_versions_never_say_stop()
     {
         Assert.False(StoppingSignal.Evaluate([]).ShouldStop);
+        Assert.Equal(StopState.NotEnoughData, StoppingSignal.Evaluate([]).State);
+        Assert.Equal(StopState.NotEnoughData, StoppingSignal.Evaluate([V(1, null, 0.7), V(2, 0.5, 0.7), V(3, 0.5, 0.7)]).State);
         Assert.False(StoppingSignal.Evaluate([V(1, null, null)]).ShouldStop);
         var noAudit = StoppingSignal.Evaluate([V(1, 0.99, null), V(2, 0.99, 0.8), V(3, 0.99, 0.8)]);
         Assert.False(noAudit.ShouldStop);
         Assert.Null(noAudit.AuditSpread);
         Assert.Contains("not enough audit", noAudit.Reason);
+        Assert.Equal(StopState.NotEnoughData, noAudit.State);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Jobs;
-using LabelLoop.Core.Metrics;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Core.Models;
 using LabelLoop.Core.Predictions;
 using LabelLoop.Core.Projects;

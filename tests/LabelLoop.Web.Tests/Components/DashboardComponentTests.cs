@@ -104,7 +104,7 @@ public sealed class DashboardComponentTests : IAsyncDisposable
             new CurrentModel(1, 16, "margin", 0.75, 8, Day,
                 [new ClassMetrics("a", 0.75, 0.75, 0.75, 4), new ClassMetrics("b", null, 0, null, 4)],
                 new ConfusionTable(["a", "b"], [[3, 1], [1, 3]])),
-            new StopAssessment(StopState.KeepGoing, 0.95, null, "Predictions still change."),
+            new StoppingDecision(false, 0, null, "Predictions still change.", StopState.KeepGoing),
             null,
             [new UncertainItem(42, 1, 0.987, "b", 0.51f, "some <i>text</i>")]);
 
@@ -124,7 +124,7 @@ public sealed class DashboardComponentTests : IAsyncDisposable
     [Fact]
     public async Task Model_panel_without_a_model_has_empty_states_and_no_chart()
     {
-        var model = new ModelOverview([], null, Core.Metrics.StoppingSignal.Evaluate([]), null, []);
+        var model = new ModelOverview([], null, StoppingSignal.Evaluate([]), null, []);
 
         var page = await _renderer.RenderAsync<ModelPanel>(new Dictionary<string, object?> { ["Model"] = model, ["ProjectId"] = 7 });
 
