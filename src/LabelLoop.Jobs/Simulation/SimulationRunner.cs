@@ -27,6 +27,13 @@ public sealed record SimulationParameters
     public int Seeds { get; init; } = 2;
 
     public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>
+    /// Pretrain an encoder on each seed's pool first (the pretraining job's settings) and run every strategy from it
+    /// in the project's fine-tune mode, next to the same strategies from scratch; curves from the encoder are named
+    /// <c>STRATEGY@pretrained</c> (or <c>@frozen</c>).
+    /// </summary>
+    public bool Pretrain { get; init; }
 }
 
 /// <summary>
@@ -61,7 +68,8 @@ public sealed class SimulationRunner(
             var parameters = JsonSerializer.Deserialize<SimulationParameters>(run.ParametersJson, Json) ?? new SimulationParameters();
             var projectId = run.ProjectId ?? throw new JobInputException("A simulation needs a project.");
             monitor.Report(1, "Loading items with ground truth");
-            var (dataset, name) = await LoadAsync(projectId, monitor.Token);
+            var (dataset, project) = await LoadAsync(projectId, monitor.Token);
+            var settings = options.Value;
             var simulation = new SimulationOptions
             {
                 Strategies = parameters.Strategies,
@@ -70,7 +78,22 @@ public sealed class SimulationRunner(
                 Budget = parameters.Budget,
                 Seeds = parameters.Seeds,
                 TestFraction = parameters.TestFraction,
-                Training = new RoundTraining { TargetSteps = options.Value.TargetSteps, MinEpochs = options.Value.MinEpochs, MaxEpochs = options.Value.MaxEpochs },
+                Training = new RoundTraining
+                {
+                    TargetSteps = settings.TargetSteps,
+                    MinEpochs = settings.MinEpochs,
+                    MaxEpochs = settings.MaxEpochs,
+                    Augmentations = project.AllowHorizontalFlip ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
+                },
+                Pretraining = parameters.Pretrain
+                    ? new SimulationPretraining
+                    {
+                        Epochs = settings.PretrainEpochs,
+                        BatchSize = settings.PretrainBatchSize,
+                        Modes = [project.FineTuneMode],
+                        AlsoFromScratch = true,
+                    }
+                    : null,
             };
             var problems = simulation.Validate();
             if (problems.Count > 0)
@@ -78,11 +101,12 @@ public sealed class SimulationRunner(
                 throw new JobInputException(string.Join(" ", problems));
             }
             var result = await Task.Factory.StartNew(() => new Simulator(engine).Run(dataset, simulation, p =>
-                monitor.Report(2 + (int)(95.0 * p.Done / Math.Max(1, p.Total)), string.Create(CultureInfo.InvariantCulture,
-                    $"Round {p.Done}/{p.Total}: {p.Strategy}, seed {p.Seed}, {p.Labels} labels, accuracy {p.Accuracy:P1}")), monitor.Token),
+                monitor.Report(2 + (int)(95.0 * p.Done / Math.Max(1, p.Total)), p.Accuracy is null
+                    ? string.Create(CultureInfo.InvariantCulture, $"Round {p.Done}/{p.Total}: {p.Strategy}, seed {p.Seed}")
+                    : string.Create(CultureInfo.InvariantCulture, $"Round {p.Done}/{p.Total}: {p.Strategy}, seed {p.Seed}, {p.Labels} labels, accuracy {p.Accuracy:P1}")), monitor.Token),
                 monitor.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var directory = OutputDirectory(jobRunId);
-            SimulationReport.WriteAll(directory, result, $"{name}: accuracy by labels");
+            SimulationReport.WriteAll(directory, result, $"{project.Name}: accuracy by labels");
             await runs.SucceedAsync(jobRunId, $"Simulated {parameters.Strategies.Count} strategies; files in simulations/run-{jobRunId}", CancellationToken.None);
             return RunOutcome.Succeeded;
         }
@@ -101,7 +125,7 @@ public sealed class SimulationRunner(
         }
     }
 
-    private async Task<(SimulationDataset Dataset, string Name)> LoadAsync(int projectId, CancellationToken cancellationToken)
+    private async Task<(SimulationDataset Dataset, Project Project)> LoadAsync(int projectId, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken)
@@ -121,10 +145,10 @@ public sealed class SimulationRunner(
         var labels = rows.Select(r => classOf[r.GroundTruth!]).ToList();
         if (project.Kind == ProjectKind.Text)
         {
-            return (SimulationDataset.FromTexts(rows.Select(r => r.Text!).ToList(), labels, classes), project.Name);
+            return (SimulationDataset.FromTexts(rows.Select(r => r.Text!).ToList(), labels, classes), project);
         }
         var size = options.Value.ImageSize;
         var pixels = images.Load(engine, rows.Select(r => r.BlobHash!).ToList(), size, cancellationToken);
-        return (SimulationDataset.FromPixels(pixels, size, labels, classes, options.Value.ModelWidth), project.Name);
+        return (SimulationDataset.FromPixels(pixels, size, labels, classes, options.Value.ModelWidth), project);
     }
 }

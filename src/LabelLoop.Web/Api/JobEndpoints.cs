@@ -159,10 +159,14 @@ public static class JobEndpoints
         return await PageResultAsync(projectId, http, runs, cancellationToken);
     }
 
-    /// <summary>The dashboard's "simulate" button: queues a simulation with the default settings and returns to the tab.</summary>
-    private static async Task<RedirectHttpResult> SimulateFromPageAsync(int projectId, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
+    /// <summary>
+    /// The dashboard's "simulate" button: queues a simulation with the default settings (with a pretrained encoder
+    /// next to scratch when the form's <c>pretrain</c> box is ticked) and returns to the tab.
+    /// </summary>
+    private static async Task<RedirectHttpResult> SimulateFromPageAsync(
+        int projectId, [FromForm] string? pretrain, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
     {
-        await queue.RequestSimulationAsync(http.User.ToCaller(), projectId, new SimulationParameters(), cancellationToken);
+        await queue.RequestSimulationAsync(http.User.ToCaller(), projectId, new SimulationParameters { Pretrain = pretrain == "true" }, cancellationToken);
         return TypedResults.Redirect($"/projects/{projectId}/dashboard/simulation");
     }
 

@@ -1,5 +1,6 @@
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Projects;
 using LabelLoop.Jobs.Simulation;
 using LabelLoop.Jobs.Training;
 using Microsoft.EntityFrameworkCore;
@@ -39,6 +40,31 @@ public sealed class SimulationRunnerTests(JobsFixture fixture) : IClassFixture<J
         Assert.True(File.Exists(Path.Combine(dir, "curves.svg")));
         await using var check = fixture.CreateContext();
         Assert.Equal(JobStatus.Succeeded, (await check.JobRuns.SingleAsync(j => j.Id == run.Id, TestContext.Current.CancellationToken)).Status);
+    }
+
+    [Fact]
+    public async Task A_simulate_run_with_pretraining_compares_the_projects_encoder_mode_with_scratch()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, ids) = await fixture.CreateProjectAsync(40, "a", "b");
+        await using (var db = fixture.CreateContext())
+        {
+            foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+            {
+                await db.Items.Where(i => i.Id == id).ExecuteUpdateAsync(s => s.SetProperty(i => i.GroundTruth, n % 2 == 0 ? "a" : "b"), TestContext.Current.CancellationToken);
+            }
+            await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.FineTuneMode, FineTuneMode.Freeze), TestContext.Current.CancellationToken);
+        }
+        var run = await fixture.Get<JobQueue>().RequestSimulationAsync(admin, projectId,
+            new SimulationParameters { Strategies = ["random"], Initial = 4, Step = 4, Budget = 8, Seeds = 1, Pretrain = true },
+            TestContext.Current.CancellationToken);
+
+        var runner = fixture.Get<SimulationRunner>();
+        Assert.Equal(RunOutcome.Succeeded, await runner.RunAsync(run.Id, TestContext.Current.CancellationToken));
+
+        var csv = await File.ReadAllLinesAsync(Path.Combine(runner.OutputDirectory(run.Id), "curves.csv"), TestContext.Current.CancellationToken);
+        Assert.Equal(["random", "random@frozen"], csv.Skip(1).Select(line => line.Split(',')[0]).Distinct());
+        Assert.Equal(1 + (2 * 2), csv.Length);
     }
 
     [Fact]
