@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using LabelLoop.Core.Webhooks;
 using LabelLoop.Data;
@@ -43,11 +45,39 @@ public sealed class WebhookDispatcher : BackgroundService
             UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)),
+            ConnectCallback = _options.AllowPrivateNetworks ? null : ConnectToPublicAddressAsync,
         })
         {
             Timeout = TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)),
         };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("LabelLoop-Webhooks", "1"));
+    }
+
+    /// <summary>
+    /// Resolves the host and connects only to a public address: the check runs on the address connected to, so a
+    /// name that resolves to a private address (or changes to one after registration) is refused as well.
+    /// </summary>
+    private static async ValueTask<Stream> ConnectToPublicAddressAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        var allowed = addresses.Where(a => !PrivateAddresses.IsPrivate(a)).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new HttpRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"refused: {host} resolves only to private or loopback addresses ({string.Join(", ", addresses.Take(3))}); set Webhooks:AllowPrivateNetworks to allow them"));
+        }
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -20,4 +20,11 @@ public sealed class WebhookOptions
 
     /// <summary>Deliveries one node claims per pass.</summary>
     public int BatchSize { get; set; } = 20;
+
+    /// <summary>
+    /// Whether deliveries may go to loopback, private, link-local and other non-public addresses. Off by default, so
+    /// a project admin cannot point a webhook at the server's own network; turn it on where receivers live on a
+    /// private network. Checked on the address actually connected to, after DNS resolution.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
 }

@@ -34,9 +34,10 @@ public sealed class WebhookDispatcherTests(JobsFixture fixture) : IClassFixture<
 
     private readonly ManualTimeProvider _clock = new(TimeProvider.System.GetUtcNow());
 
-    private WebhookDispatcher Dispatcher(int maxAttempts = 4, double timeoutSeconds = 5) => new(
+    // The receivers listen on loopback, so these dispatchers allow private targets; one test checks the default.
+    private WebhookDispatcher Dispatcher(int maxAttempts = 4, double timeoutSeconds = 5, bool allowPrivate = true) => new(
         fixture.Get<IDbContextFactory<LabelLoopDbContext>>(), _clock,
-        Options.Create(new WebhookOptions { MaxAttempts = maxAttempts, FirstRetrySeconds = 10, TimeoutSeconds = timeoutSeconds }),
+        Options.Create(new WebhookOptions { MaxAttempts = maxAttempts, FirstRetrySeconds = 10, TimeoutSeconds = timeoutSeconds, AllowPrivateNetworks = allowPrivate }),
         NullLogger<WebhookDispatcher>.Instance);
 
     /// <summary>A project with one webhook for every event pointing at <paramref name="url"/>, and one pending event.</summary>
@@ -87,6 +88,23 @@ public sealed class WebhookDispatcherTests(JobsFixture fixture) : IClassFixture<
         Assert.Equal(200, delivery.LastStatusCode);
         Assert.NotNull(delivery.DeliveredUtc);
         Assert.Equal(0, await Dispatcher().DispatchDueAsync(Cancel));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("localhost")]
+    public async Task By_default_a_delivery_to_a_loopback_or_private_address_is_refused_before_connecting(string host)
+    {
+        await using var receiver = new TestReceiver();
+        var (projectId, hook) = await HookWithEventAsync($"http://{host}:{receiver.Port}/hook");
+
+        Assert.Equal(1, await Dispatcher(allowPrivate: false).DispatchDueAsync(Cancel));
+
+        var delivery = await DeliveryAsync(projectId, hook);
+        Assert.Equal(("pending", 1), (delivery.Status, delivery.Attempts));
+        Assert.Contains("private or loopback", delivery.LastError, StringComparison.Ordinal);
+        Assert.Contains("Webhooks:AllowPrivateNetworks", delivery.LastError, StringComparison.Ordinal);
+        Assert.Empty(receiver.Received);
     }
 
     [Fact]
