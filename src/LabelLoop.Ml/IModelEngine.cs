@@ -37,7 +37,10 @@ public interface IModelEngine
 
     /// <summary>
     /// Pretrains the encoder of <paramref name="model"/> on unlabeled items with a self-supervised pretext task
-    /// (contrastive views for images, masked tokens for text); the classification head is untouched.
+    /// (contrastive views for images, masked tokens for text); the classification head is untouched. The pretext
+    /// head stays with the model in memory: a call with <see cref="PretrainingOptions.FirstEpoch"/> above 1 goes on
+    /// with the previous call's head and optimizer state, so a run split into chunks learns as one call would; a
+    /// loaded model (a resumed run) starts a fresh head.
     /// </summary>
     /// <returns>The outcome; on cancellation an <see cref="OperationCanceledException"/> is thrown and the encoder keeps its previous weights.</returns>
     PretrainingResult Pretrain(

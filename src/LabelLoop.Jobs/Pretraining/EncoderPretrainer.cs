@@ -12,7 +12,9 @@ public sealed record PretrainOutcome(EngineModel Model, int Epochs, float FirstL
 
 /// <summary>
 /// Pretrains an encoder in chunks of epochs, saving a checkpoint after each, so a run that crashes resumes from its
-/// last checkpoint instead of starting over. Pure compute on the engine: the job and the simulator share it.
+/// last checkpoint instead of starting over. The chunks run on one model, so the engine carries the pretext head
+/// and optimizer state from one to the next; only a resumed run starts with a fresh head. Pure compute on the
+/// engine: the job and the simulator share it.
 /// </summary>
 public static class EncoderPretrainer
 {

@@ -310,7 +310,11 @@ typedef struct ll_pretrain_result {
 
 /*
  * Trains the encoder of `model` on `batch` (unlabeled: no labels are read) with a pretext task and a
- * temporary pretext head that is discarded afterwards; the classification head is untouched. The
+ * pretext head; the classification head is untouched. The pretext head and its optimizer state stay
+ * with the model in memory (never in checkpoints): a call with first_epoch > 1 continues with those of
+ * the previous successful call on the same model, so a run split into several calls learns as one;
+ * a call with first_epoch = 1, or on a model without them (new, loaded, or after a failed call),
+ * starts a fresh head seeded by `seed`. The
  * progress callback works as in ll_model_train (train_loss is the pretext loss; val fields are NaN;
  * epoch counts within this call). On any failure or LL_CANCELLED the model's weights are restored to
  * those it had before the call. `result` is caller-owned and written only on LL_OK.

@@ -66,6 +66,9 @@ void restore(torch::nn::Module& module, const State& state);
 
 torch::Device resolve_device(int32_t device);
 
+// The pretext head and optimizer of a pretraining run (pretrain.cpp).
+struct PretextState;
+
 }  // namespace ll
 
 struct ll_model {
@@ -74,6 +77,10 @@ struct ll_model {
     ll_model_config config;
     torch::Device device;
     std::shared_ptr<ll::NetImpl> net;
+    // Left by the last successful ll_model_pretrain call, so that a call continuing the same run
+    // (first_epoch > 1) goes on with its head and optimizer instead of starting a fresh head.
+    // In memory only: a model loaded from a checkpoint has none.
+    std::shared_ptr<ll::PretextState> pretext;
     std::mutex mutex;
 };
 

@@ -120,28 +120,66 @@ nn::Linear seeded_linear(int64_t in, int64_t out, at::Generator& gen, const torc
     return layer;
 }
 
+}  // namespace
+
+namespace ll {
+
+struct PretextState {
+    bool image = false;
+    int64_t out_dim = 0;
+    nn::Linear first{nullptr};
+    nn::Linear second{nullptr};
+    std::unique_ptr<torch::optim::AdamW> optimizer;
+};
+
+}  // namespace ll
+
+namespace {
+
+// The pretext head for this call: the previous call's (with its optimizer moments) when this call
+// continues a run on the same model with the same shapes, else a fresh one seeded by the call.
+std::shared_ptr<ll::PretextState> pretext_for(ll_model& m, const ll_pretrain_options& o, at::Generator& gen) {
+    auto& net = *m.net;
+    const bool image = m.config.kind == LL_KIND_IMAGE_CNN;
+    const int64_t out_dim = image ? o.projection_dim : m.config.vocab_size;
+    auto previous = std::move(m.pretext);
+    if (o.first_epoch > 1 && previous && previous->image == image && previous->out_dim == out_dim) {
+        for (auto& group : previous->optimizer->param_groups()) {
+            static_cast<torch::optim::AdamWOptions&>(group.options()).weight_decay(o.weight_decay);
+        }
+        return previous;
+    }
+    auto state = std::make_shared<ll::PretextState>();
+    state->image = image;
+    state->out_dim = out_dim;
+    // Contrastive: embedding -> hidden -> projection. Masked tokens: token features -> vocabulary.
+    if (image) {
+        const int64_t d = m.config.embedding_dim;
+        state->first = seeded_linear(d, d, gen, m.device);
+        state->second = seeded_linear(d, o.projection_dim, gen, m.device);
+    } else {
+        state->first = seeded_linear(net.encoder->token_width(), m.config.vocab_size, gen, m.device);
+    }
+    std::vector<torch::Tensor> params = net.encoder->parameters();
+    for (auto& p : state->first->parameters()) params.push_back(p);
+    if (state->second) {
+        for (auto& p : state->second->parameters()) params.push_back(p);
+    }
+    state->optimizer = std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+    return state;
+}
+
 ll_pretrain_result pretrain(ll_model& m, const torch::Tensor& x, const ll_pretrain_options& o,
                             ll_progress_fn progress, void* user_data) {
     auto& net = *m.net;
     const bool image = m.config.kind == LL_KIND_IMAGE_CNN;
     const int64_t n = x.size(0);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
-
-    // Contrastive: embedding -> hidden -> projection. Masked tokens: token features -> vocabulary.
-    nn::Linear first{nullptr}, second{nullptr};
-    if (image) {
-        const int64_t d = m.config.embedding_dim;
-        first = seeded_linear(d, d, gen, m.device);
-        second = seeded_linear(d, o.projection_dim, gen, m.device);
-    } else {
-        first = seeded_linear(net.encoder->token_width(), m.config.vocab_size, gen, m.device);
-    }
-    std::vector<torch::Tensor> params = net.encoder->parameters();
-    for (auto& p : first->parameters()) params.push_back(p);
-    if (second) {
-        for (auto& p : second->parameters()) params.push_back(p);
-    }
-    torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+    auto state = pretext_for(m, o, gen);
+    auto& first = state->first;
+    auto& second = state->second;
+    auto& optimizer = *state->optimizer;
 
     // A contrastive batch needs two items or more; a lone last item joins the previous batch.
     int64_t batches = (n + o.batch_size - 1) / o.batch_size;
@@ -223,6 +261,7 @@ ll_pretrain_result pretrain(ll_model& m, const torch::Tensor& x, const ll_pretra
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     result.items_per_second = seconds > 0 ? static_cast<double>(n) * result.epochs_run / seconds : 0.0;
     net.eval();
+    m.pretext = std::move(state);
     return result;
 }
 

@@ -771,6 +771,34 @@ TEST(Pretrain, Same_seed_gives_the_same_encoder) {
     EXPECT_EQ(embed(first.get(), b, 32), embed(second.get(), b, 32));
 }
 
+TEST(Pretrain, A_continuing_call_keeps_the_pretext_head_and_a_loaded_model_starts_a_fresh_one) {
+    auto d = make_images(256, 24);
+    auto b = d.batch();
+    auto m = create(image_config());
+    auto first = contrastive_options(3);
+    first.total_epochs = 6;
+    auto r1 = empty_pretrain_result();
+    ASSERT_EQ(ll_model_pretrain(m.get(), &b, &first, nullptr, nullptr, &r1), LL_OK) << last_error();
+    const auto path = temp_path("pretext.llm").string();
+    ASSERT_EQ(ll_model_save(m.get(), path.c_str()), LL_OK) << last_error();
+    ll_model* loaded = nullptr;
+    auto expected = image_config();
+    ASSERT_EQ(ll_model_load(path.c_str(), LL_DEVICE_CPU, &expected, &loaded), LL_OK) << last_error();
+    Model reloaded(loaded);
+
+    auto second = first;
+    second.first_epoch = 4;
+    auto kept = empty_pretrain_result();
+    auto fresh = empty_pretrain_result();
+    ASSERT_EQ(ll_model_pretrain(m.get(), &b, &second, nullptr, nullptr, &kept), LL_OK) << last_error();
+    ASSERT_EQ(ll_model_pretrain(reloaded.get(), &b, &second, nullptr, nullptr, &fresh), LL_OK) << last_error();
+
+    // Same encoder, same schedule and data: only the head differs. The kept head goes on from where the
+    // first call ended; a fresh projection head has to be learned again and costs loss.
+    EXPECT_LT(kept.first_loss, fresh.first_loss);
+    EXPECT_LT(kept.first_loss, r1.first_loss);
+}
+
 TEST(Pretrain, Cancelling_restores_the_encoder) {
     auto d = make_images(128, 23);
     auto m = create(image_config());
