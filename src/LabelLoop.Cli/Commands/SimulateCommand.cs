@@ -184,8 +184,17 @@ public static class SimulateCommand
                     {
                         var total = options.Strategies.Count * options.Variants().Count * options.Seeds * options.Checkpoints().Count;
                         var task = ctx.AddTask($"0/{total} rounds", maxValue: total);
+                        // Every measured point goes to curves.csv at once, so a long run that is stopped keeps what it measured.
+                        Directory.CreateDirectory(parse.GetValue(output)!);
+                        var measured = new List<CurvePoint>();
                         return Task.Run(() => new Simulator(engine).Run(dataset, options, p =>
                         {
+                            if (p.Accuracy is { } accuracy)
+                            {
+                                measured.Add(new CurvePoint(p.Strategy, p.Seed, p.Labels, accuracy, 0));
+                                using var partial = File.CreateText(Path.Combine(parse.GetValue(output)!, SimulationReport.CurvesCsv));
+                                SimulationReport.WriteCsv(partial, measured);
+                            }
                             task.Value = p.Done;
                             task.Description = p.Accuracy is null
                                 ? string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} rounds: {p.Strategy}, seed {p.Seed}")
