@@ -1,13 +1,16 @@
 using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Items;
+using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LabelLoop.Data.Projects;
 
 /// <summary>Project use cases: create, edit, list and read with access checks, membership.</summary>
-public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> contextFactory, TimeProvider time)
+/// <param name="storage">Where the project's files live; null deletes rows only (services built by hand in tests).</param>
+public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> contextFactory, TimeProvider time, IOptions<LabelLoopStorageOptions>? storage = null)
 {
     public async Task<int> CreateAsync(Caller caller, ProjectInput input, CancellationToken cancellationToken = default)
     {
@@ -93,14 +96,40 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>Deletes a project with its items, annotations, predictions and model versions (blobs stay: they are shared by content).</summary>
+    /// <summary>
+    /// Deletes a project with its items, annotations, predictions, model versions and job runs, then its files: model
+    /// and encoder checkpoints, exports and simulation results (blobs stay: they are shared by content).
+    /// </summary>
     public async Task DeleteAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
         RequireAdmin(caller);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var runs = await db.JobRuns.Where(j => j.ProjectId == projectId && j.Kind == JobKind.Simulate).Select(j => j.Id).ToListAsync(cancellationToken);
         if (await db.Projects.Where(p => p.Id == projectId).ExecuteDeleteAsync(cancellationToken) == 0)
         {
             throw new NotFoundException($"Project {projectId} does not exist.");
+        }
+        if (storage is not null)
+        {
+            var files = storage.Value;
+            var folders = runs.Select(id => Path.Combine(files.FullDataDir, "simulations", $"run-{id}"))
+                .Append(Path.Combine(files.ModelsDir, $"project-{projectId}"))
+                .Append(Path.Combine(files.ExportsDir, $"project-{projectId}"));
+            foreach (var folder in folders)
+            {
+                try
+                {
+                    if (Directory.Exists(folder))
+                    {
+                        Directory.Delete(folder, recursive: true);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The rows are gone and nothing reads these files any more; a folder that cannot be removed now
+                    // (a file held open by a job that is stopping) is only disk space.
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
+using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
@@ -261,4 +262,36 @@ public sealed class ProjectServiceTests(LabelLoopDataFixture fixture) : IClassFi
         GroundTruth = groundTruth,
         CreatedUtc = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc),
     };
+    [Fact]
+    public async Task Delete_removes_the_projects_checkpoints_exports_and_simulation_files_and_leaves_others_alone()
+    {
+        var doomed = await CreateAsync(UniqueName(), new LabelSpec("a"), new LabelSpec("b"));
+        var kept = await CreateAsync(UniqueName(), new LabelSpec("a"), new LabelSpec("b"));
+        long simulation;
+        await using (var db = fixture.CreateContext())
+        {
+            var run = new JobRun { ProjectId = doomed, Kind = JobKind.Simulate, Status = JobStatus.Succeeded, CreatedUtc = DateTime.UnixEpoch };
+            db.JobRuns.Add(run);
+            await db.SaveChangesAsync(Cancel);
+            simulation = run.Id;
+        }
+        string[] doomedFiles =
+        [
+            Path.Combine(fixture.DataDir.Path, "models", $"project-{doomed}", "run-1", "member-0.ckpt"),
+            Path.Combine(fixture.DataDir.Path, "exports", $"project-{doomed}", "export-1.jsonl"),
+            Path.Combine(fixture.DataDir.Path, "simulations", $"run-{simulation}", "curves.csv"),
+        ];
+        var keptFile = Path.Combine(fixture.DataDir.Path, "models", $"project-{kept}", "run-1", "member-0.ckpt");
+        foreach (var file in doomedFiles.Append(keptFile))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllTextAsync(file, "x", Cancel);
+        }
+
+        await _projects.DeleteAsync(Caller.System, doomed, Cancel);
+
+        Assert.All(doomedFiles, file => Assert.False(Directory.Exists(Path.GetDirectoryName(file)), file));
+        Assert.True(File.Exists(keptFile));
+        await Assert.ThrowsAsync<NotFoundException>(() => _projects.DeleteAsync(Caller.System, doomed, Cancel));
+    }
 }
