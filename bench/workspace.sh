@@ -3,17 +3,19 @@
 # Usage: bench/workspace.sh [ANNOTATORS] [SECONDS] [RUNS]   (after `make build`)
 # Starts `labelloop serve --no-jobs` (the labeling path alone) on 127.0.0.1:5099 with its own database, runs `labelloop bench workspace` RUNS
 # times (each on a new 200,000-item text project), prints each JSON result, then stops the server.
+# BENCH_PORT and BENCH_DB pick another port and database (two benches on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 annotators=${1:-50} seconds=${2:-20} runs=${3:-3}
 cli="dotnet artifacts/bin/LabelLoop.Cli/release/labelloop.dll"
-db="Host=/var/run/postgresql;Database=labelloop_bench_workspace"
+port=${BENCH_PORT:-5099} dbname=${BENCH_DB:-labelloop_bench_workspace}
+db="Host=/var/run/postgresql;Database=$dbname"
 data=$(mktemp -d)
-psql -h /var/run/postgresql -d postgres -q -c "DROP DATABASE IF EXISTS labelloop_bench_workspace WITH (FORCE)"
-Logging__LogLevel__Default=Warning $cli serve --no-sample --no-jobs --urls http://127.0.0.1:5099 --db "$db" --data-dir "$data" >"$data/serve.log" 2>&1 &
+psql -h /var/run/postgresql -d postgres -q -c "DROP DATABASE IF EXISTS \"$dbname\" WITH (FORCE)"
+Logging__LogLevel__Default=Warning $cli serve --no-sample --no-jobs --urls http://127.0.0.1:$port --db "$db" --data-dir "$data" >"$data/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; psql -h /var/run/postgresql -d postgres -q -c "DROP DATABASE IF EXISTS labelloop_bench_workspace WITH (FORCE)"; rm -rf "$data"' EXIT
-for _ in $(seq 1 60); do curl -s -o /dev/null http://127.0.0.1:5099/login && break; sleep 1; done
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; psql -h /var/run/postgresql -d postgres -q -c "DROP DATABASE IF EXISTS \"$dbname\" WITH (FORCE)"; rm -rf "$data"' EXIT
+for _ in $(seq 1 60); do curl -s -o /dev/null http://127.0.0.1:$port/login && break; sleep 1; done
 for i in $(seq 1 "$runs"); do
-  $cli bench workspace --url http://127.0.0.1:5099 --db "$db" --data-dir "$data" --annotators "$annotators" --seconds "$seconds" | tail -1
+  $cli bench workspace --url http://127.0.0.1:$port --db "$db" --data-dir "$data" --annotators "$annotators" --seconds "$seconds" | tail -1
 done

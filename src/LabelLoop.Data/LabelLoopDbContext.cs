@@ -11,6 +11,7 @@ using LabelLoop.Data.Accounts;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace LabelLoop.Data;
 
@@ -53,8 +54,24 @@ public sealed class LabelLoopDbContext(DbContextOptions<LabelLoopDbContext> opti
     /// </summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly("LabelLoop.Migrations"))
+            .UseNpgsql(WithAutoPrepare(connectionString), npgsql => npgsql.MigrationsAssembly("LabelLoop.Migrations"))
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+
+    /// <summary>
+    /// Turns on Npgsql's automatic preparation unless the connection string says otherwise: the labeling path runs the
+    /// same few dozen statements over and over, and a prepared statement skips the server's parse and plan each time.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            || connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            return connectionString;
+        }
+        builder.MaxAutoPrepare = 100;
+        return builder.ConnectionString;
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

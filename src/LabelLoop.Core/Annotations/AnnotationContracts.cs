@@ -17,6 +17,9 @@ public sealed record SubmitAnnotation(
 /// <param name="Created">False when the submit repeated an earlier one (same key, or the same user and item).</param>
 public sealed record SubmitResult(long AnnotationId, bool Created, ItemStatus ItemStatus);
 
+/// <summary>The workspace's round trip: the stored answer, the caller's next items, and their progress.</summary>
+public sealed record LabelAndNext(SubmitResult Submitted, IReadOnlyList<ServedItem> Next, AnnotatorProgress Progress);
+
 /// <summary>An item in the review queue with every annotator's answer.</summary>
 public sealed record ReviewItem(long ItemId, string ExternalId, string? Text, string? ContentUrl, IReadOnlyList<ReviewAnswer> Answers);
 

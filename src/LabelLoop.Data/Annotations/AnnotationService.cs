@@ -5,7 +5,9 @@ using LabelLoop.Core.Items;
 using LabelLoop.Data.Items;
 using LabelLoop.Data.Projects;
 using LabelLoop.Data.Webhooks;
+using LabelLoop.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace LabelLoop.Data.Annotations;
@@ -23,6 +25,57 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     public async Task<SubmitResult> SubmitAsync(Caller caller, int projectId, SubmitAnnotation request, CancellationToken cancellationToken = default)
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        Validate(request);
+        try
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var result = await SubmitInTransactionAsync(db, caller, projectId, request, time.GetUtcNow().UtcDateTime, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return await FirstWithKeyAsync(caller, request, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The workspace's round trip: stores the answer (as <see cref="SubmitAsync"/>), then serves the caller's next
+    /// <paramref name="count"/> items (as <see cref="ItemLeaseService.NextAsync"/>) and reads their progress, all in one
+    /// transaction whose commit makes the label durable.
+    /// </summary>
+    public async Task<LabelAndNext> SubmitAndNextAsync(
+        Caller caller, int projectId, SubmitAnnotation request, int count, CancellationToken cancellationToken = default)
+    {
+        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        Validate(request);
+        try
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow().UtcDateTime;
+            var submitted = await SubmitInTransactionAsync(db, caller, projectId, request, now, cancellationToken);
+            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: false, cancellationToken);
+            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new LabelAndNext(submitted, next, progress);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            var submitted = await FirstWithKeyAsync(caller, request, cancellationToken);
+            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow().UtcDateTime;
+            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: true, cancellationToken);
+            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new LabelAndNext(submitted, next, progress);
+        }
+    }
+
+    private static void Validate(SubmitAnnotation request)
+    {
         if (request.IdempotencyKey is { Length: > 100 })
         {
             throw new DomainValidationException("idempotencyKey", "Idempotency keys are at most 100 characters.");
@@ -31,55 +84,128 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         {
             throw new DomainValidationException("comment", "Comments are at most 2000 characters.");
         }
-        try
-        {
-            return await SubmitOnceAsync(caller, projectId, request, cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // Two retries with one idempotency key raced past the check: the first one won; report it.
-            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-            var existing = await db.Annotations.AsNoTracking()
-                .Where(a => a.UserId == caller.UserId && a.IdempotencyKey == request.IdempotencyKey)
-                .Select(a => new { a.Id, a.ItemId }).SingleAsync(cancellationToken);
-            var status = await db.Items.Where(i => i.Id == existing.ItemId).Select(i => i.Status).SingleAsync(cancellationToken);
-            return new SubmitResult(existing.Id, false, status);
-        }
     }
 
-    private async Task<SubmitResult> SubmitOnceAsync(Caller caller, int projectId, SubmitAnnotation request, CancellationToken cancellationToken)
+    /// <summary>Two retries with one idempotency key raced past the check: the first one won; report it.</summary>
+    private async Task<SubmitResult> FirstWithKeyAsync(Caller caller, SubmitAnnotation request, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var item = await LockItemAsync(db, projectId, request.ItemId, cancellationToken);
+        var existing = await db.Annotations.AsNoTracking()
+            .Where(a => a.UserId == caller.UserId && a.IdempotencyKey == request.IdempotencyKey)
+            .Select(a => new { a.Id, a.ItemId }).SingleAsync(cancellationToken);
+        var status = await db.Items.Where(i => i.Id == existing.ItemId).Select(i => i.Status).SingleAsync(cancellationToken);
+        return new SubmitResult(existing.Id, false, status);
+    }
+
+    // Read under the item's row lock, in one round trip: the item, an earlier answer by the caller (same item, or
+    // same idempotency key), whether the label exists, the caller's lease, every answer on the item, the project's
+    // overlap, and whether a webhook listens. Each statement sees what committed before it ran, so the answers read
+    // after the lock include every answer stored before we got it.
+    private const string LockItemSql =
+        """SELECT "Status", "ExternalId", "FinalLabel", "ContentHash" FROM "Items" WHERE "Id" = @item AND "ProjectId" = @project FOR UPDATE""";
+
+    private const string PreviousAnswerSql =
+        """
+        SELECT a."Id" FROM "Annotations" a
+        WHERE a."UserId" = @user AND NOT a."IsGroundTruth" AND (a."ItemId" = @item OR (@key::text IS NOT NULL AND a."IdempotencyKey" = @key))
+        ORDER BY a."Id" LIMIT 1
+        """;
+
+    private const string LabelExistsSql =
+        """SELECT EXISTS (SELECT 1 FROM "LabelClasses" l WHERE l."ProjectId" = @project AND l."Name" = @label)""";
+
+    private const string CallerLeaseSql =
+        """SELECT l."LeasedUtc", l."PredictionId" FROM "ItemLeases" l WHERE l."ItemId" = @item AND l."UserId" = @user""";
+
+    private const string AnswersSql =
+        """SELECT a."Label", a."WasSkipped", a."IsGroundTruth" FROM "Annotations" a WHERE a."ItemId" = @item ORDER BY a."Id" """;
+
+    private const string OverlapSql = """SELECT p."Overlap" FROM "Projects" p WHERE p."Id" = @project""";
+
+    private const string WebhookListensSql =
+        """SELECT EXISTS (SELECT 1 FROM "Webhooks" w WHERE w."ProjectId" = @project AND w."IsActive" AND @event = ANY (w."Events"))""";
+
+    private static async Task<SubmitResult> SubmitInTransactionAsync(
+        LabelLoopDbContext db, Caller caller, int projectId, SubmitAnnotation request, DateTime now, CancellationToken cancellationToken)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        var label = request.Skip ? null : request.Label?.Trim();
+        var key = request.IdempotencyKey;
+
+        Item item;
+        long? previous = null;
+        var labelExists = false;
+        (DateTime LeasedUtc, long? PredictionId)? lease = null;
+        var answers = new List<(string? Label, bool WasSkipped, bool IsGroundTruth)>();
+        int overlap;
+        bool webhookListens;
+        await using (var read = new NpgsqlBatch(connection, transaction))
+        {
+            read.BatchCommands.Add(ItemLeaseService.Command(LockItemSql, ("item", request.ItemId), ("project", projectId)));
+            read.BatchCommands.Add(ItemLeaseService.Command(PreviousAnswerSql, ("user", caller.UserId), ("item", request.ItemId), ("key", key)));
+            read.BatchCommands.Add(ItemLeaseService.Command(LabelExistsSql, ("project", projectId), ("label", label ?? "")));
+            read.BatchCommands.Add(ItemLeaseService.Command(CallerLeaseSql, ("item", request.ItemId), ("user", caller.UserId)));
+            read.BatchCommands.Add(ItemLeaseService.Command(AnswersSql, ("item", request.ItemId)));
+            read.BatchCommands.Add(ItemLeaseService.Command(OverlapSql, ("project", projectId)));
+            read.BatchCommands.Add(ItemLeaseService.Command(WebhookListensSql, ("project", projectId), ("event", WebhookEvents.AnnotationCreated)));
+            // "key" is compared as text even when null.
+            read.BatchCommands[1].Parameters["key"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new NotFoundException($"Item {request.ItemId} is not in project {projectId}.");
+            }
+            item = new Item
+            {
+                Id = request.ItemId,
+                ProjectId = projectId,
+                Status = Enum.Parse<ItemStatus>(reader.GetString(0)),
+                ExternalId = reader.GetString(1),
+                FinalLabel = reader.IsDBNull(2) ? null : reader.GetString(2),
+                ContentHash = reader.GetString(3),
+            };
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                previous = reader.GetInt64(0);
+            }
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            labelExists = reader.GetBoolean(0);
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                lease = (reader.GetDateTime(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
+            }
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                answers.Add((reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+            }
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            overlap = reader.GetInt32(0);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            webhookListens = reader.GetBoolean(0);
+        }
 
         // The same key, or the same annotator on the same item: a double key press or a retried request.
-        var key = request.IdempotencyKey;
-        var previous = await db.Annotations.AsNoTracking()
-            .Where(a => a.UserId == caller.UserId && !a.IsGroundTruth && (a.ItemId == item.Id || (key != null && a.IdempotencyKey == key)))
-            .OrderBy(a => a.Id).Select(a => (long?)a.Id).FirstOrDefaultAsync(cancellationToken);
         if (previous is { } existingId)
         {
             return new SubmitResult(existingId, false, item.Status);
         }
-
-        string? label = null;
-        if (!request.Skip)
+        if (!request.Skip && string.IsNullOrEmpty(label))
         {
-            label = request.Label?.Trim();
-            if (string.IsNullOrEmpty(label))
-            {
-                throw new DomainValidationException("label", "A label is required (or skip the item).");
-            }
-            if (!await db.LabelClasses.AnyAsync(l => l.ProjectId == projectId && l.Name == label, cancellationToken))
-            {
-                throw new DomainValidationException("label", $"'{label}' is not a label of this project.");
-            }
+            throw new DomainValidationException("label", "A label is required (or skip the item).");
+        }
+        if (!request.Skip && !labelExists)
+        {
+            throw new DomainValidationException("label", $"'{label}' is not a label of this project.");
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
-        var lease = await db.ItemLeases.SingleOrDefaultAsync(l => l.ItemId == item.Id && l.UserId == caller.UserId, cancellationToken);
-        var leadTime = request.LeadTimeSeconds ?? (lease is null ? 0 : (now - lease.LeasedUtc).TotalSeconds);
+        var leadTime = request.LeadTimeSeconds ?? (lease is { } l ? (now - l.LeasedUtc).TotalSeconds : 0);
         var annotation = new Annotation
         {
             ItemId = item.Id,
@@ -93,16 +219,60 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
             IdempotencyKey = request.IdempotencyKey,
             CreatedUtc = now,
         };
-        db.Annotations.Add(annotation);
-        if (lease is not null)
+        answers.Add((label, request.Skip, false));
+        var (status, delta) = Recompute(item, overlap, answers);
+
+        // One round trip: the answer, the lease it ends, the item's new state and the project's counter.
+        await using (var write = new NpgsqlBatch(connection, transaction))
         {
-            db.ItemLeases.Remove(lease);
+            write.BatchCommands.Add(ItemLeaseService.Command(
+                """
+                INSERT INTO "Annotations" ("ItemId", "ProjectId", "UserId", "Label", "WasSkipped", "Comment", "IsGroundTruth",
+                                           "LeadTimeSeconds", "ParentPredictionId", "IdempotencyKey", "CreatedUtc")
+                VALUES (@item, @project, @user, @label, @skipped, @comment, FALSE, @lead, @prediction, @key, @now)
+                RETURNING "Id"
+                """,
+                ("item", item.Id), ("project", projectId), ("user", caller.UserId), ("label", annotation.Label), ("skipped", annotation.WasSkipped),
+                ("comment", annotation.Comment), ("lead", annotation.LeadTimeSeconds), ("prediction", annotation.ParentPredictionId),
+                ("key", annotation.IdempotencyKey), ("now", now)));
+            foreach (var name in new[] { "label", "comment", "key" })
+            {
+                write.BatchCommands[0].Parameters[name].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+            }
+            write.BatchCommands[0].Parameters["prediction"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+            if (lease is not null)
+            {
+                write.BatchCommands.Add(ItemLeaseService.Command(
+                    """DELETE FROM "ItemLeases" WHERE "ItemId" = @item AND "UserId" = @user""", ("item", item.Id), ("user", caller.UserId)));
+            }
+            write.BatchCommands.Add(ItemLeaseService.Command(
+                """UPDATE "Items" SET "Status" = @status, "FinalLabel" = @final, "AnnotationCount" = @count WHERE "Id" = @item""",
+                ("status", item.Status.ToString()), ("final", item.FinalLabel), ("count", item.AnnotationCount), ("item", item.Id)));
+            write.BatchCommands[^1].Parameters["final"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+            if (delta != 0)
+            {
+                write.BatchCommands.Add(ItemLeaseService.Command(
+                    """UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + @delta WHERE "Id" = @project""", ("delta", delta), ("project", projectId)));
+            }
+            annotation.Id = (long)(await write.ExecuteScalarAsync(cancellationToken))!;
         }
-        await db.SaveChangesAsync(cancellationToken);
-        var status = await RecomputeAsync(db, item, cancellationToken);
-        await WebhookOutbox.AnnotationCreatedAsync(db, annotation, item, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        if (webhookListens)
+        {
+            await WebhookOutbox.AnnotationCreatedAsync(db, annotation, item, cancellationToken);
+        }
         return new SubmitResult(annotation.Id, true, status);
+    }
+
+    /// <summary>Applies <see cref="ItemOutcome"/> to the item (in memory) and returns its state and the labeled counter's move.</summary>
+    private static (ItemStatus Status, int LabeledDelta) Recompute(Item item, int overlap, List<(string? Label, bool WasSkipped, bool IsGroundTruth)> answers)
+    {
+        var reviewed = answers.LastOrDefault(a => a.IsGroundTruth).Label;
+        var outcome = ItemOutcome.Decide(overlap, answers.Where(a => !a.IsGroundTruth).Select(a => a.WasSkipped ? null : a.Label).ToList(), reviewed);
+        var wasLabeled = item.Status == ItemStatus.Labeled;
+        item.Status = outcome.Status;
+        item.FinalLabel = outcome.FinalLabel;
+        item.AnnotationCount = outcome.LabelCount;
+        return (outcome.Status, (outcome.Status == ItemStatus.Labeled ? 1 : 0) - (wasLabeled ? 1 : 0));
     }
 
     /// <summary>
@@ -196,13 +366,31 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var today = time.GetUtcNow().UtcDateTime.Date;
-        var mine = db.Annotations.Where(a => a.ProjectId == projectId && a.UserId == caller.UserId && !a.WasSkipped);
-        var labeledToday = await mine.CountAsync(a => a.CreatedUtc >= today, cancellationToken);
-        var total = await mine.CountAsync(cancellationToken);
-        // From the project's counters: counting open items would scan the pool on every label.
-        var remaining = await db.Projects.Where(p => p.Id == projectId).Select(p => p.ItemCount - p.LabeledCount).SingleAsync(cancellationToken);
-        return new AnnotatorProgress(labeledToday, total, remaining);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        return await ProgressInTransactionAsync(db, projectId, caller.UserId, time.GetUtcNow().UtcDateTime, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="ProgressAsync"/> in one statement on the caller's open connection (and transaction, if any). Items
+    /// left come from the project's counters: counting open items would scan the pool on every label.
+    /// </summary>
+    private static async Task<AnnotatorProgress> ProgressInTransactionAsync(
+        LabelLoopDbContext db, int projectId, string userId, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT count(*) FILTER (WHERE a."CreatedUtc" >= @today), count(*),
+                   (SELECT p."ItemCount" - p."LabeledCount" FROM "Projects" p WHERE p."Id" = @project)
+            FROM "Annotations" a
+            WHERE a."UserId" = @user AND a."ProjectId" = @project AND NOT a."WasSkipped"
+            """,
+            (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        command.Parameters.AddWithValue("today", now.Date);
+        command.Parameters.AddWithValue("user", userId);
+        command.Parameters.AddWithValue("project", projectId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new AnnotatorProgress((int)reader.GetInt64(0), (int)reader.GetInt64(1), reader.IsDBNull(2) ? 0 : reader.GetInt32(2));
     }
 
     /// <summary>

@@ -20,27 +20,120 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
 {
     private const int CandidateBatch = 8;
 
-    /// <summary>Returns up to <paramref name="count"/> items leased to the caller: live leases first, then new ones.</summary>
+    /// <summary>
+    /// Returns up to <paramref name="count"/> items leased to the caller: live leases first, then new ones. Once the
+    /// project's label budget is used up nothing is served, and new leases stop while the labels given plus the live
+    /// leases reach it.
+    /// </summary>
     public async Task<IReadOnlyList<ServedItem>> NextAsync(Caller caller, int projectId, int count = 1, CancellationToken cancellationToken = default)
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var project = await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
-            .Select(p => new { p.Overlap, p.LeaseMinutes, p.Kind, p.AuditPercent, p.LabeledCount }).SingleAsync(cancellationToken);
-        var now = time.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // A lease lost in a crash only returns an item to the pool early, so its commit need not wait for the
+        // disk; labels (AnnotationService) keep the durable default.
+        var served = await LeaseInTransactionAsync(db, projectId, caller.UserId, count, time.GetUtcNow().UtcDateTime, relaxedCommit: true, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return served;
+    }
 
-        var leased = await db.ItemLeases.AsNoTracking()
-            .Where(l => l.ProjectId == projectId && l.UserId == caller.UserId && l.ExpiresUtc > now)
-            .OrderBy(l => l.LeasedUtc).ThenBy(l => l.Id)
-            .Select(l => l.ItemId)
-            .Take(count)
-            .ToListAsync(cancellationToken);
-        if (leased.Count < count)
+    /// <summary>
+    /// The body of <see cref="NextAsync"/> on the caller's context and open transaction (the workspace runs it in the
+    /// transaction that stores the previous label). The caller has checked access.
+    /// </summary>
+    internal static async Task<IReadOnlyList<ServedItem>> LeaseInTransactionAsync(
+        LabelLoopDbContext db, int projectId, string userId, int count, DateTime now, bool relaxedCommit, CancellationToken cancellationToken)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+
+        // One round trip: the project's settings (and, with a budget, what is left of it), the caller's live
+        // leases, and the active ranking.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (relaxedCommit)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        }
+        batch.BatchCommands.Add(Command(ProjectForLeaseSql, ("project", projectId), ("now", now)));
+        batch.BatchCommands.Add(Command(LiveLeasesSql, ("project", projectId), ("user", userId), ("now", now), ("count", count)));
+        batch.BatchCommands.Add(Command(ActiveVersionSql, ("project", projectId)));
+        ProjectForLease project;
+        var leased = new List<long>();
+        int? activeVersion = null;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new NotFoundException($"Project {projectId} does not exist.");
+            }
+            project = new ProjectForLease(reader.GetInt32(0), reader.GetInt32(1), Enum.Parse<ProjectKind>(reader.GetString(2)), reader.GetInt32(3),
+                reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.GetInt64(6));
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                leased.Add(reader.GetInt64(0));
+            }
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                activeVersion = reader.GetInt32(0);
+            }
+        }
+
+        if (project.BudgetLeft is <= 0)
+        {
+            return [];
+        }
+        // With a budget, every live lease may still become a label: lease no more than what is left of it.
+        var wanted = count - leased.Count;
+        if (project.BudgetLeft is { } left)
+        {
+            wanted = (int)Math.Min(wanted, Math.Max(0, left - project.LiveLeases));
+        }
+        if (wanted > 0)
         {
             var audit = new AuditRoute(project.AuditPercent, project.LabeledCount + leased.Count);
-            leased.AddRange(await LeaseNewAsync(db, projectId, caller.UserId, project.Overlap, project.LeaseMinutes, count - leased.Count, now, audit, cancellationToken));
+            leased.AddRange(await LeaseNewAsync(connection, transaction, projectId, userId, project.Overlap, project.LeaseMinutes, wanted, now, audit,
+                activeVersion, cancellationToken));
         }
-        return await DescribeAsync(db, projectId, project.Kind, caller.UserId, leased, cancellationToken);
+        return await DescribeAsync(connection, transaction, projectId, project.Kind, userId, leased, cancellationToken);
+    }
+
+    private sealed record ProjectForLease(int Overlap, int LeaseMinutes, ProjectKind Kind, int AuditPercent, int LabeledCount, long? BudgetLeft, long LiveLeases);
+
+    // Labels given count as the dashboard counts them (no skips, no review decisions); both counts run only when
+    // the project has a budget.
+    private const string ProjectForLeaseSql =
+        """
+        SELECT p."Overlap", p."LeaseMinutes", p."Kind", p."AuditPercent", p."LabeledCount",
+          CASE WHEN p."LabelBudget" IS NULL THEN NULL
+               ELSE p."LabelBudget" - (SELECT count(*) FROM "Annotations" a
+                                       WHERE a."ProjectId" = p."Id" AND NOT a."WasSkipped" AND NOT a."IsGroundTruth") END,
+          CASE WHEN p."LabelBudget" IS NULL THEN 0
+               ELSE (SELECT count(*) FROM "ItemLeases" l WHERE l."ProjectId" = p."Id" AND l."ExpiresUtc" > @now) END
+        FROM "Projects" p
+        WHERE p."Id" = @project
+        """;
+
+    private const string LiveLeasesSql =
+        """
+        SELECT l."ItemId" FROM "ItemLeases" l
+        WHERE l."ProjectId" = @project AND l."UserId" = @user AND l."ExpiresUtc" > @now
+        ORDER BY l."LeasedUtc", l."Id"
+        LIMIT @count
+        """;
+
+    private const string ActiveVersionSql =
+        """SELECT m."Id" FROM "ModelVersions" m WHERE m."ProjectId" = @project AND m."IsActive" LIMIT 1""";
+
+    internal static NpgsqlBatchCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
     }
 
     /// <summary>Leases one specific item to the caller again (after an undo), whatever its rank.</summary>
@@ -56,16 +149,10 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
     }
 
     private static async Task<List<long>> LeaseNewAsync(
-        LabelLoopDbContext db, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now, AuditRoute audit, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now,
+        AuditRoute audit, int? activeVersion, CancellationToken cancellationToken)
     {
         var result = new List<long>();
-        var activeVersion = await db.ModelVersions.Where(m => m.ProjectId == projectId && m.IsActive)
-            .Select(m => (int?)m.Id).FirstOrDefaultAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // A lease lost in a crash only returns an item to the pool early, so its commit need not wait for the
-        // disk; labels (AnnotationService) keep the durable default.
-        await db.Database.ExecuteSqlRawAsync("SET LOCAL synchronous_commit = off", cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         for (var round = 0; round < 4 + wanted && result.Count < wanted; round++)
         {
             if (audit.IsTurn(result.Count))
@@ -83,8 +170,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
                 {
                     if (await ClaimAsync(connection, transaction, projectId, userId, now, leaseMinutes, overlap, itemId, null, cancellationToken))
                     {
-                        await using var mark = new NpgsqlCommand("""UPDATE "Items" SET "IsAudit" = TRUE WHERE "Id" = @item""",
-                            connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+                        await using var mark = new NpgsqlCommand("""UPDATE "Items" SET "IsAudit" = TRUE WHERE "Id" = @item""", connection, transaction);
                         mark.Parameters.AddWithValue("item", itemId);
                         await mark.ExecuteNonQueryAsync(cancellationToken);
                         result.Add(itemId);
@@ -128,12 +214,11 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
                 }
             }
         }
-        await transaction.CommitAsync(cancellationToken);
         return result;
     }
 
     private static async Task<bool> ClaimAsync(
-        NpgsqlConnection connection, IDbContextTransaction transaction, int projectId, string userId, DateTime now, int leaseMinutes, int overlap,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int projectId, string userId, DateTime now, int leaseMinutes, int overlap,
         long itemId, long? predictionId, CancellationToken cancellationToken)
     {
         // Re-count under the row lock with a fresh statement: the candidate query's snapshot may predate
@@ -147,7 +232,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
               AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now AND l."UserId" <> @user) < @overlap
             ON CONFLICT ("ItemId", "UserId") DO UPDATE
               SET "LeasedUtc" = EXCLUDED."LeasedUtc", "ExpiresUtc" = EXCLUDED."ExpiresUtc", "PredictionId" = EXCLUDED."PredictionId"
-            """, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+            """, connection, transaction);
         claim.Parameters.AddWithValue("project", projectId);
         claim.Parameters.AddWithValue("user", userId);
         claim.Parameters.AddWithValue("now", now);
@@ -223,11 +308,11 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         """;
 
     private static async Task<List<(long ItemId, long? PredictionId)>> SelectCandidatesAsync(
-        NpgsqlConnection connection, IDbContextTransaction transaction, string sql, int projectId, string userId, DateTime now, int overlap,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, int projectId, string userId, DateTime now, int overlap,
         List<long> taken, int version, CancellationToken cancellationToken, string? start = null)
     {
         var candidates = new List<(long, long?)>();
-        await using var select = new NpgsqlCommand(sql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+        await using var select = new NpgsqlCommand(sql, connection, transaction);
         select.Parameters.AddWithValue("project", projectId);
         select.Parameters.AddWithValue("user", userId);
         select.Parameters.AddWithValue("now", now);
@@ -248,36 +333,43 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
     }
 
     private static async Task<IReadOnlyList<ServedItem>> DescribeAsync(
-        LabelLoopDbContext db, int projectId, ProjectKind kind, string userId, List<long> itemIds, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int projectId, ProjectKind kind, string userId, List<long> itemIds,
+        CancellationToken cancellationToken)
     {
         if (itemIds.Count == 0)
         {
             return [];
         }
-        var rows = await db.ItemLeases.AsNoTracking()
-            .Where(l => l.UserId == userId && itemIds.Contains(l.ItemId))
-            .Join(db.Items, l => l.ItemId, i => i.Id, (l, i) => new { i.Id, i.Text, l.ExpiresUtc, l.PredictionId })
-            .ToListAsync(cancellationToken);
-        var predictionIds = rows.Where(r => r.PredictionId is not null).Select(r => r.PredictionId!.Value).ToList();
-        var predictions = await db.Predictions.AsNoTracking().Where(p => predictionIds.Contains(p.Id))
-            .Select(p => new { p.Id, p.Label, p.Probabilities, p.Score, p.Rank, p.ReasonJson })
-            .ToDictionaryAsync(p => p.Id, cancellationToken);
-        var byId = rows.ToDictionary(r => r.Id);
-        var served = new List<ServedItem>(itemIds.Count);
-        foreach (var id in itemIds)
+        await using var select = new NpgsqlCommand(
+            """
+            SELECT i."Id", i."Text", l."ExpiresUtc", p."Id", p."Label", p."Probabilities", p."Score", p."Rank", p."ReasonJson"
+            FROM "ItemLeases" l
+            JOIN "Items" i ON i."Id" = l."ItemId"
+            LEFT JOIN "Predictions" p ON p."Id" = l."PredictionId"
+            WHERE l."UserId" = @user AND l."ItemId" = ANY(@items)
+            """, connection, transaction);
+        select.Parameters.AddWithValue("user", userId);
+        select.Parameters.AddWithValue("items", itemIds.ToArray());
+        var byId = new Dictionary<long, ServedItem>(itemIds.Count);
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
-            var row = byId[id];
-            Suggestion? suggestion = null;
-            SelectionReason? why = null;
-            if (row.PredictionId is { } pid && predictions.TryGetValue(pid, out var p))
+            while (await reader.ReadAsync(cancellationToken))
             {
-                suggestion = new Suggestion(p.Label, p.Probabilities.Length == 0 ? 0 : p.Probabilities.Max(), p.Id);
-                why = ParseReason(p.ReasonJson, p.Score, p.Rank);
+                var id = reader.GetInt64(0);
+                Suggestion? suggestion = null;
+                SelectionReason? why = null;
+                if (!reader.IsDBNull(3))
+                {
+                    var probabilities = reader.GetFieldValue<float[]>(5);
+                    suggestion = new Suggestion(reader.GetString(4), probabilities.Length == 0 ? 0 : probabilities.Max(), reader.GetInt64(3));
+                    why = ParseReason(reader.GetString(8), reader.GetDouble(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
+                }
+                var contentUrl = kind == ProjectKind.Image ? ContentUrl(projectId, id) : null;
+                var text = reader.IsDBNull(1) ? null : reader.GetString(1);
+                byId[id] = new ServedItem(id, projectId, kind, text, contentUrl, reader.GetDateTime(2), suggestion, why);
             }
-            var contentUrl = kind == ProjectKind.Image ? ContentUrl(projectId, id) : null;
-            served.Add(new ServedItem(id, projectId, kind, row.Text, contentUrl, row.ExpiresUtc, suggestion, why));
         }
-        return served;
+        return itemIds.Select(id => byId[id]).ToList();
     }
 
     /// <summary>Where an image item's bytes are served.</summary>

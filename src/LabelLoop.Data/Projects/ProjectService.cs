@@ -12,6 +12,8 @@ namespace LabelLoop.Data.Projects;
 /// <param name="storage">Where the project's files live; null deletes rows only (services built by hand in tests).</param>
 public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> contextFactory, TimeProvider time, IOptions<LabelLoopStorageOptions>? storage = null)
 {
+    private readonly ProjectAccessCache _cache = new(time);
+
     public async Task<int> CreateAsync(Caller caller, ProjectInput input, CancellationToken cancellationToken = default)
     {
         RequireAdmin(caller);
@@ -94,6 +96,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         project.LeaseMinutes = input.LeaseMinutes;
         project.UpdatedUtc = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(cancellationToken);
+        _cache.ForgetProject(projectId);
     }
 
     /// <summary>
@@ -109,6 +112,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         {
             throw new NotFoundException($"Project {projectId} does not exist.");
         }
+        _cache.ForgetProject(projectId);
         if (storage is not null)
         {
             var files = storage.Value;
@@ -166,13 +170,22 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
             project.AllowHorizontalFlip, labels, counts, project.CreatedUtc, project.LeaseMinutes);
     }
 
-    /// <summary>The label set alone, for the workspace's hot path (no counting).</summary>
+    /// <summary>
+    /// The label set alone, for the workspace's hot path (no counting). Kept for a few seconds
+    /// (<see cref="ProjectAccessCache.Lifetime"/>): it is for display; answers are checked against the database.
+    /// </summary>
     public async Task<IReadOnlyList<LabelSpec>> GetLabelsAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
         await EnsureAccessAsync(caller, projectId, cancellationToken);
+        if (_cache.Labels(projectId) is { } cached)
+        {
+            return cached;
+        }
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        return await db.LabelClasses.AsNoTracking().Where(l => l.ProjectId == projectId).OrderBy(l => l.Order)
+        var labels = await db.LabelClasses.AsNoTracking().Where(l => l.ProjectId == projectId).OrderBy(l => l.Order)
             .Select(l => new LabelSpec(l.Name, l.Hotkey, l.Color)).ToListAsync(cancellationToken);
+        _cache.RememberLabels(projectId, labels);
+        return labels;
     }
 
     /// <summary>Resolves a project name (CLI) to its id.</summary>
@@ -183,9 +196,17 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
             ?? throw new NotFoundException($"No project is named '{name}'.");
     }
 
-    /// <summary>Throws <see cref="NotFoundException"/> for a missing project, <see cref="AccessDeniedException"/> for a non-member.</summary>
+    /// <summary>
+    /// Throws <see cref="NotFoundException"/> for a missing project, <see cref="AccessDeniedException"/> for a non-member.
+    /// A membership is trusted for <see cref="ProjectAccessCache.Lifetime"/> after the database confirmed it (removal
+    /// through <see cref="RemoveMemberAsync"/> takes effect at once on this node); a refusal is never remembered.
+    /// </summary>
     public async Task EnsureAccessAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
+        if (!caller.IsAdmin && _cache.IsKnownMember(projectId, caller.UserId))
+        {
+            return;
+        }
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var project = await db.Projects.Where(p => p.Id == projectId)
             .Select(p => new { IsMember = p.Members.Any(m => m.UserId == caller.UserId) })
@@ -194,6 +215,10 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         if (!caller.IsAdmin && !project.IsMember)
         {
             throw new AccessDeniedException($"You are not a member of project {projectId}.");
+        }
+        if (project.IsMember)
+        {
+            _cache.RememberMember(projectId, caller.UserId);
         }
     }
 
@@ -222,6 +247,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         RequireAdmin(caller);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await db.ProjectMembers.Where(m => m.ProjectId == projectId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        _cache.ForgetMember(projectId, userId);
     }
 
     /// <summary>Members with their e-mail, for the project page.</summary>

@@ -1,6 +1,7 @@
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
+using LabelLoop.Core.Projects;
 using LabelLoop.Data.Annotations;
 using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Items;
@@ -60,9 +61,16 @@ public static class LabelingEndpoints
     {
         var caller = http.User.ToCaller();
         double? lead = double.TryParse(leadMs, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms / 1000 : null;
-        var result = await services.Annotations.SubmitAsync(caller, projectId,
-            new SubmitAnnotation(itemId, label, skip ?? false, comment, key, lead), cancellationToken);
-        return await NextCardAsync(http, projectId, caller, services, result.AnnotationId, cancellationToken);
+        var request = new SubmitAnnotation(itemId, label, skip ?? false, comment, key, lead);
+        if (!http.Request.Headers.ContainsKey("HX-Request"))
+        {
+            await services.Annotations.SubmitAsync(caller, projectId, request, cancellationToken);
+            return TypedResults.LocalRedirect($"/projects/{projectId}/label");
+        }
+        // The label and the next lease share one transaction; the current item plus one prefetched.
+        var round = await services.Annotations.SubmitAndNextAsync(caller, projectId, request, count: 2, cancellationToken);
+        var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
+        return Card(projectId, labels, round.Next, round.Submitted.AnnotationId, round.Progress);
     }
 
     private static async Task<IResult> UndoFromWorkspaceAsync(
@@ -88,7 +96,12 @@ public static class LabelingEndpoints
         var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
         var items = await services.Leases.NextAsync(caller, projectId, count: 2, cancellationToken);
         var progress = await services.Annotations.ProgressAsync(caller, projectId, cancellationToken);
-        return new RazorComponentResult<ItemCard>(new Dictionary<string, object?>
+        return Card(projectId, labels, items, lastAnnotationId, progress);
+    }
+
+    private static RazorComponentResult<ItemCard> Card(
+        int projectId, IReadOnlyList<LabelSpec> labels, IReadOnlyList<ServedItem> items, long? lastAnnotationId, AnnotatorProgress progress) =>
+        new(new Dictionary<string, object?>
         {
             [nameof(ItemCard.ProjectId)] = projectId,
             [nameof(ItemCard.Labels)] = labels,
@@ -97,7 +110,6 @@ public static class LabelingEndpoints
             [nameof(ItemCard.LastAnnotationId)] = lastAnnotationId,
             [nameof(ItemCard.Progress)] = progress,
         });
-    }
 
     private static async Task<RedirectHttpResult> ResolveFromReviewAsync(
         int projectId, long itemId, [FromForm] string label, HttpContext http, AnnotationService annotations, CancellationToken cancellationToken)

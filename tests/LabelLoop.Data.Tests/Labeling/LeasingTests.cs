@@ -135,6 +135,69 @@ public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixt
     }
 
     [Fact]
+    public async Task Nothing_is_served_once_the_label_budget_is_used_and_live_leases_count_against_it()
+    {
+        var project = await f.CreateProjectAsync(5);
+        await using (var db = f.Data.CreateContext())
+        {
+            await db.Projects.Where(p => p.Id == project).ExecuteUpdateAsync(s => s.SetProperty(p => p.LabelBudget, 2), Cancel);
+        }
+        var a = await f.MemberAsync(project);
+        var b = await f.MemberAsync(project);
+        var c = await f.MemberAsync(project);
+
+        // A skip is not a label: it leaves the budget alone.
+        var skipped = Assert.Single(await f.Leases.NextAsync(a, project, 1, Cancel)).ItemId;
+        await f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(skipped, null, Skip: true), Cancel);
+
+        // Two labels left: two leases at most, and none for anyone else while they are live.
+        var leased = await f.Leases.NextAsync(a, project, 3, Cancel);
+        Assert.Equal(2, leased.Count);
+        Assert.Empty(await f.Leases.NextAsync(b, project, 1, Cancel));
+
+        await f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(leased[0].ItemId, "a"), Cancel);
+        Assert.Empty(await f.Leases.NextAsync(c, project, 1, Cancel));
+
+        var round = await f.Annotations.SubmitAndNextAsync(a, project, new SubmitAnnotation(leased[1].ItemId, "b"), 2, Cancel);
+        Assert.True(round.Submitted.Created);
+        Assert.Empty(round.Next);
+        Assert.Empty(await f.Leases.NextAsync(b, project, 1, Cancel));
+    }
+
+    [Fact]
+    public async Task Label_and_next_stores_the_label_and_leases_the_next_items_in_one_call()
+    {
+        var project = await f.CreateProjectAsync(4);
+        var a = await f.MemberAsync(project);
+        var shown = await f.Leases.NextAsync(a, project, 2, Cancel);
+
+        var round = await f.Annotations.SubmitAndNextAsync(a, project, new SubmitAnnotation(shown[0].ItemId, "a", IdempotencyKey: "k1"), 2, Cancel);
+        var again = await f.Annotations.SubmitAndNextAsync(a, project, new SubmitAnnotation(shown[0].ItemId, "a", IdempotencyKey: "k1"), 2, Cancel);
+
+        Assert.True(round.Submitted.Created);
+        Assert.Equal(ItemStatus.Labeled, round.Submitted.ItemStatus);
+        Assert.Equal(shown[1].ItemId, round.Next[0].ItemId);
+        Assert.Equal(2, round.Next.Count);
+        Assert.DoesNotContain(round.Next, i => i.ItemId == shown[0].ItemId);
+        Assert.Equal((1, 1), (round.Progress.LabeledToday, round.Progress.LabeledTotal));
+        Assert.False(again.Submitted.Created);
+        Assert.Equal(round.Submitted.AnnotationId, again.Submitted.AnnotationId);
+        Assert.Equal(round.Next.Select(i => i.ItemId), again.Next.Select(i => i.ItemId));
+    }
+
+    [Fact]
+    public async Task A_removed_member_is_refused_at_once()
+    {
+        var project = await f.CreateProjectAsync(2);
+        var a = await f.MemberAsync(project);
+        Assert.Single(await f.Leases.NextAsync(a, project, 1, Cancel));
+
+        await f.Projects.RemoveMemberAsync(Core.Accounts.Caller.System, project, a.UserId, Cancel);
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() => f.Leases.NextAsync(a, project, 1, Cancel));
+    }
+
+    [Fact]
     public async Task Parallel_annotators_label_every_item_exactly_once()
     {
         const int items = 60, annotators = 12;
