@@ -63,6 +63,7 @@ public static class JobsServiceCollectionExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DecodedImageCache>();
+        builder.Services.AddSingleton<ImageColourResolver>();
         builder.Services.AddSingleton<TrainingRunner>();
         builder.Services.AddSingleton<PretrainRunner>();
         builder.Services.AddSingleton<ImportRunner>();

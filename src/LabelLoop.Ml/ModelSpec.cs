@@ -46,6 +46,20 @@ public sealed record ModelSpec
     /// <summary>Values per item in a <see cref="ModelBatch"/>: channels x size x size floats, or MaxTokens ids.</summary>
     public int ValuesPerItem => IsText ? MaxTokens : checked(Channels * ImageSize * ImageSize);
 
+    /// <summary>
+    /// Whether an encoder of this architecture can start a model of <paramref name="other"/>'s
+    /// (<see cref="IModelEngine.CopyEncoder"/>): same kind, embedding width, base width and, for images, channels
+    /// and size; for text, vocabulary and tokens per item. Classes, dropout and seed do not matter.
+    /// </summary>
+    public bool HasEncoderOf(ModelSpec other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Kind == other.Kind && EmbeddingDim == other.EmbeddingDim && Width == other.Width
+            && (IsText
+                ? VocabularySize == other.VocabularySize && MaxTokens == other.MaxTokens
+                : Channels == other.Channels && ImageSize == other.ImageSize);
+    }
+
     /// <summary>An image model spec with the usual defaults.</summary>
     public static ModelSpec ForImages(int classes, int channels = 1, int imageSize = 28, long seed = 1)
         => new() { Kind = ModelKind.Image, Classes = classes, Channels = channels, ImageSize = imageSize, Seed = seed };

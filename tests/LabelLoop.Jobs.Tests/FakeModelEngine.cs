@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LabelLoop.Ml;
 
 namespace LabelLoop.Jobs.Tests;
@@ -24,13 +25,20 @@ public sealed class FakeModelEngine : IModelEngine
 
     public EngineModel CreateModel(ModelSpec spec) => new FakeModel(spec);
 
-    public EngineModel LoadModel(string path, ModelSpec? expected = null) =>
-        new FakeModel(expected ?? ModelSpec.ForImages(2));
+    /// <summary>The spec the checkpoint was saved with (as the real engine reads it back), or <paramref name="expected"/>.</summary>
+    public EngineModel LoadModel(string path, ModelSpec? expected = null)
+    {
+        if (expected is not null)
+        {
+            return new FakeModel(expected);
+        }
+        return new FakeModel(File.Exists(path) && JsonSerializer.Deserialize<ModelSpec>(File.ReadAllText(path)) is { } saved ? saved : ModelSpec.ForImages(2));
+    }
 
     public void SaveModel(EngineModel model, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, $"fake model, seed {model.Spec.Seed}");
+        File.WriteAllText(path, JsonSerializer.Serialize(model.Spec));
     }
 
     public TrainingResult Train(EngineModel model, ModelBatch batch, ReadOnlyMemory<int> labels, TrainingOptions options,

@@ -31,6 +31,9 @@ public class JobsFixture : IAsyncLifetime
 
     public FakeModelEngine Engine { get; } = new();
 
+    /// <summary>The engine the host runs on: the fake unless a derived fixture runs the real one.</summary>
+    protected virtual IModelEngine HostEngine => Engine;
+
     public IServiceProvider Services => (_host ?? throw new InvalidOperationException("not initialized")).Services;
 
     public IHost Host => _host ?? throw new InvalidOperationException("not initialized");
@@ -51,7 +54,7 @@ public class JobsFixture : IAsyncLifetime
             ["Jobs:RetryDelaySeconds"] = "1",
         });
         builder.Configuration.AddInMemoryCollection(Settings);
-        builder.Services.AddSingleton<IModelEngine>(Engine);
+        builder.Services.AddSingleton(HostEngine);
         builder.AddLabelLoopData();
         builder.AddLabelLoopMl();
         builder.AddLabelLoopJobs();
@@ -81,7 +84,11 @@ public class JobsFixture : IAsyncLifetime
     }
 
     /// <summary>An image project with <paramref name="items"/> generated images and the given labels.</summary>
-    public async Task<(int ProjectId, List<long> ItemIds)> CreateProjectAsync(int items, params string[] labels)
+    public Task<(int ProjectId, List<long> ItemIds)> CreateProjectAsync(int items, params string[] labels) =>
+        CreateProjectAsync(items, (projectId, i) => TestImages.Png((projectId * 1000) + i, 8, 8), labels);
+
+    /// <summary>An image project with <paramref name="items"/> images from <paramref name="image"/> (project id, index).</summary>
+    public async Task<(int ProjectId, List<long> ItemIds)> CreateProjectAsync(int items, Func<int, int, byte[]> image, params string[] labels)
     {
         var projectId = await Get<ProjectService>().CreateAsync(Caller.System,
             new ProjectInput($"p-{Guid.NewGuid():N}", ProjectKind.Image, labels.Select(l => new LabelSpec(l)).ToList()));
@@ -90,7 +97,7 @@ public class JobsFixture : IAsyncLifetime
         var created = new List<Item>();
         for (var i = 0; i < items; i++)
         {
-            var png = TestImages.Png((projectId * 1000) + i, 8, 8);
+            var png = image(projectId, i);
             var hash = TestImages.Sha256(png);
             blobs.Put(hash, png);
             created.Add(new Item

@@ -141,7 +141,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
 
         var engine = new FakeModelEngine { PredictFailure = new InvalidOperationException("scoring blew up") };
         var failing = new TrainingRunner(fixture.Database.ContextFactory, fixture.Get<JobRunService>(),
-            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(),
+            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(), fixture.Get<ImageColourResolver>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<Data.LabelLoopStorageOptions>>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingRunner>.Instance);
@@ -165,7 +165,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         var runId = await QueueAsync(projectId);
         var engine = new FakeModelEngine { PredictFailure = new IOException("disk hiccup") };
         var runner = new TrainingRunner(fixture.Database.ContextFactory, fixture.Get<JobRunService>(),
-            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(),
+            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(), fixture.Get<ImageColourResolver>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<Data.LabelLoopStorageOptions>>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingRunner>.Instance);
@@ -187,7 +187,7 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         var runId = await QueueAsync(projectId);
         var engine = new FakeModelEngine { EpochDelay = TimeSpan.FromMilliseconds(200) };
         var runner = new TrainingRunner(fixture.Database.ContextFactory, fixture.Get<JobRunService>(),
-            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(),
+            fixture.Get<Data.Models.ModelVersionService>(), fixture.Get<Data.Models.EncoderVersionService>(), engine, fixture.Get<DecodedImageCache>(), fixture.Get<ImageColourResolver>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<Data.LabelLoopStorageOptions>>(),
             fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<TrainingRunner>.Instance);

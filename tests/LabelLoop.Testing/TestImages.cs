@@ -18,6 +18,19 @@ public static class TestImages
         return PngEncoder.EncodeGray8(pixels, width, height);
     }
 
+    /// <summary>An RGB PNG filled with one colour, whose hash depends on <paramref name="seed"/> (one corner pixel varies).</summary>
+    public static byte[] ColourPng(int seed, (byte R, byte G, byte B) colour, int width = 4, int height = 4)
+    {
+        var pixels = new byte[width * height * 3];
+        for (var p = 0; p < width * height; p++)
+        {
+            (pixels[p * 3], pixels[(p * 3) + 1], pixels[(p * 3) + 2]) = colour;
+        }
+        pixels[0] = (byte)(colour.R ^ (seed & 0x3));
+        pixels[^1] = (byte)(seed >> 2);
+        return PngEncoder.EncodeRgb8(pixels, width, height);
+    }
+
     /// <summary>A PNG with one byte of its image data flipped: the chunk CRC no longer matches.</summary>
     public static byte[] CorruptPng(int seed = 0)
     {

@@ -42,6 +42,7 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
         var pos = 8;
         int width = 0, height = 0, bitDepth = 0, colorType = 0, interlace = 0;
         var sawEnd = false;
+        bool? paletteColour = null;
         using var idat = new MemoryStream();
         while (pos < bytes.Length)
         {
@@ -78,6 +79,10 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
             {
                 idat.Write(data);
             }
+            else if (type.SequenceEqual("PLTE"u8))
+            {
+                paletteColour = HasColourEntry(data);
+            }
             else if (type.SequenceEqual("IEND"u8))
             {
                 sawEnd = true;
@@ -106,7 +111,26 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
         {
             CheckPngDataLength(idat, width, height, channels * bitDepth, interlace == 1);
         }
-        return new ImageInfo("image/png", width, height);
+        // Grey and grey-with-alpha PNGs are grey; a palette is grey when every entry is.
+        var colour = colorType switch
+        {
+            0 or 4 => false,
+            3 => paletteColour,
+            _ => true,
+        };
+        return new ImageInfo("image/png", width, height, colour);
+    }
+
+    private static bool HasColourEntry(ReadOnlySpan<byte> palette)
+    {
+        for (var i = 0; i + 2 < palette.Length; i += 3)
+        {
+            if (palette[i] != palette[i + 1] || palette[i + 1] != palette[i + 2])
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void CheckPngDataLength(MemoryStream idat, int width, int height, int bitsPerPixel, bool interlaced)
@@ -160,6 +184,7 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
     {
         var pos = 2;
         int width = 0, height = 0;
+        bool? colour = null;
         while (pos + 4 <= bytes.Length)
         {
             if (bytes[pos] != 0xFF)
@@ -190,6 +215,8 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
                 }
                 height = BinaryPrimitives.ReadUInt16BigEndian(bytes[(pos + 5)..]);
                 width = BinaryPrimitives.ReadUInt16BigEndian(bytes[(pos + 7)..]);
+                // One component is greyscale; three (YCbCr) or four (CMYK) are colour.
+                colour = segLength >= 8 ? bytes[pos + 9] > 1 : null;
             }
             if (marker == 0xDA)
             {
@@ -206,7 +233,7 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
         {
             throw new InvalidImageException("JPEG is truncated (no end-of-image marker)");
         }
-        return new ImageInfo("image/jpeg", width, height);
+        return new ImageInfo("image/jpeg", width, height, colour);
     }
 
     private static bool ContainsEoi(ReadOnlySpan<byte> tail)

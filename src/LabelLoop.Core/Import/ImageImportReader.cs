@@ -72,7 +72,7 @@ public sealed class ImageImportReader(IImageValidator validator, ImportLimits li
             {
                 continue;
             }
-            var candidate = new ImportCandidate(path, hash, label, null, info.MediaType, info.Width, info.Height);
+            var candidate = new ImportCandidate(path, hash, label, null, info.MediaType, info.Width, info.Height, info.IsColour);
             yield return new ImportPayload(candidate, bytes);
         }
     }

@@ -8,6 +8,7 @@ namespace LabelLoop.Core.Import;
 /// <param name="MediaType">Detected media type, for images.</param>
 /// <param name="Width">Image width in pixels (0 for text).</param>
 /// <param name="Height">Image height in pixels (0 for text).</param>
+/// <param name="IsColour">Whether the image has colour; null when unknown or for text.</param>
 public sealed record ImportCandidate(
     string ExternalId,
     string ContentHash,
@@ -15,4 +16,5 @@ public sealed record ImportCandidate(
     string? Text,
     string? MediaType,
     int Width,
-    int Height);
+    int Height,
+    bool? IsColour = null);

@@ -21,6 +21,8 @@ namespace LabelLoop.Core.Jobs;
 /// <param name="ColdStartLabelsPerClass">Rank by <c>typical</c> until every class has this many labels; 0 = off.</param>
 /// <param name="PretrainEnabled">Pretrain an encoder on the pool and start every model from it.</param>
 /// <param name="FineTune">How training uses the pretrained encoder: fine-tune it, or freeze it.</param>
+/// <param name="ImageColour">Image projects: models see grey (one channel) or colour (three). GET reads null for text
+/// projects and for image projects that have not decided yet (decided from the images at import or first training).</param>
 public sealed record LoopSettings(
     int RetrainEvery,
     int RetrainGrowthPercent,
@@ -35,7 +37,9 @@ public sealed record LoopSettings(
     int? ColdStartLabelsPerClass = null,
     bool? PretrainEnabled = null,
     [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FineTuneMode>))]
-    FineTuneMode? FineTune = null)
+    FineTuneMode? FineTune = null,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ImageColour>))]
+    ImageColour? ImageColour = null)
 {
     public const int MaxBatchSize = 10_000;
 
@@ -88,6 +92,14 @@ public sealed record LoopSettings(
         if (ColdStartLabelsPerClass is < 0 or > 100)
         {
             errors["coldStartLabelsPerClass"] = ["Between 0 (off) and 100."];
+        }
+        if (FineTune is { } mode && !Enum.IsDefined(mode))
+        {
+            errors["fineTune"] = [$"One of: {string.Join(", ", Enum.GetNames<FineTuneMode>())}."];
+        }
+        if (ImageColour is { } colour && !Enum.IsDefined(colour))
+        {
+            errors["imageColour"] = [$"One of: {string.Join(", ", Enum.GetNames<ImageColour>())}."];
         }
         return errors;
     }

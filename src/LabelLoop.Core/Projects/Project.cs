@@ -62,6 +62,12 @@ public sealed class Project
     /// <summary>How training uses the pretrained encoder: fine-tune it gently, or freeze it and train the head only.</summary>
     public FineTuneMode FineTuneMode { get; set; } = FineTuneMode.FineTune;
 
+    /// <summary>
+    /// Image projects: whether models see one grey channel or three colour channels. Null until decided from the
+    /// images, at the first import or, for older projects, at the first training or pretraining.
+    /// </summary>
+    public ImageColour? ImageColour { get; set; }
+
     /// <summary>Items with content when the loop last enqueued a pretraining.</summary>
     public int PretrainItemCount { get; set; }
 

@@ -4,14 +4,20 @@ using LabelLoop.Core.Import;
 
 namespace LabelLoop.Core.Samples;
 
-/// <summary>Encodes 8-bit grayscale pixels as a PNG (filter 0, zlib). Enough for sample data; no managed codec is in the registry.</summary>
+/// <summary>Encodes 8-bit grayscale or RGB pixels as a PNG (filter 0, zlib). Enough for sample data; no managed codec is in the registry.</summary>
 public static class PngEncoder
 {
-    public static byte[] EncodeGray8(ReadOnlySpan<byte> pixels, int width, int height)
+    public static byte[] EncodeGray8(ReadOnlySpan<byte> pixels, int width, int height) => Encode(pixels, width, height, channels: 1);
+
+    /// <summary>Encodes 8-bit RGB pixels (red, green, blue interleaved, row by row) as a colour PNG.</summary>
+    public static byte[] EncodeRgb8(ReadOnlySpan<byte> pixels, int width, int height) => Encode(pixels, width, height, channels: 3);
+
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
-        if (pixels.Length != width * height)
+        var stride = width * channels;
+        if (pixels.Length != stride * height)
         {
-            throw new ArgumentException($"expected {width * height} pixels, got {pixels.Length}", nameof(pixels));
+            throw new ArgumentException($"expected {stride * height} values, got {pixels.Length}", nameof(pixels));
         }
         using var raw = new MemoryStream();
         using (var z = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
@@ -19,7 +25,7 @@ public static class PngEncoder
             for (var y = 0; y < height; y++)
             {
                 z.WriteByte(0);
-                z.Write(pixels.Slice(y * width, width));
+                z.Write(pixels.Slice(y * stride, stride));
             }
         }
         using var png = new MemoryStream();
@@ -28,7 +34,7 @@ public static class PngEncoder
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
         header[8] = 8;   // bit depth
-        header[9] = 0;   // grayscale
+        header[9] = channels == 3 ? (byte)2 : (byte)0;   // truecolour or grayscale
         header[10] = 0;  // deflate
         header[11] = 0;  // adaptive filtering
         header[12] = 0;  // no interlace

@@ -155,6 +155,12 @@ public sealed class ImportService(
             """, cancellationToken);
         await db.Projects.Where(p => p.Id == project.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.ItemCount, p => p.ItemCount + added).SetProperty(p => p.UpdatedUtc, now), cancellationToken);
+        // The first import that can tell decides whether models see colour; later imports and admins' choices keep it.
+        if (project.Kind == ProjectKind.Image && ImageColours.Decide(candidates.Select(c => c.IsColour)) is { } colour)
+        {
+            await db.Projects.Where(p => p.Id == project.Id && p.ImageColour == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.ImageColour, (ImageColour?)colour), cancellationToken);
+        }
 
         // Blobs move into the store before the commit: if the commit then fails, the store holds unreferenced
         // content-addressed files (harmless, collectable), never rows pointing at missing files.

@@ -44,6 +44,10 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         var project = await db.Projects.FromSql($"""SELECT * FROM "Projects" WHERE "Id" = {projectId} FOR UPDATE""")
             .SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"Project {projectId} does not exist.");
+        if (settings.ImageColour is not null && project.Kind != ProjectKind.Image)
+        {
+            throw new DomainValidationException("imageColour", "Only image projects have a colour mode.");
+        }
         var before = Read(project);
         project.RetrainEvery = settings.RetrainEvery;
         project.RetrainGrowthPercent = settings.RetrainGrowthPercent;
@@ -57,6 +61,13 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         project.ColdStartLabelsPerClass = settings.ColdStartLabelsPerClass ?? project.ColdStartLabelsPerClass;
         project.PretrainEnabled = settings.PretrainEnabled ?? project.PretrainEnabled;
         project.FineTuneMode = settings.FineTune ?? project.FineTuneMode;
+        if (settings.ImageColour is { } colour && colour != project.ImageColour)
+        {
+            // An encoder pretrained on the other channel count cannot start the new models: training ignores it,
+            // and the loop pretrains again as for a new project.
+            project.ImageColour = colour;
+            project.PretrainItemCount = 0;
+        }
         if (settings.LabelBudget is { } budget)
         {
             project.LabelBudget = budget == 0 ? null : budget;
@@ -120,7 +131,8 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
     }
 
     internal static LoopSettings Read(Project p) => new(p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.CommitteeSize,
-        p.Strategy, p.BatchSize, p.LeaseMinutes, p.Overlap, p.LabelBudget, p.AuditPercent, p.ColdStartLabelsPerClass, p.PretrainEnabled, p.FineTuneMode);
+        p.Strategy, p.BatchSize, p.LeaseMinutes, p.Overlap, p.LabelBudget, p.AuditPercent, p.ColdStartLabelsPerClass, p.PretrainEnabled, p.FineTuneMode,
+        p.Kind == ProjectKind.Image ? p.ImageColour : null);
 
     /// <summary>Changed settings by API name, values as text (empty for none).</summary>
     public static IEnumerable<(string Setting, string Old, string New)> Diff(LoopSettings before, LoopSettings after)
@@ -142,6 +154,7 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
             ("coldStartLabelsPerClass", Text(before.ColdStartLabelsPerClass), Text(after.ColdStartLabelsPerClass)),
             ("pretrainEnabled", before.PretrainEnabled?.ToString() ?? "", after.PretrainEnabled?.ToString() ?? ""),
             ("fineTune", before.FineTune?.ToString() ?? "", after.FineTune?.ToString() ?? ""),
+            ("imageColour", before.ImageColour?.ToString() ?? "", after.ImageColour?.ToString() ?? ""),
         ];
         return all.Where(c => !string.Equals(c.Item2, c.Item3, StringComparison.Ordinal));
     }

@@ -105,7 +105,7 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         await EnsureCanReadAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
-            .Select(p => new ProjectHeader(p.Id, p.Name, p.ItemCount, p.LabeledCount)).SingleAsync(cancellationToken);
+            .Select(p => new ProjectHeader(p.Id, p.Name, p.ItemCount, p.LabeledCount, p.Kind)).SingleAsync(cancellationToken);
     }
 
     public async Task<ModelOverview> GetModelAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)

@@ -4,7 +4,7 @@ using LabelLoop.Core.Strategies;
 namespace LabelLoop.Data.Stats;
 
 /// <summary>A project's name and counters, for page headers.</summary>
-public sealed record ProjectHeader(int Id, string Name, int Items, int Labeled);
+public sealed record ProjectHeader(int Id, string Name, int Items, int Labeled, LabelLoop.Core.Projects.ProjectKind Kind = LabelLoop.Core.Projects.ProjectKind.Image);
 
 /// <summary>Items by where they are in the flow; <see cref="Leased"/> items are open items reserved for an annotator right now.</summary>
 public sealed record StateCounts(long Items, long Unlabeled, long Leased, long Labeled, long Skipped, long InReview);

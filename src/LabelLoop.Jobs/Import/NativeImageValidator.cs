@@ -1,4 +1,5 @@
 using LabelLoop.Core.Import;
+using LabelLoop.Core.Projects;
 using LabelLoop.Ml;
 
 namespace LabelLoop.Jobs.Import;
@@ -8,10 +9,15 @@ namespace LabelLoop.Jobs.Import;
 /// checks of <see cref="ImageHeaderValidator"/> (which also refuse oversized dimensions before any pixel is
 /// allocated). Without the native library it falls back to the structural checks alone.
 /// </summary>
+/// <remarks>
+/// The decoded thumbnail also settles whether an image has colour: a header can say RGB (or a JPEG three
+/// components) for pixels that are all grey, and then the pixels win.
+/// </remarks>
 public sealed class NativeImageValidator(IModelEngine engine, ImageHeaderValidator header) : IImageValidator
 {
-    // Decoding into a tiny thumbnail proves the pixels decode without keeping them.
-    private const int ThumbnailSize = 4;
+    // Decoding into a small thumbnail proves the pixels decode without keeping them.
+    private const int ThumbnailSize = 8;
+    private const int Plane = ThumbnailSize * ThumbnailSize;
 
     public ImageInfo Validate(ReadOnlySpan<byte> bytes)
     {
@@ -20,15 +26,17 @@ public sealed class NativeImageValidator(IModelEngine engine, ImageHeaderValidat
         {
             return info;
         }
-        Span<float> thumbnail = stackalloc float[ThumbnailSize * ThumbnailSize];
+        // A grey header means grey pixels; anything else is decoded in colour to look.
+        var channels = info.IsColour == false ? 1 : 3;
+        Span<float> thumbnail = stackalloc float[3 * Plane];
         try
         {
-            ImageDecoder.Decode(bytes, [bytes.Length], 1, ThumbnailSize, thumbnail);
+            ImageDecoder.Decode(bytes, [bytes.Length], channels, ThumbnailSize, thumbnail[..(channels * Plane)]);
         }
         catch (LabelLoopNativeException ex)
         {
             throw new InvalidImageException($"image cannot be decoded: {ex.NativeMessage}", ex);
         }
-        return info;
+        return channels == 1 ? info : info with { IsColour = ImageColours.HasColour(thumbnail, Plane) };
     }
 }

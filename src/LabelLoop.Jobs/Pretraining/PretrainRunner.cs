@@ -26,6 +26,7 @@ public sealed class PretrainRunner(
     EncoderVersionService encoders,
     IModelEngine engine,
     DecodedImageCache images,
+    ImageColourResolver colours,
     IOptions<LabelLoopStorageOptions> storage,
     IOptions<JobsOptions> options,
     ILogger<PretrainRunner> logger)
@@ -52,7 +53,8 @@ public sealed class PretrainRunner(
         double? KnnAccuracy,
         double? LinearProbeAccuracy,
         int QualityItems,
-        string? QualitySource);
+        string? QualitySource,
+        int Channels = 1);
 
     private sealed record PoolItem(long Id, string? BlobHash, string? Text, string? FinalLabel, string? GroundTruth);
 
@@ -64,8 +66,9 @@ public sealed class PretrainRunner(
             var dir = Path.Combine(storage.Value.FullDataDir, relative);
             monitor.Report(1, "Loading the pool");
             var (project, labels, items) = await LoadAsync(projectId, monitor.Token);
+            var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, monitor.Token)).Channels() : 1;
             var metrics = await Task.Factory.StartNew(
-                () => Compute(jobRunId, project, labels, items, dir, monitor),
+                () => Compute(jobRunId, project, channels, labels, items, dir, monitor),
                 monitor.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             monitor.Token.ThrowIfCancellationRequested();
             monitor.Report(97, "Publishing the encoder");
@@ -104,7 +107,7 @@ public sealed class PretrainRunner(
         return (project, labels, rows);
     }
 
-    private PretrainMetrics Compute(long runId, Project project, IReadOnlyList<string> labels, IReadOnlyList<PoolItem> items, string dir, RunMonitor monitor)
+    private PretrainMetrics Compute(long runId, Project project, int channels, IReadOnlyList<string> labels, IReadOnlyList<PoolItem> items, string dir, RunMonitor monitor)
     {
         var token = monitor.Token;
         var settings = options.Value;
@@ -128,9 +131,9 @@ public sealed class PretrainRunner(
         else
         {
             var size = settings.ImageSize;
-            var pixels = images.Load(engine, items.Select(i => i.BlobHash!).ToList(), size, token);
-            spec = ModelSpec.ForImages(classes, channels: 1, imageSize: size) with { Width = settings.ModelWidth };
-            matrix = InputMatrix.OfPixels(pixels, size * size);
+            var pixels = images.Load(engine, items.Select(i => i.BlobHash!).ToList(), channels, size, token);
+            spec = ModelSpec.ForImages(classes, channels, size) with { Width = settings.ModelWidth };
+            matrix = InputMatrix.OfPixels(pixels, channels * size * size);
         }
         spec = spec with { Seed = runId };
 
@@ -172,7 +175,7 @@ public sealed class PretrainRunner(
         var (knn, probe, count, source) = Quality(labels, items, embeddings, dim, runId);
         return new PretrainMetrics(outcome.Epochs, plan.Options.BatchSize, sample.Count, outcome.FirstLoss, outcome.FinalLoss,
             Math.Round(outcome.ItemsPerSecond, 1), Math.Round(outcome.Seconds, 1), outcome.ResumedAtEpoch,
-            knn is null ? null : Math.Round(knn.Value, 4), probe is null ? null : Math.Round(probe.Value, 4), count, source);
+            knn is null ? null : Math.Round(knn.Value, 4), probe is null ? null : Math.Round(probe.Value, 4), count, source, channels);
     }
 
     /// <summary>

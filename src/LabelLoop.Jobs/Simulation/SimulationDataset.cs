@@ -1,4 +1,5 @@
 using LabelLoop.Core.Import;
+using LabelLoop.Core.Projects;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
 using LabelLoop.Ml.Text;
@@ -13,7 +14,7 @@ public sealed record SimulationDataset(ModelSpec Spec, InputMatrix Inputs, IRead
     /// <summary>
     /// Reads a dataset in an import layout (DESIGN.md §3): an image folder or zip with <c>ROOT/&lt;label&gt;/...</c>,
     /// or a text JSONL/CSV file (or folder of them). Items without a label are skipped; the classes are the labels
-    /// found, in ordinal order.
+    /// found, in ordinal order. Images are read in colour when a sample of them has colour, as a project's are.
     /// </summary>
     /// <exception cref="InvalidDataException">The source has problems, no labeled items, or fewer than two classes.</exception>
     public static SimulationDataset Load(string path, IModelEngine engine, int imageSize = 28, int imageModelWidth = 16, ImportLimits? limits = null)
@@ -44,20 +45,23 @@ public sealed record SimulationDataset(ModelSpec Spec, InputMatrix Inputs, IRead
         {
             return FromTexts(labeled.Select(p => p.Candidate.Text ?? "").ToList(), labels, classes);
         }
-        var pixels = new float[(long)labeled.Count * imageSize * imageSize];
+        var channels = ImageColourResolver.DetectSample(engine, [.. labeled.Select(p => (ReadOnlyMemory<byte>)p.Bytes!)]).Channels();
+        var per = channels * imageSize * imageSize;
+        var pixels = new float[(long)labeled.Count * per];
         const int chunk = 512;
         for (var start = 0; start < labeled.Count; start += chunk)
         {
             var part = labeled.Skip(start).Take(chunk).Select(p => (ReadOnlyMemory<byte>)p.Bytes!).ToList();
-            engine.DecodeImages(part, channels: 1, imageSize).CopyTo(pixels, (long)start * imageSize * imageSize);
+            engine.DecodeImages(part, channels, imageSize).CopyTo(pixels, (long)start * per);
         }
-        return FromPixels(pixels, imageSize, labels, classes, imageModelWidth);
+        return FromPixels(pixels, imageSize, labels, classes, imageModelWidth, channels);
     }
 
-    /// <summary>Images already decoded: items x size x size grayscale pixels in [0, 1].</summary>
-    public static SimulationDataset FromPixels(float[] pixels, int imageSize, IReadOnlyList<int> labels, IReadOnlyList<string> classes, int modelWidth = 16) =>
-        new(ModelSpec.ForImages(classes.Count, channels: 1, imageSize: imageSize) with { Width = modelWidth },
-            InputMatrix.OfPixels(pixels, imageSize * imageSize), labels, classes);
+    /// <summary>Images already decoded: items x channels x size x size pixels in [0, 1] (channels 1 for grey, 3 for RGB).</summary>
+    public static SimulationDataset FromPixels(
+        float[] pixels, int imageSize, IReadOnlyList<int> labels, IReadOnlyList<string> classes, int modelWidth = 16, int channels = 1) =>
+        new(ModelSpec.ForImages(classes.Count, channels, imageSize) with { Width = modelWidth },
+            InputMatrix.OfPixels(pixels, channels * imageSize * imageSize), labels, classes);
 
     /// <summary>Texts, tokenized with a vocabulary built from them (as the live loop builds it from the pool).</summary>
     public static SimulationDataset FromTexts(IReadOnlyList<string> texts, IReadOnlyList<int> labels, IReadOnlyList<string> classes)

@@ -46,6 +46,7 @@ public sealed class SimulationRunner(
     JobRunService runs,
     IModelEngine engine,
     DecodedImageCache images,
+    ImageColourResolver colours,
     IOptions<LabelLoopStorageOptions> storage,
     IOptions<JobsOptions> options,
     ILogger<SimulationRunner> logger)
@@ -148,7 +149,8 @@ public sealed class SimulationRunner(
             return (SimulationDataset.FromTexts(rows.Select(r => r.Text!).ToList(), labels, classes), project);
         }
         var size = options.Value.ImageSize;
-        var pixels = images.Load(engine, rows.Select(r => r.BlobHash!).ToList(), size, cancellationToken);
-        return (SimulationDataset.FromPixels(pixels, size, labels, classes, options.Value.ModelWidth), project);
+        var channels = (await colours.ResolveAsync(engine, project, cancellationToken)).Channels();
+        var pixels = images.Load(engine, rows.Select(r => r.BlobHash!).ToList(), channels, size, cancellationToken);
+        return (SimulationDataset.FromPixels(pixels, size, labels, classes, options.Value.ModelWidth, channels), project);
     }
 }

@@ -79,6 +79,8 @@ public sealed record RoundProgress(double Fraction, string Message);
 /// <param name="Pool">The committee's probabilities over the pool.</param>
 /// <param name="PoolMean">The committee's mean probabilities over the pool, items x classes.</param>
 /// <param name="Evaluations">Mean probabilities for each of <see cref="RoundRequest.EvaluationRows"/>.</param>
+/// <param name="EncoderIgnored">Why <see cref="RoundRequest.EncoderCheckpoint"/> was not used (the members trained from
+/// scratch); null when it was used or none was given.</param>
 public sealed record RoundResult(
     Selection Selection,
     CommitteeOutput Pool,
@@ -86,7 +88,8 @@ public sealed record RoundResult(
     IReadOnlyList<float[]> Evaluations,
     int Epochs,
     int BatchSize,
-    double MeanTrainLoss);
+    double MeanTrainLoss,
+    string? EncoderIgnored = null);
 
 /// <summary>
 /// One active-learning round, the same for the live loop (<see cref="TrainingRunner"/>) and the offline
@@ -117,7 +120,8 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         try
         {
             var losses = new List<double>();
-            using var encoder = request.EncoderCheckpoint is { } encoderPath ? engine.LoadModel(encoderPath) : null;
+            var (encoder, encoderIgnored) = LoadEncoder(request);
+            using var encoderScope = encoder;
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
@@ -197,7 +201,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             progress?.Invoke(new RoundProgress(0.97, "Ranking the pool"));
             var selection = QueryStrategies.Select(request.Strategy, input);
             return new RoundResult(selection, committee, committee.Mean(), evaluations, epochs, batchSize,
-                Math.Round(losses.Count == 0 ? 0 : losses.Average(), 4));
+                Math.Round(losses.Count == 0 ? 0 : losses.Average(), 4), encoderIgnored);
         }
         finally
         {
@@ -206,6 +210,37 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                 model.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The pretrained encoder when it fits the request's architecture. One made for another channel count or image
+    /// size (the project's colour mode changed since), or one that cannot be read, is left out: the members train
+    /// from scratch until the project is pretrained again.
+    /// </summary>
+    private (EngineModel? Encoder, string? Ignored) LoadEncoder(RoundRequest request)
+    {
+        if (request.EncoderCheckpoint is not { } path)
+        {
+            return (null, null);
+        }
+        EngineModel encoder;
+        try
+        {
+            encoder = engine.LoadModel(path);
+        }
+        catch (Exception ex) when (ex is LabelLoopNativeException or IOException or InvalidDataException)
+        {
+            return (null, $"the encoder checkpoint cannot be read: {ex.Message}");
+        }
+        if (!encoder.Spec.HasEncoderOf(request.Spec))
+        {
+            var (have, want) = (encoder.Spec, request.Spec);
+            encoder.Dispose();
+            return (null, have.IsText
+                ? "the encoder was pretrained with another vocabulary or architecture"
+                : FormattableString.Invariant($"the encoder was pretrained on {have.Channels}-channel {have.ImageSize}x{have.ImageSize} images (width {have.Width}) but the model reads {want.Channels}-channel {want.ImageSize}x{want.ImageSize} images (width {want.Width})"));
+        }
+        return (encoder, null);
     }
 
     private SelectionInput AddMonteCarlo(SelectionInput input, List<EngineModel> models, RoundRequest request, CancellationToken token)

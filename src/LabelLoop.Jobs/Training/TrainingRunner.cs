@@ -34,6 +34,7 @@ public sealed class TrainingRunner(
     EncoderVersionService encoders,
     IModelEngine engine,
     DecodedImageCache images,
+    ImageColourResolver colours,
     IOptions<LabelLoopStorageOptions> storage,
     IOptions<JobsOptions> options,
     ILogger<TrainingRunner> logger)
@@ -59,6 +60,12 @@ public sealed class TrainingRunner(
                     () => Compute(jobRunId, data, dir, monitor),
                     monitor.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 monitor.Token.ThrowIfCancellationRequested();
+                if (result.EncoderIgnored is { } why)
+                {
+                    logger.LogWarning("Job run {RunId}: project {ProjectId} trained from scratch because {Reason}; the loop pretrains it again",
+                        jobRunId, projectId, why);
+                    await RequestPretrainingAgainAsync(projectId, monitor.Token);
+                }
                 monitor.Report(96, "Publishing the new ranking");
                 var computeSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
                 var metrics = result.Metrics with
@@ -94,6 +101,19 @@ public sealed class TrainingRunner(
         }
     }
 
+    /// <summary>
+    /// Makes the project due for pretraining as if new, so its next encoder fits its models again, unless a
+    /// pretraining is already queued or running (it resolves the project's colour mode when it starts).
+    /// </summary>
+    private async Task RequestPretrainingAgainAsync(int projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await db.Projects
+            .Where(p => p.Id == projectId && p.PretrainEnabled && !db.JobRuns.Any(j => j.ProjectId == projectId
+                && j.Kind == JobKind.Pretrain && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running)))
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.PretrainItemCount, 0), cancellationToken);
+    }
+
     /// <summary>Failures worth another try: the database or the disk, not the data or the code.</summary>
     public static bool IsTransient(Exception ex) => ex switch
     {
@@ -118,9 +138,10 @@ public sealed class TrainingRunner(
         IReadOnlyList<LoadedItem> Items,
         IReadOnlyDictionary<long, string>? PreviousStopSet,
         string? EncoderDirectory,
-        FineTuneMode FineTune);
+        FineTuneMode FineTune,
+        int Channels);
 
-    private sealed record ComputeResult(IReadOnlyList<PredictionRow> Rows, TrainingMetrics Metrics);
+    private sealed record ComputeResult(IReadOnlyList<PredictionRow> Rows, TrainingMetrics Metrics, string? EncoderIgnored);
 
     /// <summary>What a model version's <c>MetricsJson</c> holds (camelCase).</summary>
     /// <param name="AuditConfusion">Audit items by true class (rows) and predicted class (columns), in label order; null without an audit set.</param>
@@ -140,7 +161,9 @@ public sealed class TrainingRunner(
         int[][]? AuditConfusion = null,
         double? StopSetAgreement = null,
         int StopSetItems = 0,
-        string StrategyUsed = "");
+        string StrategyUsed = "",
+        int Channels = 1,
+        bool? PretrainedEncoder = null);
 
     /// <summary>Share of items (percent, by a hash of the id) in the fixed stop set that versions are compared on.</summary>
     public const int StopSetPercent = 10;
@@ -211,8 +234,9 @@ public sealed class TrainingRunner(
                 encoder!.Version, projectId, encoderDirectory);
             encoderDirectory = null;
         }
+        var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, cancellationToken)).Channels() : 1;
         return new TrainingData(project.Kind, labels, project.Strategy, project.ColdStartLabelsPerClass, Math.Clamp(project.CommitteeSize, 1, 20),
-            project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode);
+            project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode, channels);
     }
 
     private ComputeResult Compute(long runId, TrainingData data, string artifactDir, RunMonitor monitor)
@@ -298,8 +322,9 @@ public sealed class TrainingRunner(
                 Reason(selection.Strategy, data.Labels, p, votes));
         }
         var metrics = new TrainingMetrics(accuracy, audit.Count, train.Count, members, round.Epochs, round.BatchSize,
-            round.MeanTrainLoss, rows.Length, 0, 0, confusion, agreement, compared, selection.Strategy);
-        return new ComputeResult(rows, metrics);
+            round.MeanTrainLoss, rows.Length, 0, 0, confusion, agreement, compared, selection.Strategy,
+            spec.IsText ? 1 : spec.Channels, data.EncoderDirectory is null ? null : round.EncoderIgnored is null);
+        return new ComputeResult(rows, metrics, round.EncoderIgnored);
     }
 
     /// <summary>Items chosen per round as one diverse batch; the ranking continues past it by score.</summary>
@@ -374,8 +399,9 @@ public sealed class TrainingRunner(
             return (ModelSpec.ForText(data.Labels.Count, tokenizer), InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens));
         }
         var size = settings.ImageSize;
-        var pixels = images.Load(engine, data.Items.Select(i => i.BlobHash!).ToList(), size, token);
-        return (ModelSpec.ForImages(data.Labels.Count, channels: 1, imageSize: size) with { Width = settings.ModelWidth }, InputMatrix.OfPixels(pixels, size * size));
+        var pixels = images.Load(engine, data.Items.Select(i => i.BlobHash!).ToList(), data.Channels, size, token);
+        return (ModelSpec.ForImages(data.Labels.Count, data.Channels, size) with { Width = settings.ModelWidth },
+            InputMatrix.OfPixels(pixels, data.Channels * size * size));
     }
 
     /// <summary>The reason the workspace shows: strategy, the two top classes, committee votes.</summary>

@@ -13,7 +13,7 @@ public sealed class ImageHeaderValidatorTests
     {
         var info = _validator.Validate(TestFiles.Png(1, width: 5, height: 3));
 
-        Assert.Equal(new ImageInfo("image/png", 5, 3), info);
+        Assert.Equal(new ImageInfo("image/png", 5, 3, IsColour: false), info);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class ImageHeaderValidatorTests
     {
         var info = _validator.Validate(Jpeg(width: 12, height: 7, withEndMarker: true));
 
-        Assert.Equal(new ImageInfo("image/jpeg", 12, 7), info);
+        Assert.Equal(new ImageInfo("image/jpeg", 12, 7, IsColour: false), info);
     }
 
     [Fact]
@@ -111,15 +111,77 @@ public sealed class ImageHeaderValidatorTests
         Assert.Equal(16, strict.Validate(TestFiles.Png(1, width: 16, height: 16)).Width);
     }
 
+    [Fact]
+    public void Headers_tell_colour_images_from_grey_ones()
+    {
+        var rgb = LabelLoop.Core.Samples.PngEncoder.EncodeRgb8(new byte[2 * 2 * 3], 2, 2);
+
+        Assert.True(_validator.Validate(rgb).IsColour);
+        Assert.False(_validator.Validate(PalettePng([10, 10, 10, 200, 200, 200])).IsColour);
+        Assert.True(_validator.Validate(PalettePng([10, 10, 10, 200, 20, 20])).IsColour);
+        Assert.True(_validator.Validate(Jpeg(8, 8, withEndMarker: true, components: 3)).IsColour);
+        Assert.Null(_validator.Validate(Gif(3, 2, withTrailer: true)).IsColour);
+    }
+
+    /// <summary>A 2x2 palette PNG (8-bit indices, all 0) with the given RGB palette entries.</summary>
+    private static byte[] PalettePng(byte[] palette)
+    {
+        using var raw = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(raw, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            z.Write(new byte[2 * (1 + 2)]);
+        }
+        using var png = new MemoryStream();
+        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, 2);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), 2);
+        header[8] = 8;
+        header[9] = 3;
+        Chunk(png, "IHDR"u8, header);
+        Chunk(png, "PLTE"u8, palette);
+        Chunk(png, "IDAT"u8, raw.ToArray());
+        Chunk(png, "IEND"u8, []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        var buffer = new byte[12 + data.Length];
+        BinaryPrimitives.WriteInt32BigEndian(buffer, data.Length);
+        type.CopyTo(buffer.AsSpan(4));
+        data.CopyTo(buffer.AsSpan(8));
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8 + data.Length), Crc(buffer.AsSpan(4, 4 + data.Length)));
+        output.Write(buffer);
+    }
+
+    private static uint Crc(ReadOnlySpan<byte> bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+
     /// <summary>SOI, a baseline frame header, a scan header, scan bytes and optionally EOI.</summary>
-    private static byte[] Jpeg(int width, int height, bool withEndMarker)
+    private static byte[] Jpeg(int width, int height, bool withEndMarker, int components = 1)
     {
         var bytes = new List<byte> { 0xFF, 0xD8 };
-        // SOF0: length 11, precision 8, height, width, one component (id 1, sampling 0x11, table 0).
-        bytes.AddRange([0xFF, 0xC0, 0x00, 0x0B, 0x08]);
+        // SOF0: length 8 + 3 per component, precision 8, height, width, the components (id, sampling 0x11, table 0).
+        bytes.AddRange([0xFF, 0xC0, 0x00, (byte)(8 + (3 * components)), 0x08]);
         bytes.AddRange(BigEndian16(height));
         bytes.AddRange(BigEndian16(width));
-        bytes.AddRange([0x01, 0x01, 0x11, 0x00]);
+        bytes.Add((byte)components);
+        for (var c = 1; c <= components; c++)
+        {
+            bytes.AddRange([(byte)c, 0x11, 0x00]);
+        }
         // SOS: length 8, one component, spectral selection 0-63, approximation 0.
         bytes.AddRange([0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
         bytes.AddRange(Enumerable.Repeat((byte)0x12, 80));

@@ -22,7 +22,7 @@ public sealed class SampleDatasetTests
         {
             Assert.Equal("test", image.Split);
             Assert.Contains(image.Label, FashionMnist.ClassNames);
-            Assert.Equal(new ImageInfo("image/png", 28, 28), new ImageHeaderValidator().Validate(image.Png));
+            Assert.Equal(new ImageInfo("image/png", 28, 28, IsColour: false), new ImageHeaderValidator().Validate(image.Png));
         });
         Assert.Equal(Enumerable.Range(0, 50), images.Select(i => i.Index));
         // The first test image of Fashion-MNIST is an ankle boot (class 9).

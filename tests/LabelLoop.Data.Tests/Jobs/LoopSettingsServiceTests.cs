@@ -5,6 +5,7 @@ using LabelLoop.Core.Projects;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
+using Microsoft.EntityFrameworkCore;
 using Xunit;
 
 namespace LabelLoop.Data.Tests.Jobs;
@@ -92,5 +93,46 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
 
         Assert.Equal(["batchSize", "labelBudget", "leaseMinutes", "overlap", "strategy"], bad.Errors.Keys.Order(StringComparer.Ordinal));
         Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
+    }
+    private Task<int> CreateImageProjectAsync() => _projects.CreateAsync(Caller.System,
+        new ProjectInput($"loop-{Guid.NewGuid():N}", ProjectKind.Image, [new LabelSpec("a"), new LabelSpec("b")]), Cancel);
+
+    [Fact]
+    public async Task The_image_colour_mode_is_stored_recorded_and_makes_the_project_due_for_pretraining_again()
+    {
+        var project = await CreateImageProjectAsync();
+        await using (var db = fixture.CreateContext())
+        {
+            await db.Projects.Where(p => p.Id == project).ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.ImageColour, ImageColour.Grey).SetProperty(p => p.PretrainItemCount, 300), Cancel);
+        }
+        Assert.Equal(ImageColour.Grey, (await _loop.GetAsync(Caller.System, project, Cancel)).ImageColour);
+
+        var saved = await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin+diverse", ImageColour: ImageColour.Colour), Cancel);
+        var unchanged = await _loop.UpdateAsync(Caller.System, project, new LoopSettings(20, 0, 0, 5, "margin+diverse"), Cancel);
+
+        Assert.Equal((ImageColour.Colour, ImageColour.Colour), (saved.ImageColour, unchanged.ImageColour));
+        Assert.Equal([("imageColour", "Grey", "Colour")],
+            (await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel)).Select(h => (h.Setting, h.OldValue, h.NewValue)));
+        await using var check = fixture.CreateContext();
+        var row = await check.Projects.AsNoTracking().SingleAsync(p => p.Id == project, Cancel);
+        Assert.Equal((ImageColour.Colour, 0), (row.ImageColour, row.PretrainItemCount));
+    }
+
+    [Fact]
+    public async Task A_colour_mode_is_refused_for_text_projects_and_an_unknown_one_for_any_project()
+    {
+        var text = await CreateProjectAsync();
+        var image = await CreateImageProjectAsync();
+
+        var forText = await Assert.ThrowsAsync<DomainValidationException>(() =>
+            _loop.UpdateAsync(Caller.System, text, new LoopSettings(20, 0, 0, 5, "margin", ImageColour: ImageColour.Colour), Cancel));
+        var unknown = await Assert.ThrowsAsync<DomainValidationException>(() =>
+            _loop.UpdateAsync(Caller.System, image, new LoopSettings(20, 0, 0, 5, "margin", ImageColour: (ImageColour)7), Cancel));
+
+        Assert.Contains("imageColour", forText.Errors.Keys);
+        Assert.Contains("imageColour", unknown.Errors.Keys);
+        Assert.Null((await _loop.GetAsync(Caller.System, text, Cancel)).ImageColour);
+        Assert.Null((await _loop.GetAsync(Caller.System, image, Cancel)).ImageColour);
     }
 }

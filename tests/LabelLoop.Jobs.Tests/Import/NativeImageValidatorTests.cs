@@ -31,7 +31,18 @@ public sealed class NativeImageValidatorTests
 
         var info = Validator.Validate(TestImages.Png(3, 6, 5));
 
-        Assert.Equal(new ImageInfo("image/png", 6, 5), info);
+        Assert.Equal(new ImageInfo("image/png", 6, 5, IsColour: false), info);
+    }
+
+    [Fact]
+    public void A_colour_header_over_grey_pixels_is_grey_and_colour_pixels_are_colour()
+    {
+        RequireNative();
+        var greyPixels = LabelLoop.Core.Samples.PngEncoder.EncodeRgb8([.. Enumerable.Range(0, 6 * 6 * 3).Select(i => (byte)(i / 3 * 7))], 6, 6);
+
+        Assert.False(Validator.Validate(greyPixels).IsColour);
+        Assert.True(Validator.Validate(TestImages.ColourPng(1, (40, 90, 200), 6, 6)).IsColour);
+        Assert.False(Validator.Validate(TestImages.Png(1)).IsColour);
     }
 
     [Fact]

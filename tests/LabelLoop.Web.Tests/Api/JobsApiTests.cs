@@ -191,4 +191,26 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         Assert.Contains("committeeSize", problem);
         Assert.Contains("strategy", problem);
     }
+    [Fact]
+    public async Task The_image_colour_mode_is_read_and_changed_through_the_loop_settings()
+    {
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var project = await CreateProjectAsync();
+        var loop = new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative);
+
+        var undecided = await admin.GetFromJsonAsync<JsonElement>(loop, Cancel);
+        using var colour = await admin.PutAsJsonAsync(loop,
+            new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", imageColour = "Colour" }, Cancel);
+        using var unknown = await admin.PutAsJsonAsync(loop,
+            new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", imageColour = 7 }, Cancel);
+        using var misspelt = await admin.PutAsJsonAsync(loop,
+            new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", imageColour = "Sepia" }, Cancel);
+
+        Assert.Equal(JsonValueKind.Null, undecided.GetProperty("imageColour").ValueKind);
+        Assert.Equal(HttpStatusCode.OK, colour.StatusCode);
+        Assert.Equal("Colour", (await ReadAsync(colour)).GetProperty("imageColour").GetString());
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (unknown.StatusCode, misspelt.StatusCode));
+        Assert.Contains("imageColour", await unknown.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal("Colour", (await admin.GetFromJsonAsync<JsonElement>(loop, Cancel)).GetProperty("imageColour").GetString());
+    }
 }

@@ -199,6 +199,31 @@ public sealed class DashboardComponentTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Image_projects_show_their_colour_mode_and_text_projects_do_not()
+    {
+        var settings = new LoopSettings(20, 0, 0, 5, "margin", ImageColour: LabelLoop.Core.Projects.ImageColour.Colour);
+
+        var image = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?>
+        {
+            ["Settings"] = settings,
+            ["CanManage"] = true,
+            ["IsImageProject"] = true,
+        });
+        var undecided = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?>
+        {
+            ["Settings"] = settings with { ImageColour = null },
+            ["CanManage"] = true,
+            ["IsImageProject"] = true,
+        });
+        var text = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?> { ["Settings"] = settings with { ImageColour = null }, ["CanManage"] = true });
+
+        Assert.Equal(["Grey", "Colour"], image.QuerySelectorAll("[data-testid=image-colour] option").Select(o => o.GetAttribute("value")!));
+        Assert.Equal("Colour", image.QuerySelector("[data-testid=image-colour] option[selected]")!.GetAttribute("value"));
+        Assert.Equal("", undecided.QuerySelector("[data-testid=image-colour] option[selected]")!.GetAttribute("value"));
+        Assert.Null(text.QuerySelector("[data-testid=image-colour]"));
+    }
+
+    [Fact]
     public async Task The_detailed_job_list_shows_node_duration_and_offers_cancel_or_retry_by_state()
     {
         var runs = new List<JobRunView>

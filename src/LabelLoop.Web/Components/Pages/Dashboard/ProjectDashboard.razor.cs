@@ -133,7 +133,9 @@ public partial class ProjectDashboard
             ColdStartLabelsPerClass: form.ContainsKey("coldStartLabelsPerClass") ? Int("coldStartLabelsPerClass") : null,
             // A checkbox sends nothing when cleared: the select beside it tells a full form from an older one.
             PretrainEnabled: form.ContainsKey("fineTune") ? form["pretrainEnabled"].ToString() == "true" : null,
-            FineTune: Enum.TryParse<LabelLoop.Core.Projects.FineTuneMode>(form["fineTune"].ToString(), out var mode) ? mode : null);
+            FineTune: Enum.TryParse<LabelLoop.Core.Projects.FineTuneMode>(form["fineTune"].ToString(), out var mode) ? mode : null,
+            // Empty (undecided, or a text project) leaves the colour mode as it is.
+            ImageColour: Enum.TryParse<LabelLoop.Core.Projects.ImageColour>(form["imageColour"].ToString(), out var colour) && Enum.IsDefined(colour) ? colour : null);
         if (errors.Count == 0)
         {
             try
