@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using LabelLoop.Core.Import;
+using LabelLoop.Core.Samples;
 using Xunit;
 
 namespace LabelLoop.Core.Tests.Import;
@@ -138,35 +139,11 @@ public sealed class ImageHeaderValidatorTests
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), 2);
         header[8] = 8;
         header[9] = 3;
-        Chunk(png, "IHDR"u8, header);
-        Chunk(png, "PLTE"u8, palette);
-        Chunk(png, "IDAT"u8, raw.ToArray());
-        Chunk(png, "IEND"u8, []);
+        PngEncoder.WriteChunk(png, "IHDR"u8, header);
+        PngEncoder.WriteChunk(png, "PLTE"u8, palette);
+        PngEncoder.WriteChunk(png, "IDAT"u8, raw.ToArray());
+        PngEncoder.WriteChunk(png, "IEND"u8, []);
         return png.ToArray();
-    }
-
-    private static void Chunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        var buffer = new byte[12 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(buffer, data.Length);
-        type.CopyTo(buffer.AsSpan(4));
-        data.CopyTo(buffer.AsSpan(8));
-        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8 + data.Length), Crc(buffer.AsSpan(4, 4 + data.Length)));
-        output.Write(buffer);
-    }
-
-    private static uint Crc(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-        return ~crc;
     }
 
     /// <summary>SOI, a baseline frame header, a scan header, scan bytes and optionally EOI.</summary>

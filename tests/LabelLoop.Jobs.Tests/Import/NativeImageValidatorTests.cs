@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using LabelLoop.Core.Import;
+using LabelLoop.Core.Samples;
 using LabelLoop.Jobs.Import;
 using LabelLoop.Ml;
 using LabelLoop.Testing;
@@ -76,33 +77,9 @@ public sealed class NativeImageValidatorTests
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8;
-        Chunk(png, "IHDR"u8, header);
-        Chunk(png, "IDAT"u8, raw.ToArray());
-        Chunk(png, "IEND"u8, []);
+        PngEncoder.WriteChunk(png, "IHDR"u8, header);
+        PngEncoder.WriteChunk(png, "IDAT"u8, raw.ToArray());
+        PngEncoder.WriteChunk(png, "IEND"u8, []);
         return png.ToArray();
-    }
-
-    private static void Chunk(Stream output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        var buffer = new byte[12 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(buffer, data.Length);
-        type.CopyTo(buffer.AsSpan(4));
-        data.CopyTo(buffer.AsSpan(8));
-        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(8 + data.Length), Crc(buffer.AsSpan(4, 4 + data.Length)));
-        output.Write(buffer);
-    }
-
-    private static uint Crc(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-        return ~crc;
     }
 }
