@@ -10,18 +10,23 @@ namespace LabelLoop.Jobs.Tests.Simulation;
 
 public sealed class SimulationRunnerTests(JobsFixture fixture) : IClassFixture<JobsFixture>
 {
+    /// <summary>An image project of <paramref name="items"/> items whose ground truth alternates between a and b.</summary>
+    private async Task<int> ProjectWithGroundTruthAsync(int items)
+    {
+        var (projectId, ids) = await fixture.CreateProjectAsync(items, "a", "b");
+        await using var db = fixture.CreateContext();
+        foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+        {
+            await db.Items.Where(i => i.Id == id).ExecuteUpdateAsync(s => s.SetProperty(i => i.GroundTruth, n % 2 == 0 ? "a" : "b"), TestContext.Current.CancellationToken);
+        }
+        return projectId;
+    }
+
     [Fact]
     public async Task A_simulate_run_writes_the_three_files_for_a_projects_items_with_ground_truth()
     {
         var admin = await fixture.CreateAdminAsync();
-        var (projectId, ids) = await fixture.CreateProjectAsync(40, "a", "b");
-        await using (var db = fixture.CreateContext())
-        {
-            foreach (var (id, n) in ids.Select((id, n) => (id, n)))
-            {
-                await db.Items.Where(i => i.Id == id).ExecuteUpdateAsync(s => s.SetProperty(i => i.GroundTruth, n % 2 == 0 ? "a" : "b"), TestContext.Current.CancellationToken);
-            }
-        }
+        var projectId = await ProjectWithGroundTruthAsync(40);
         var run = await fixture.Get<JobQueue>().RequestSimulationAsync(admin, projectId,
             new SimulationParameters { Strategies = ["random", "margin+diverse"], Initial = 4, Step = 4, Budget = 12, Seeds = 1 },
             TestContext.Current.CancellationToken);
@@ -46,13 +51,9 @@ public sealed class SimulationRunnerTests(JobsFixture fixture) : IClassFixture<J
     public async Task A_simulate_run_with_pretraining_compares_the_projects_encoder_mode_with_scratch()
     {
         var admin = await fixture.CreateAdminAsync();
-        var (projectId, ids) = await fixture.CreateProjectAsync(40, "a", "b");
+        var projectId = await ProjectWithGroundTruthAsync(40);
         await using (var db = fixture.CreateContext())
         {
-            foreach (var (id, n) in ids.Select((id, n) => (id, n)))
-            {
-                await db.Items.Where(i => i.Id == id).ExecuteUpdateAsync(s => s.SetProperty(i => i.GroundTruth, n % 2 == 0 ? "a" : "b"), TestContext.Current.CancellationToken);
-            }
             await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.FineTuneMode, FineTuneMode.Freeze), TestContext.Current.CancellationToken);
         }
         var run = await fixture.Get<JobQueue>().RequestSimulationAsync(admin, projectId,
