@@ -65,6 +65,8 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<ExportService>();
         builder.Services.AddSingleton<ExportRunService>();
         builder.Services.AddSingleton<WebhookService>();
+        var labelingSlots = builder.Configuration.GetValue(LabelingGate.ConfigurationKey, 0);
+        builder.Services.AddSingleton(new LabelingGate(labelingSlots == 0 ? LabelingGate.DefaultSlots : labelingSlots));
         builder.Services.AddSingleton<ItemLeaseService>();
         builder.Services.AddSingleton<AnnotationService>();
         builder.Services.AddSingleton<JobRunService>();

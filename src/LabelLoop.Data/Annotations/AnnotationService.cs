@@ -17,8 +17,11 @@ namespace LabelLoop.Data.Annotations;
 /// state with <see cref="ItemOutcome"/> and updates the counters in one transaction, so a label is durable
 /// when the call returns and repeated submits are harmless.
 /// </summary>
-public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time)
+public sealed class AnnotationService(
+    IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time, LabelingGate? gate = null)
 {
+    private readonly LabelingGate _gate = gate ?? LabelingGate.Unlimited;
+
     /// <summary>How long after labeling an annotator may still take the label back.</summary>
     public static readonly TimeSpan UndoWindow = TimeSpan.FromHours(1);
 
@@ -26,11 +29,17 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         Validate(request);
+        using var slot = await _gate.EnterAsync(cancellationToken);
         try
         {
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var result = await SubmitInTransactionAsync(db, caller, projectId, request, time.GetUtcNow().UtcDateTime, cancellationToken);
+            var (result, labeledDelta) = await SubmitInTransactionAsync(db, caller, projectId, request, time.GetUtcNow().UtcDateTime, cancellationToken);
+            if (labeledDelta != 0)
+            {
+                await db.Database.ExecuteSqlAsync(
+                    $"""UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + {labeledDelta} WHERE "Id" = {projectId}""", cancellationToken);
+            }
             await transaction.CommitAsync(cancellationToken);
             return result;
         }
@@ -50,14 +59,18 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         Validate(request);
+        using var slot = await _gate.EnterAsync(cancellationToken);
         try
         {
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = time.GetUtcNow().UtcDateTime;
-            var submitted = await SubmitInTransactionAsync(db, caller, projectId, request, now, cancellationToken);
-            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: false, cancellationToken);
-            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, cancellationToken);
+            var (submitted, labeledDelta) = await SubmitInTransactionAsync(db, caller, projectId, request, now, cancellationToken);
+            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: false, cancellationToken, labeledDelta);
+            // The project's counter row is the one row every annotator's transaction writes: it is updated last, with
+            // the progress read, so its lock is held for the commit alone and the round trips of many annotators
+            // overlap instead of queueing behind it.
+            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, cancellationToken, labeledDelta);
             await transaction.CommitAsync(cancellationToken);
             return new LabelAndNext(submitted, next, progress);
         }
@@ -125,7 +138,11 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     private const string WebhookListensSql =
         """SELECT EXISTS (SELECT 1 FROM "Webhooks" w WHERE w."ProjectId" = @project AND w."IsActive" AND @event = ANY (w."Events"))""";
 
-    private static async Task<SubmitResult> SubmitInTransactionAsync(
+    /// <summary>
+    /// Stores the answer under the item's row lock. The project's labeled counter is left to the caller, which moves
+    /// it by the returned delta just before committing (see <see cref="SubmitAndNextAsync"/>).
+    /// </summary>
+    private static async Task<(SubmitResult Result, int LabeledDelta)> SubmitInTransactionAsync(
         LabelLoopDbContext db, Caller caller, int projectId, SubmitAnnotation request, DateTime now, CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -194,7 +211,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         // The same key, or the same annotator on the same item: a double key press or a retried request.
         if (previous is { } existingId)
         {
-            return new SubmitResult(existingId, false, item.Status);
+            return (new SubmitResult(existingId, false, item.Status), 0);
         }
         if (!request.Skip && string.IsNullOrEmpty(label))
         {
@@ -222,7 +239,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
         answers.Add((label, request.Skip, false));
         var (status, delta) = Recompute(item, overlap, answers);
 
-        // One round trip: the answer, the lease it ends, the item's new state and the project's counter.
+        // One round trip: the answer, the lease it ends and the item's new state.
         await using (var write = new NpgsqlBatch(connection, transaction))
         {
             write.BatchCommands.Add(ItemLeaseService.Command(
@@ -249,18 +266,13 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
                 """UPDATE "Items" SET "Status" = @status, "FinalLabel" = @final, "AnnotationCount" = @count WHERE "Id" = @item""",
                 ("status", item.Status.ToString()), ("final", item.FinalLabel), ("count", item.AnnotationCount), ("item", item.Id)));
             write.BatchCommands[^1].Parameters["final"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
-            if (delta != 0)
-            {
-                write.BatchCommands.Add(ItemLeaseService.Command(
-                    """UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + @delta WHERE "Id" = @project""", ("delta", delta), ("project", projectId)));
-            }
             annotation.Id = (long)(await write.ExecuteScalarAsync(cancellationToken))!;
         }
         if (webhookListens)
         {
             await WebhookOutbox.AnnotationCreatedAsync(db, annotation, item, cancellationToken);
         }
-        return new SubmitResult(annotation.Id, true, status);
+        return (new SubmitResult(annotation.Id, true, status), delta);
     }
 
     /// <summary>Applies <see cref="ItemOutcome"/> to the item (in memory) and returns its state and the labeled counter's move.</summary>
@@ -282,6 +294,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     public async Task<long> UndoAsync(Caller caller, int projectId, long annotationId, CancellationToken cancellationToken = default)
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        using var slot = await _gate.EnterAsync(cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var target = await db.Annotations.AsNoTracking()
             .Where(a => a.Id == annotationId && a.ProjectId == projectId)
@@ -337,6 +350,7 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     {
         RequireReviewer(caller);
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        using var slot = await _gate.EnterAsync(cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         if (!await db.LabelClasses.AnyAsync(l => l.ProjectId == projectId && l.Name == label, cancellationToken))
         {
@@ -371,24 +385,28 @@ public sealed class AnnotationService(IDbContextFactory<LabelLoopDbContext> cont
     }
 
     /// <summary>
-    /// <see cref="ProgressAsync"/> in one statement on the caller's open connection (and transaction, if any). Items
-    /// left come from the project's counters: counting open items would scan the pool on every label.
+    /// <see cref="ProgressAsync"/> in one round trip on the caller's open connection (and transaction, if any), after
+    /// moving the project's labeled counter by <paramref name="labeledDelta"/> when it is not zero. Items left come
+    /// from the project's counters: counting open items would scan the pool on every label.
     /// </summary>
     private static async Task<AnnotatorProgress> ProgressInTransactionAsync(
-        LabelLoopDbContext db, int projectId, string userId, DateTime now, CancellationToken cancellationToken)
+        LabelLoopDbContext db, int projectId, string userId, DateTime now, CancellationToken cancellationToken, int labeledDelta = 0)
     {
-        await using var command = new NpgsqlCommand(
+        await using var batch = new NpgsqlBatch(
+            (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        if (labeledDelta != 0)
+        {
+            batch.BatchCommands.Add(ItemLeaseService.Command(
+                """UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + @delta WHERE "Id" = @project""", ("delta", labeledDelta), ("project", projectId)));
+        }
+        batch.BatchCommands.Add(ItemLeaseService.Command(
             """
             SELECT count(*) FILTER (WHERE a."CreatedUtc" >= @today), count(*),
                    (SELECT p."ItemCount" - p."LabeledCount" FROM "Projects" p WHERE p."Id" = @project)
             FROM "Annotations" a
             WHERE a."UserId" = @user AND a."ProjectId" = @project AND NOT a."WasSkipped"
-            """,
-            (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
-        command.Parameters.AddWithValue("today", now.Date);
-        command.Parameters.AddWithValue("user", userId);
-        command.Parameters.AddWithValue("project", projectId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            """, ("today", now.Date), ("user", userId), ("project", projectId)));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new AnnotatorProgress((int)reader.GetInt64(0), (int)reader.GetInt64(1), reader.IsDBNull(2) ? 0 : reader.GetInt32(2));
     }

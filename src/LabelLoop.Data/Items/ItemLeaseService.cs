@@ -3,6 +3,7 @@ using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Projects;
+using LabelLoop.Data.Annotations;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -16,8 +17,11 @@ namespace LabelLoop.Data.Items;
 /// reload shows the same item); new leases take the best-ranked items that are not leased to or labeled by
 /// enough others, under row locks (<c>FOR UPDATE SKIP LOCKED</c>), so two annotators never race for one item.
 /// </summary>
-public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time)
+public sealed class ItemLeaseService(
+    IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time, LabelingGate? gate = null)
 {
+    private readonly LabelingGate _gate = gate ?? LabelingGate.Unlimited;
+
     private const int CandidateBatch = 8;
 
     /// <summary>
@@ -28,6 +32,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
     public async Task<IReadOnlyList<ServedItem>> NextAsync(Caller caller, int projectId, int count = 1, CancellationToken cancellationToken = default)
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        using var slot = await _gate.EnterAsync(cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // A lease lost in a crash only returns an item to the pool early, so its commit need not wait for the
@@ -39,10 +44,12 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
 
     /// <summary>
     /// The body of <see cref="NextAsync"/> on the caller's context and open transaction (the workspace runs it in the
-    /// transaction that stores the previous label). The caller has checked access.
+    /// transaction that stores the previous label). The caller has checked access. <paramref name="pendingLabeled"/> is
+    /// the move of the project's labeled counter that the transaction has yet to write (it writes it last).
     /// </summary>
     internal static async Task<IReadOnlyList<ServedItem>> LeaseInTransactionAsync(
-        LabelLoopDbContext db, int projectId, string userId, int count, DateTime now, bool relaxedCommit, CancellationToken cancellationToken)
+        LabelLoopDbContext db, int projectId, string userId, int count, DateTime now, bool relaxedCommit, CancellationToken cancellationToken,
+        int pendingLabeled = 0)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
@@ -92,7 +99,7 @@ public sealed class ItemLeaseService(IDbContextFactory<LabelLoopDbContext> conte
         }
         if (wanted > 0)
         {
-            var audit = new AuditRoute(project.AuditPercent, project.LabeledCount + leased.Count);
+            var audit = new AuditRoute(project.AuditPercent, project.LabeledCount + pendingLabeled + leased.Count);
             leased.AddRange(await LeaseNewAsync(connection, transaction, projectId, userId, project.Overlap, project.LeaseMinutes, wanted, now, audit,
                 activeVersion, cancellationToken));
         }

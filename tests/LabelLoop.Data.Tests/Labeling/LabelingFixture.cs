@@ -18,11 +18,14 @@ public sealed class LabelingFixture : IAsyncLifetime
     {
         await _data.InitializeAsync();
         Projects = new ProjectService(_data.Database.ContextFactory, Clock);
-        Leases = new ItemLeaseService(_data.Database.ContextFactory, Projects, Clock);
-        Annotations = new AnnotationService(_data.Database.ContextFactory, Projects, Clock);
+        // A narrow gate, as on a small node, so every test also runs the labeling paths through it.
+        Leases = new ItemLeaseService(_data.Database.ContextFactory, Projects, Clock, Gate);
+        Annotations = new AnnotationService(_data.Database.ContextFactory, Projects, Clock, Gate);
     }
 
     public ManualTimeProvider Clock { get; } = new();
+
+    public LabelingGate Gate { get; } = new(2);
 
     public ProjectService Projects { get; private set; } = null!;
 
