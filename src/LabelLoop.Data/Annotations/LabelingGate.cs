@@ -7,7 +7,7 @@ namespace LabelLoop.Data.Annotations;
 /// <remarks>
 /// Every label moves the project's counter row, so concurrent labeling transactions queue on that row's lock; with
 /// as many transactions in flight as annotators, the queue and fifty busy backends on a small machine cost far more
-/// than the work (bench/workspace.md: 50 annotators on 2 cores went from about 110 to about 450 labels a second with
+/// than the work (bench/workspace.md: 50 annotators on 2 cores went from about 110 to about 370 labels a second with
 /// the gate). A few slots per core keep the database busy without a queue inside it.
 /// </remarks>
 public sealed class LabelingGate
