@@ -25,3 +25,11 @@ $LL simulate --from-curves "$OUT/fmnist-s1/curves.csv" "$OUT/fmnist-s2/curves.cs
 # One round (retrain + score + select) on a 9,900-item pool: the first round's time is in summary.json.
 $LL simulate --data "$OUT/fashion-mnist" --strategies margin+diverse,qbc-vote --committee 5 --initial 100 --step 100 --budget 200 \
   --seeds 1 --test-fraction 0.01 --threads 1 --out "$OUT/round-10k"
+
+# The headline table: random vs the default strategy, from scratch and from the pretrained encoder, 3 seeds.
+for s in 1 2 3; do
+  $LL simulate --data "$OUT/fashion-mnist" --strategies random,default --labels 10,20,50,100,200,350,500,1000 \
+    --pretrain --compare-scratch --train-steps 1000 --threads 1 --seeds 1 --first-seed $s --out "$OUT/headline-s$s" &
+done
+wait
+$LL simulate --from-curves "$OUT/headline-s1/curves.csv" "$OUT/headline-s2/curves.csv" "$OUT/headline-s3/curves.csv" --out "$OUT/headline"
