@@ -92,6 +92,10 @@ public sealed class E2EServer : IAsyncLifetime
     public async Task<IPage> LogInAsync(string email)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl });
+        // Twice Playwright's 30 s: on a two-core machine shared with other work, a first page load (server code still
+        // compiling, the browser starting) has been seen to take longer; a wrong page still fails every assertion.
+        context.SetDefaultTimeout(60_000);
+        context.SetDefaultNavigationTimeout(60_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("/login");
         await page.FillAsync("#email", email);
