@@ -37,8 +37,9 @@ public sealed class AnnotationService(
             var (result, labeledDelta) = await SubmitInTransactionAsync(db, caller, projectId, request, time.GetUtcNow().UtcDateTime, cancellationToken);
             if (labeledDelta != 0)
             {
-                await db.Database.ExecuteSqlAsync(
-                    $"""UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + {labeledDelta} WHERE "Id" = {projectId}""", cancellationToken);
+                await using var move = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+                move.BatchCommands.Add(MoveLabeledCount(projectId, labeledDelta));
+                await move.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
             return result;
@@ -66,11 +67,11 @@ public sealed class AnnotationService(
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = time.GetUtcNow().UtcDateTime;
             var (submitted, labeledDelta) = await SubmitInTransactionAsync(db, caller, projectId, request, now, cancellationToken);
-            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: false, cancellationToken, labeledDelta);
+            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: false, labeledDelta, cancellationToken);
             // The project's counter row is the one row every annotator's transaction writes: it is updated last, with
             // the progress read, so its lock is held for the commit alone and the round trips of many annotators
             // overlap instead of queueing behind it.
-            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, cancellationToken, labeledDelta);
+            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, labeledDelta, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new LabelAndNext(submitted, next, progress);
         }
@@ -80,8 +81,8 @@ public sealed class AnnotationService(
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = time.GetUtcNow().UtcDateTime;
-            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: true, cancellationToken);
-            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, cancellationToken);
+            var next = await ItemLeaseService.LeaseInTransactionAsync(db, projectId, caller.UserId, count, now, relaxedCommit: true, pendingLabeled: 0, cancellationToken);
+            var progress = await ProgressInTransactionAsync(db, projectId, caller.UserId, now, labeledDelta: 0, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new LabelAndNext(submitted, next, progress);
         }
@@ -381,8 +382,15 @@ public sealed class AnnotationService(
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        return await ProgressInTransactionAsync(db, projectId, caller.UserId, time.GetUtcNow().UtcDateTime, cancellationToken);
+        return await ProgressInTransactionAsync(db, projectId, caller.UserId, time.GetUtcNow().UtcDateTime, labeledDelta: 0, cancellationToken);
     }
+
+    /// <summary>
+    /// Moves the project's labeled counter. Every label writes this one row, so labeling transactions run it last,
+    /// just before their commit, and hold its lock as briefly as they can.
+    /// </summary>
+    private static NpgsqlBatchCommand MoveLabeledCount(int projectId, int delta) => ItemLeaseService.Command(
+        """UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + @delta WHERE "Id" = @project""", ("delta", delta), ("project", projectId));
 
     /// <summary>
     /// <see cref="ProgressAsync"/> in one round trip on the caller's open connection (and transaction, if any), after
@@ -390,14 +398,13 @@ public sealed class AnnotationService(
     /// from the project's counters: counting open items would scan the pool on every label.
     /// </summary>
     private static async Task<AnnotatorProgress> ProgressInTransactionAsync(
-        LabelLoopDbContext db, int projectId, string userId, DateTime now, CancellationToken cancellationToken, int labeledDelta = 0)
+        LabelLoopDbContext db, int projectId, string userId, DateTime now, int labeledDelta, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(
             (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
         if (labeledDelta != 0)
         {
-            batch.BatchCommands.Add(ItemLeaseService.Command(
-                """UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + @delta WHERE "Id" = @project""", ("delta", labeledDelta), ("project", projectId)));
+            batch.BatchCommands.Add(MoveLabeledCount(projectId, labeledDelta));
         }
         batch.BatchCommands.Add(ItemLeaseService.Command(
             """

@@ -37,7 +37,7 @@ public sealed class ItemLeaseService(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // A lease lost in a crash only returns an item to the pool early, so its commit need not wait for the
         // disk; labels (AnnotationService) keep the durable default.
-        var served = await LeaseInTransactionAsync(db, projectId, caller.UserId, count, time.GetUtcNow().UtcDateTime, relaxedCommit: true, cancellationToken);
+        var served = await LeaseInTransactionAsync(db, projectId, caller.UserId, count, time.GetUtcNow().UtcDateTime, relaxedCommit: true, pendingLabeled: 0, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return served;
     }
@@ -48,8 +48,8 @@ public sealed class ItemLeaseService(
     /// the move of the project's labeled counter that the transaction has yet to write (it writes it last).
     /// </summary>
     internal static async Task<IReadOnlyList<ServedItem>> LeaseInTransactionAsync(
-        LabelLoopDbContext db, int projectId, string userId, int count, DateTime now, bool relaxedCommit, CancellationToken cancellationToken,
-        int pendingLabeled = 0)
+        LabelLoopDbContext db, int projectId, string userId, int count, DateTime now, bool relaxedCommit, int pendingLabeled,
+        CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
