@@ -6,7 +6,7 @@ namespace LabelLoop.Web;
 
 /// <summary>
 /// Maps domain exceptions to HTTP: not found 404, access denied 403, validation 400 with the field errors,
-/// anything else 500. API callers get ProblemDetails; pages get the status page.
+/// conflict 409, anything else 500. API callers get ProblemDetails; pages get the status page.
 /// </summary>
 public sealed class LabelLoopExceptionHandler(IProblemDetailsService problemDetails, ILogger<LabelLoopExceptionHandler> logger) : IExceptionHandler
 {
@@ -17,6 +17,7 @@ public sealed class LabelLoopExceptionHandler(IProblemDetailsService problemDeta
             NotFoundException => (StatusCodes.Status404NotFound, "Not found"),
             AccessDeniedException => (StatusCodes.Status403Forbidden, "Forbidden"),
             DomainValidationException => (StatusCodes.Status400BadRequest, "Invalid input"),
+            ConflictException => (StatusCodes.Status409Conflict, "Conflict"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error"),
         };

@@ -117,12 +117,14 @@ public class JobsFixture : IAsyncLifetime
         return (projectId, created.Select(i => i.Id).ToList());
     }
 
-    /// <summary>Labels items through the real service, as annotators do.</summary>
+    /// <summary>Labels items through the real service, as annotators do: leased to the caller first, then answered.</summary>
     public async Task LabelAsync(Caller caller, int projectId, IEnumerable<long> itemIds, Func<int, string> labelOf)
     {
         var annotations = Get<AnnotationService>();
+        var ids = itemIds.ToList();
+        await Database.LeaseAsync(projectId, caller.UserId, ids, Get<TimeProvider>());
         var n = 0;
-        foreach (var id in itemIds)
+        foreach (var id in ids)
         {
             await annotations.SubmitAsync(caller, projectId, new SubmitAnnotation(id, labelOf(n++)));
         }

@@ -100,48 +100,81 @@ public sealed class AnnotationService(
         }
     }
 
-    /// <summary>Two retries with one idempotency key raced past the check: the first one won; report it.</summary>
+    /// <summary>
+    /// Two requests with one idempotency key raced past the check: the first one won. A retry of it gets its answer;
+    /// a request for another item is refused as if it had come second.
+    /// </summary>
     private async Task<SubmitResult> FirstWithKeyAsync(Caller caller, SubmitAnnotation request, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var existing = await db.Annotations.AsNoTracking()
             .Where(a => a.UserId == caller.UserId && a.IdempotencyKey == request.IdempotencyKey)
             .Select(a => new { a.Id, a.ItemId }).SingleAsync(cancellationToken);
+        if (existing.ItemId != request.ItemId)
+        {
+            throw KeyUsedElsewhere(request.IdempotencyKey, existing.Id);
+        }
         var status = await db.Items.Where(i => i.Id == existing.ItemId).Select(i => i.Status).SingleAsync(cancellationToken);
         return new SubmitResult(existing.Id, false, status);
     }
 
+    // Keys are unique per account across every project, so the earlier request may be in another project: the
+    // message names the key and the annotation only, never that project.
+    private static ConflictException KeyUsedElsewhere(string? key, long annotationId) =>
+        new($"The Idempotency-Key '{key}' was already used for another request (annotation {annotationId}, another item); use a new key for a new answer.");
+
     // Read under the item's row lock, in one round trip: the item, an earlier answer by the caller (same item, or
-    // same idempotency key), whether the label exists, the caller's lease, every answer on the item, the project's
-    // overlap, and whether a webhook listens. Each statement sees what committed before it ran, so the answers read
-    // after the lock include every answer stored before we got it.
+    // same idempotency key), whether the label exists, what the admission check needs (the caller's lease, the other
+    // live leases on the item, the overlap and, with a budget, what is left of it), every answer on the item, and
+    // whether a webhook listens. Each statement sees what committed before it ran, so the answers read after the lock
+    // include every answer stored before we got it.
     private const string LockItemSql =
         """SELECT "Status", "ExternalId", "FinalLabel", "ContentHash" FROM "Items" WHERE "Id" = @item AND "ProjectId" = @project FOR UPDATE""";
 
+    // An answer on another item sorts first (false before true): it can only have matched by key, and a key reused
+    // for another item is refused rather than mistaken for a retry.
     private const string PreviousAnswerSql =
         """
-        SELECT a."Id" FROM "Annotations" a
+        SELECT a."Id", a."ItemId" FROM "Annotations" a
         WHERE a."UserId" = @user AND NOT a."IsGroundTruth" AND (a."ItemId" = @item OR (@key::text IS NOT NULL AND a."IdempotencyKey" = @key))
-        ORDER BY a."Id" LIMIT 1
+        ORDER BY a."ItemId" = @item, a."Id" LIMIT 1
         """;
 
     private const string LabelExistsSql =
         """SELECT EXISTS (SELECT 1 FROM "LabelClasses" l WHERE l."ProjectId" = @project AND l."Name" = @label)""";
 
-    private const string CallerLeaseSql =
-        """SELECT l."LeasedUtc", l."PredictionId" FROM "ItemLeases" l WHERE l."ItemId" = @item AND l."UserId" = @user""";
+    // Labels of a project with a budget queue here, after the item lock (the order every labeling transaction
+    // takes), so the count below sees every label committed before ours and the budget holds exactly. Projects
+    // without a budget lock nothing here: their counter row is written last, as before.
+    private const string BudgetLockSql =
+        """SELECT 1 FROM "Projects" p WHERE p."Id" = @project AND p."LabelBudget" IS NOT NULL AND @label FOR NO KEY UPDATE""";
+
+    // One statement, each part an index lookup: the (item, user) lease, the item's other live leases, and, only with a
+    // budget, the project's labels and live leases (the counts the lease service checks before serving).
+    private const string AdmissionSql =
+        """
+        SELECT p."Overlap", p."LabelBudget", mine."LeasedUtc", mine."ExpiresUtc", mine."PredictionId",
+               (SELECT count(*) FROM "ItemLeases" o WHERE o."ItemId" = @item AND o."UserId" <> @user AND o."ExpiresUtc" > @now),
+               CASE WHEN p."LabelBudget" IS NULL OR NOT @label THEN 0
+                    ELSE (SELECT count(*) FROM "Annotations" a
+                          WHERE a."ProjectId" = p."Id" AND NOT a."WasSkipped" AND NOT a."IsGroundTruth") END,
+               CASE WHEN p."LabelBudget" IS NULL OR NOT @label OR mine."ExpiresUtc" > @now THEN 0
+                    ELSE (SELECT count(*) FROM "ItemLeases" l WHERE l."ProjectId" = p."Id" AND l."ExpiresUtc" > @now) END
+        FROM "Projects" p
+        LEFT JOIN "ItemLeases" mine ON mine."ItemId" = @item AND mine."UserId" = @user
+        WHERE p."Id" = @project
+        """;
 
     private const string AnswersSql =
         """SELECT a."Label", a."WasSkipped", a."IsGroundTruth" FROM "Annotations" a WHERE a."ItemId" = @item ORDER BY a."Id" """;
-
-    private const string OverlapSql = """SELECT p."Overlap" FROM "Projects" p WHERE p."Id" = @project""";
 
     private const string WebhookListensSql =
         """SELECT EXISTS (SELECT 1 FROM "Webhooks" w WHERE w."ProjectId" = @project AND w."IsActive" AND @event = ANY (w."Events"))""";
 
     /// <summary>
-    /// Stores the answer under the item's row lock. The project's labeled counter is left to the caller, which moves
-    /// it by the returned delta just before committing (see <see cref="SubmitAndNextAsync"/>).
+    /// Stores the answer under the item's row lock, once <see cref="AnswerAdmission"/> admits it (a refusal is a
+    /// <see cref="ConflictException"/>). The project's labeled counter is left to the caller, which moves it by the
+    /// returned delta just before committing (see <see cref="SubmitAndNextAsync"/>).
     /// </summary>
     private static async Task<(SubmitResult Result, int LabeledDelta)> SubmitInTransactionAsync(
         LabelLoopDbContext db, Caller caller, int projectId, SubmitAnnotation request, DateTime now, CancellationToken cancellationToken)
@@ -152,20 +185,24 @@ public sealed class AnnotationService(
         var key = request.IdempotencyKey;
 
         Item item;
-        long? previous = null;
+        (long Id, long ItemId)? previous = null;
         var labelExists = false;
         (DateTime LeasedUtc, long? PredictionId)? lease = null;
+        var callerLease = AnswerAdmission.Lease.None;
         var answers = new List<(string? Label, bool WasSkipped, bool IsGroundTruth)>();
         int overlap;
+        int? budget;
+        long othersLiveLeases, labelsGiven, liveLeases;
         bool webhookListens;
         await using (var read = new NpgsqlBatch(connection, transaction))
         {
             read.BatchCommands.Add(ItemLeaseService.Command(LockItemSql, ("item", request.ItemId), ("project", projectId)));
             read.BatchCommands.Add(ItemLeaseService.Command(PreviousAnswerSql, ("user", caller.UserId), ("item", request.ItemId), ("key", key)));
             read.BatchCommands.Add(ItemLeaseService.Command(LabelExistsSql, ("project", projectId), ("label", label ?? "")));
-            read.BatchCommands.Add(ItemLeaseService.Command(CallerLeaseSql, ("item", request.ItemId), ("user", caller.UserId)));
+            read.BatchCommands.Add(ItemLeaseService.Command(BudgetLockSql, ("project", projectId), ("label", !request.Skip)));
+            read.BatchCommands.Add(ItemLeaseService.Command(AdmissionSql,
+                ("item", request.ItemId), ("user", caller.UserId), ("project", projectId), ("now", now), ("label", !request.Skip)));
             read.BatchCommands.Add(ItemLeaseService.Command(AnswersSql, ("item", request.ItemId)));
-            read.BatchCommands.Add(ItemLeaseService.Command(OverlapSql, ("project", projectId)));
             read.BatchCommands.Add(ItemLeaseService.Command(WebhookListensSql, ("project", projectId), ("event", WebhookEvents.AnnotationCreated)));
             // "key" is compared as text even when null.
             read.BatchCommands[1].Parameters["key"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
@@ -186,16 +223,24 @@ public sealed class AnnotationService(
             await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                previous = reader.GetInt64(0);
+                previous = (reader.GetInt64(0), reader.GetInt64(1));
             }
             await reader.NextResultAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             labelExists = reader.GetBoolean(0);
             await reader.NextResultAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            overlap = reader.GetInt32(0);
+            budget = reader.IsDBNull(1) ? null : reader.GetInt32(1);
+            if (!reader.IsDBNull(2))
             {
-                lease = (reader.GetDateTime(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
+                lease = (reader.GetDateTime(2), reader.IsDBNull(4) ? null : reader.GetInt64(4));
+                callerLease = reader.GetDateTime(3) > now ? AnswerAdmission.Lease.Live : AnswerAdmission.Lease.Expired;
             }
+            othersLiveLeases = reader.GetInt64(5);
+            labelsGiven = reader.GetInt64(6);
+            liveLeases = reader.GetInt64(7);
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -203,16 +248,18 @@ public sealed class AnnotationService(
             }
             await reader.NextResultAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            overlap = reader.GetInt32(0);
-            await reader.NextResultAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
             webhookListens = reader.GetBoolean(0);
         }
 
-        // The same key, or the same annotator on the same item: a double key press or a retried request.
-        if (previous is { } existingId)
+        // The same key, or the same annotator on the same item: a double key press or a retried request. It answers
+        // as the first time did, whatever happened to the item, the lease or the budget since.
+        if (previous is { } earlier)
         {
-            return (new SubmitResult(existingId, false, item.Status), 0);
+            if (earlier.ItemId != item.Id)
+            {
+                throw KeyUsedElsewhere(key, earlier.Id);
+            }
+            return (new SubmitResult(earlier.Id, false, item.Status), 0);
         }
         if (!request.Skip && string.IsNullOrEmpty(label))
         {
@@ -221,6 +268,12 @@ public sealed class AnnotationService(
         if (!request.Skip && !labelExists)
         {
             throw new DomainValidationException("label", $"'{label}' is not a label of this project.");
+        }
+        var labels = answers.Count(a => !a.IsGroundTruth && !a.WasSkipped);
+        if (AnswerAdmission.Refusal(item.Id, new AnswerAdmission.Facts(
+                item.Status, labels, overlap, callerLease, (int)othersLiveLeases, request.Skip, budget, labelsGiven, liveLeases)) is { } refusal)
+        {
+            throw new ConflictException(refusal);
         }
 
         var leadTime = request.LeadTimeSeconds ?? (lease is { } l ? (now - l.LeasedUtc).TotalSeconds : 0);

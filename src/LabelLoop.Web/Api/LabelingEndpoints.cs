@@ -1,3 +1,4 @@
+using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
@@ -29,14 +30,21 @@ public static class LabelingEndpoints
             .Produces(StatusCodes.Status200OK, null, "image/png", "image/jpeg", "image/gif", "image/bmp", "application/octet-stream");
         api.MapPost("/next", NextAsync).RequireScope(ApiScopes.Label)
             .WithName("NextItem")
-            .WithSummary("Leases the next item to the caller, as the workspace does: the caller's live lease first, then the best-ranked free item. 204 when none is left.");
+            .WithSummary("Leases the next item to the caller, as the workspace does: the caller's live lease first, then the best-ranked free item. 204 when none is left.")
+            .WithDescription(
+                "The item (its text, or the `contentUrl` of its image), the project's `labels` in label-bar order, the lease's " +
+                "expiry, the model's `suggestion` and `why` the item was chosen: everything needed to answer it.");
         api.MapPost("/annotations", CreateAnnotationAsync).RequireScope(ApiScopes.Label)
             .WithName("CreateAnnotation")
-            .WithSummary("Labels (or skips) an item.")
+            .WithSummary("Labels (or skips) an item leased to the caller.")
             .WithDescription(
-                "201 with the new annotation. Retries are safe: send an `Idempotency-Key` header (up to 100 characters, unique per " +
-                "caller); a repeat with the same key, or a second answer by the same caller for the same item, stores nothing and " +
-                "answers 200 with the first annotation. A key already used for another item is a 409.")
+                "201 with the new annotation. The answer must be for an item `POST .../next` leased to the caller; when that " +
+                "lease has expired it is still taken if nobody else took the item meanwhile. Otherwise 409, its `detail` naming " +
+                "why: the item is leased to another annotator, it already has the answers it needs (the project's overlap), it " +
+                "was never leased to the caller, or the project's label budget is spent. Retries are safe: send an " +
+                "`Idempotency-Key` header (up to 100 characters, unique per caller); a repeat with the same key, or a second " +
+                "answer by the same caller for the same item, stores nothing and answers 200 with the first annotation. A key " +
+                "already used for another request (another item, in this project or another) is a 409.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
@@ -46,6 +54,25 @@ public static class LabelingEndpoints
 
     /// <summary>The response of <c>POST /api/v1/projects/{id}/annotations</c>.</summary>
     public sealed record AnnotationCreated(long Id, long ItemId, string ItemStatus);
+
+    /// <summary>
+    /// The response of <c>POST /api/v1/projects/{id}/next</c>: the leased item and the project's labels, so a client
+    /// can show and answer it without another call.
+    /// </summary>
+    public sealed record NextItem(
+        long ItemId,
+        int ProjectId,
+        ProjectKind Kind,
+        string? Text,
+        string? ContentUrl,
+        DateTime LeaseExpiresUtc,
+        IReadOnlyList<LabelSpec> Labels,
+        Suggestion? Suggestion,
+        SelectionReason? Why)
+    {
+        public static NextItem From(ServedItem item, IReadOnlyList<LabelSpec> labels) => new(
+            item.ItemId, item.ProjectId, item.Kind, item.Text, item.ContentUrl, item.LeaseExpiresUtc, labels, item.Suggestion, item.Why);
+    }
 
     private static async Task<IResult> SubmitFromWorkspaceAsync(
         int projectId,
@@ -68,7 +95,17 @@ public static class LabelingEndpoints
             return TypedResults.LocalRedirect($"/projects/{projectId}/label");
         }
         // The label and the next lease share one transaction; the current item plus one prefetched.
-        var round = await services.Annotations.SubmitAndNextAsync(caller, projectId, request, count: 2, cancellationToken);
+        LabelAndNext round;
+        try
+        {
+            round = await services.Annotations.SubmitAndNextAsync(caller, projectId, request, count: 2, cancellationToken);
+        }
+        catch (ConflictException refused)
+        {
+            // Not stored (the lease went to someone else, the item is done, the budget is spent): say so on the card
+            // and move on to what the queue serves now.
+            return await NextCardAsync(http, projectId, caller, services, null, cancellationToken, notice: refused.Message);
+        }
         var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
         return Card(projectId, labels, round.Next, round.Submitted.AnnotationId, round.Progress);
     }
@@ -86,7 +123,8 @@ public static class LabelingEndpoints
     }
 
     private static async Task<IResult> NextCardAsync(
-        HttpContext http, int projectId, Caller caller, WorkspaceServices services, long? lastAnnotationId, CancellationToken cancellationToken)
+        HttpContext http, int projectId, Caller caller, WorkspaceServices services, long? lastAnnotationId, CancellationToken cancellationToken,
+        string? notice = null)
     {
         if (!http.Request.Headers.ContainsKey("HX-Request"))
         {
@@ -96,13 +134,15 @@ public static class LabelingEndpoints
         var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
         var items = await services.Leases.NextAsync(caller, projectId, count: 2, cancellationToken);
         var progress = await services.Annotations.ProgressAsync(caller, projectId, cancellationToken);
-        return Card(projectId, labels, items, lastAnnotationId, progress);
+        return Card(projectId, labels, items, lastAnnotationId, progress, notice);
     }
 
     private static RazorComponentResult<ItemCard> Card(
-        int projectId, IReadOnlyList<LabelSpec> labels, IReadOnlyList<ServedItem> items, long? lastAnnotationId, AnnotatorProgress progress) =>
+        int projectId, IReadOnlyList<LabelSpec> labels, IReadOnlyList<ServedItem> items, long? lastAnnotationId, AnnotatorProgress progress,
+        string? notice = null) =>
         new(new Dictionary<string, object?>
         {
+            [nameof(ItemCard.Notice)] = notice,
             [nameof(ItemCard.ProjectId)] = projectId,
             [nameof(ItemCard.Labels)] = labels,
             [nameof(ItemCard.Item)] = items.ElementAtOrDefault(0),
@@ -132,14 +172,21 @@ public static class LabelingEndpoints
             entityTag: new EntityTagHeaderValue($"\"{hash}\""));
     }
 
-    private static async Task<Results<Ok<ServedItem>, NoContent>> NextAsync(
-        int projectId, HttpContext http, ItemLeaseService leases, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<NextItem>, NoContent>> NextAsync(
+        int projectId, HttpContext http, [AsParameters] WorkspaceServices services, CancellationToken cancellationToken)
     {
-        var items = await leases.NextAsync(http.User.ToCaller(), projectId, 1, cancellationToken);
-        return items.Count == 0 ? TypedResults.NoContent() : TypedResults.Ok(items[0]);
+        var caller = http.User.ToCaller();
+        var items = await services.Leases.NextAsync(caller, projectId, 1, cancellationToken);
+        if (items.Count == 0)
+        {
+            return TypedResults.NoContent();
+        }
+        // The label set is cached per node (ProjectService), so this costs no extra query on most calls.
+        var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
+        return TypedResults.Ok(NextItem.From(items[0], labels));
     }
 
-    private static async Task<Results<Created<AnnotationCreated>, Ok<AnnotationCreated>, ProblemHttpResult>> CreateAnnotationAsync(
+    private static async Task<Results<Created<AnnotationCreated>, Ok<AnnotationCreated>>> CreateAnnotationAsync(
         int projectId,
         CreateAnnotationRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
@@ -147,15 +194,10 @@ public static class LabelingEndpoints
         AnnotationService annotations,
         CancellationToken cancellationToken)
     {
-        var caller = http.User.ToCaller();
-        var result = await annotations.SubmitAsync(caller, projectId,
+        // The service refuses (409) a key used for another request and an answer its lease, the item's overlap or the
+        // label budget does not allow.
+        var result = await annotations.SubmitAsync(http.User.ToCaller(), projectId,
             new SubmitAnnotation(request.ItemId, request.Label, request.Skip, request.Comment, idempotencyKey, request.LeadTimeSeconds), cancellationToken);
-        if (!result.Created && idempotencyKey is not null
-            && (await annotations.GetAsync(caller, projectId, result.AnnotationId, cancellationToken)).ItemId != request.ItemId)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", type: "urn:labelloop:problem:409",
-                detail: $"The Idempotency-Key '{idempotencyKey}' was already used for annotation {result.AnnotationId} of another item.");
-        }
         var body = new AnnotationCreated(result.AnnotationId, request.ItemId, result.ItemStatus.ToString());
         return result.Created
             ? TypedResults.Created($"/api/v1/projects/{projectId}/annotations/{result.AnnotationId}", body)

@@ -106,7 +106,7 @@ public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixt
     }
 
     [Fact]
-    public async Task A_label_after_the_lease_expired_is_kept_even_when_someone_else_labeled_the_item()
+    public async Task A_label_after_the_lease_expired_is_refused_once_someone_else_labeled_the_item()
     {
         var project = await f.CreateProjectAsync(1);
         var a = await f.MemberAsync(project);
@@ -116,11 +116,44 @@ public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixt
         Assert.Equal(item, (await f.Leases.NextAsync(b, project, 1, Cancel))[0].ItemId);
         await f.Annotations.SubmitAsync(b, project, new SubmitAnnotation(item, "b"), Cancel);
 
-        var late = await f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(item, "b"), Cancel);
+        var late = await Assert.ThrowsAsync<ConflictException>(() => f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(item, "b"), Cancel));
+
+        Assert.Contains("already has the answers it needs", late.Message, StringComparison.Ordinal);
+        await using var db = f.Data.CreateContext();
+        Assert.Equal(1, await db.Annotations.CountAsync(x => x.ItemId == item, Cancel));
+    }
+
+    [Fact]
+    public async Task A_label_after_the_lease_expired_is_refused_while_someone_else_holds_the_item()
+    {
+        var project = await f.CreateProjectAsync(1);
+        var a = await f.MemberAsync(project);
+        var b = await f.MemberAsync(project);
+        var item = (await f.Leases.NextAsync(a, project, 1, Cancel))[0].ItemId;
+        f.Clock.Advance(TimeSpan.FromMinutes(15));
+        Assert.Equal(item, (await f.Leases.NextAsync(b, project, 1, Cancel))[0].ItemId);
+
+        var late = await Assert.ThrowsAsync<ConflictException>(() => f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(item, "a"), Cancel));
+
+        Assert.Contains("leased to another annotator", late.Message, StringComparison.Ordinal);
+        var answer = await f.Annotations.SubmitAsync(b, project, new SubmitAnnotation(item, "b"), Cancel);
+        Assert.Equal(ItemStatus.Labeled, answer.ItemStatus);
+    }
+
+    [Fact]
+    public async Task A_label_after_the_lease_expired_is_taken_as_a_fresh_lease_when_nobody_else_took_the_item()
+    {
+        var project = await f.CreateProjectAsync(1);
+        var a = await f.MemberAsync(project);
+        var item = (await f.Leases.NextAsync(a, project, 1, Cancel))[0].ItemId;
+        f.Clock.Advance(TimeSpan.FromMinutes(15));
+
+        var late = await f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(item, "c"), Cancel);
 
         Assert.True(late.Created);
+        Assert.Equal(ItemStatus.Labeled, late.ItemStatus);
         await using var db = f.Data.CreateContext();
-        Assert.Equal(2, await db.Annotations.CountAsync(x => x.ItemId == item, Cancel));
+        Assert.False(await db.ItemLeases.AnyAsync(l => l.ItemId == item, Cancel));
     }
 
     [Fact]

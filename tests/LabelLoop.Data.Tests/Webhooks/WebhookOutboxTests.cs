@@ -31,6 +31,10 @@ public sealed class WebhookOutboxTests(LabelingFixture fixture) : IClassFixture<
         return await db.Items.Where(i => i.ProjectId == projectId).MinAsync(i => i.Id, Cancel);
     }
 
+    // Answers come from a lease: the annotator's next item from the queue.
+    private async Task<long> LeasedItemAsync(Caller annotator, int projectId) =>
+        (await fixture.Leases.NextAsync(annotator, projectId, 1, Cancel))[0].ItemId;
+
     [Fact]
     public async Task A_label_writes_one_delivery_per_subscribed_webhook_with_the_annotation()
     {
@@ -39,7 +43,7 @@ public sealed class WebhookOutboxTests(LabelingFixture fixture) : IClassFixture<
         var subscribed = await Webhooks.CreateAsync(Caller.System, projectId, "https://example.org/a", [WebhookEvents.AnnotationCreated], Cancel);
         await Webhooks.CreateAsync(Caller.System, projectId, "https://example.org/b", [WebhookEvents.AnnotationCreated, WebhookEvents.ModelTrained], Cancel);
         await Webhooks.CreateAsync(Caller.System, projectId, "https://example.org/c", [WebhookEvents.ExportCompleted], Cancel);
-        var itemId = await FirstItemAsync(projectId);
+        var itemId = await LeasedItemAsync(annotator, projectId);
 
         var result = await fixture.Annotations.SubmitAsync(annotator, projectId, new SubmitAnnotation(itemId, "b"), Cancel);
         // A repeated submit stores nothing new and announces nothing new.
@@ -70,7 +74,7 @@ public sealed class WebhookOutboxTests(LabelingFixture fixture) : IClassFixture<
         var projectId = await fixture.CreateProjectAsync(1);
         var annotator = await fixture.MemberAsync(projectId);
         await Webhooks.CreateAsync(Caller.System, projectId, "https://example.org/m", [WebhookEvents.ModelTrained], Cancel);
-        var itemId = await FirstItemAsync(projectId);
+        var itemId = await LeasedItemAsync(annotator, projectId);
 
         await Assert.ThrowsAsync<DomainValidationException>(() =>
             fixture.Annotations.SubmitAsync(annotator, projectId, new SubmitAnnotation(itemId, "not-a-label"), Cancel));

@@ -1,10 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using LabelLoop.Core.Accounts;
-using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Webhooks;
 using LabelLoop.Data;
-using LabelLoop.Data.Annotations;
 using LabelLoop.Data.Webhooks;
 using LabelLoop.Jobs.Webhooks;
 using LabelLoop.Testing;
@@ -61,7 +59,7 @@ public sealed class WebhookDispatcherTests(JobsFixture fixture) : IClassFixture<
         var admin = await fixture.CreateAdminAsync();
         var (projectId, items) = await fixture.CreateProjectAsync(1, "a", "b");
         var hook = await fixture.Get<WebhookService>().CreateAsync(admin, projectId, receiver.Url(), [WebhookEvents.AnnotationCreated], Cancel);
-        await fixture.Get<AnnotationService>().SubmitAsync(admin, projectId, new SubmitAnnotation(items[0], "b"), Cancel);
+        await fixture.LabelAsync(admin, projectId, [items[0]], _ => "b");
         // The label was stamped by the system clock, after this test's clock started.
         _clock.Advance(TimeSpan.FromMinutes(1));
 

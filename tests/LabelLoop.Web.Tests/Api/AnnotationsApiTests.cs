@@ -33,6 +33,8 @@ public sealed class AnnotationsApiTests(LabelLoopWebFactory factory) : IClassFix
         var project = await _kit.ProjectAsync(ProjectKind.Text, aliceId, bobId);
         await _kit.ImportTextAsync(project, 5);
         var items = await ItemIdsAsync(project, admin);
+        await _kit.LeaseAsync(project, aliceId, items[0], items[1], items[3]);
+        await _kit.LeaseAsync(project, bobId, items[2], items[4]);
         foreach (var (token, item, label) in new[] { (alice, items[0], "yes"), (alice, items[1], "no"), (bob, items[2], "yes"), (alice, items[3], "yes"), (bob, items[4], "no") })
         {
             using var response = await AnnotateAsync(token, project, item, label);
@@ -78,6 +80,7 @@ public sealed class AnnotationsApiTests(LabelLoopWebFactory factory) : IClassFix
         var project = await _kit.ProjectAsync(ProjectKind.Text, userId);
         await _kit.ImportTextAsync(project, 2);
         var items = await ItemIdsAsync(project, token);
+        await _kit.LeaseAsync(project, userId, items[0]);
 
         using var created = await AnnotateAsync(token, project, items[0], "yes", "key-1");
         using var retried = await AnnotateAsync(token, project, items[0], "yes", "key-1");

@@ -62,6 +62,9 @@ public sealed class ApiKit(LabelLoopWebFactory factory)
         Assert.True(report.Succeeded, string.Join("; ", report.Errors));
     }
 
+    /// <summary>Leases chosen items to an account, as <c>POST .../next</c> would have, so a test can answer them.</summary>
+    public Task LeaseAsync(int projectId, string userId, params long[] itemIds) => factory.Database.LeaseAsync(projectId, userId, itemIds);
+
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? json = null, HttpContent? content = null)
     {
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });

@@ -50,6 +50,7 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
             await using var db = factory.Database.CreateContext();
             var ids = await db.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(Cancel);
             var member = new Caller(memberId, false);
+            await factory.Database.LeaseAsync(project, memberId, ids.Take(2));
             await Get<AnnotationService>().SubmitAsync(member, project, new SubmitAnnotation(ids[0], "pos"), Cancel);
             await Get<AnnotationService>().SubmitAsync(member, project, new SubmitAnnotation(ids[1], "neg"), Cancel);
         }
@@ -284,6 +285,7 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
         await using (var db = factory.Database.CreateContext())
         {
             var itemId = await db.Items.Where(i => i.ProjectId == s.Project).Select(i => i.Id).SingleAsync(Cancel);
+            await factory.Database.LeaseAsync(s.Project, s.MemberId, itemId);
             await Get<AnnotationService>().SubmitAsync(new Caller(s.MemberId, false), s.Project, new SubmitAnnotation(itemId, "neg"), Cancel);
         }
 

@@ -145,6 +145,7 @@ public sealed class ItemsApiTests(LabelLoopWebFactory factory) : IClassFixture<L
         Assert.Equal(all.Order(), all);
         Assert.Equal(all, await _kit.AllIdsAsync($"/api/v1/projects/{project}/items", annotatorToken, limit: 3));
 
+        await _kit.LeaseAsync(project, annotatorId, all[2]);
         using var labeled = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/annotations", annotatorToken, new { itemId = all[2], label = "no" });
         Assert.Equal(HttpStatusCode.Created, labeled.StatusCode);
 

@@ -122,6 +122,145 @@ public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixtur
         Assert.Equal("Labeled", a.GetProperty("itemStatus").GetString());
     }
 
+    private static async Task<string> ConflictDetailAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        Assert.Equal(409, problem.GetProperty("status").GetInt32());
+        return problem.GetProperty("detail").GetString()!;
+    }
+
+    private async Task<List<long>> ItemIdsAsync(int project)
+    {
+        await using var db = factory.Database.CreateContext();
+        return await db.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(Cancel);
+    }
+
+    [Fact]
+    public async Task Answers_outside_the_callers_lease_or_past_the_items_overlap_are_409_with_the_reason()
+    {
+        var (a, aId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (b, bId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (c, cId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateTextProjectAsync(2, aId, bId, cId);
+        var itemId = (await NextAsync(a, project))!.Value.GetProperty("itemId").GetInt64();
+        var free = (await ItemIdsAsync(project)).Single(i => i != itemId);
+
+        using var leasedToA = await AnnotateAsync(b, project, itemId, "no", "b-1");
+        using var neverServed = await AnnotateAsync(b, project, free, "no", "b-2");
+        using var labeled = await AnnotateAsync(a, project, itemId, "yes", "a-1");
+        using var afterB = await AnnotateAsync(b, project, itemId, "no", "b-3");
+        using var afterC = await AnnotateAsync(c, project, itemId, "no", "c-1");
+        using var replay = await AnnotateAsync(a, project, itemId, "yes", "a-1");
+
+        Assert.Equal($"Item {itemId} is leased to another annotator.", await ConflictDetailAsync(leasedToA));
+        Assert.Contains("not leased to you", await ConflictDetailAsync(neverServed), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, labeled.StatusCode);
+        Assert.Equal($"Item {itemId} already has the answers it needs (it is labeled).", await ConflictDetailAsync(afterB));
+        Assert.Equal($"Item {itemId} already has the answers it needs (it is labeled).", await ConflictDetailAsync(afterC));
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        await using var db = factory.Database.CreateContext();
+        Assert.Equal(1, await db.Annotations.CountAsync(x => x.ProjectId == project, Cancel));
+    }
+
+    [Fact]
+    public async Task Labels_past_the_projects_budget_are_409()
+    {
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateTextProjectAsync(5, userId);
+        await using (var db = factory.Database.CreateContext())
+        {
+            await db.Projects.Where(p => p.Id == project).ExecuteUpdateAsync(s => s.SetProperty(p => p.LabelBudget, 2), Cancel);
+        }
+        var items = await ItemIdsAsync(project);
+        // Leases beyond the budget (the queue would not grant them): the labels still stop at it.
+        await factory.Database.LeaseAsync(project, userId, items);
+
+        var answers = new List<HttpResponseMessage>();
+        foreach (var item in items)
+        {
+            answers.Add(await AnnotateAsync(client, project, item, "yes", $"budget-{item}"));
+        }
+
+        Assert.Equal(new[] { HttpStatusCode.Created, HttpStatusCode.Created }, answers.Take(2).Select(r => r.StatusCode));
+        foreach (var refused in answers.Skip(2))
+        {
+            Assert.Equal("The project's label budget is spent (2 labels).", await ConflictDetailAsync(refused));
+        }
+        answers.ForEach(r => r.Dispose());
+        await using var check = factory.Database.CreateContext();
+        Assert.Equal(2, await check.Annotations.CountAsync(x => x.ProjectId == project, Cancel));
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_reused_in_another_project_is_a_409_not_a_404()
+    {
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var first = await CreateTextProjectAsync(1, userId);
+        var second = await CreateTextProjectAsync(1, userId);
+        var one = (await NextAsync(client, first))!.Value.GetProperty("itemId").GetInt64();
+        var two = (await NextAsync(client, second))!.Value.GetProperty("itemId").GetInt64();
+
+        using var created = await AnnotateAsync(client, first, one, "yes", "pipeline-7");
+        using var reused = await AnnotateAsync(client, second, two, "yes", "pipeline-7");
+        using var fresh = await AnnotateAsync(client, second, two, "yes", "pipeline-8");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var detail = await ConflictDetailAsync(reused);
+        Assert.Contains("'pipeline-7' was already used for another request", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain($"project {first}", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, fresh.StatusCode);
+    }
+
+    [Fact]
+    public async Task Next_carries_the_projects_labels_in_label_bar_order()
+    {
+        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateTextProjectAsync(1, userId);
+
+        var next = (await NextAsync(client, project))!.Value;
+
+        var labels = next.GetProperty("labels").EnumerateArray().ToList();
+        Assert.Equal(["yes", "no"], labels.Select(l => l.GetProperty("name").GetString()));
+        Assert.All(labels, l => Assert.True(l.TryGetProperty("hotkey", out _) && l.TryGetProperty("color", out _)));
+        Assert.StartsWith("item 0 of", next.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.True(next.TryGetProperty("leaseExpiresUtc", out _));
+        Assert.True(next.TryGetProperty("suggestion", out _));
+        Assert.True(next.TryGetProperty("why", out _));
+    }
+
+    [Fact]
+    public async Task The_workspace_form_refuses_an_item_leased_to_another_annotator_and_says_why()
+    {
+        var (owner, ownerId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (other, otherId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var project = await CreateTextProjectAsync(3, ownerId, otherId);
+        var itemId = (await NextAsync(owner, project))!.Value.GetProperty("itemId").GetInt64();
+        var token = await WebForms.GetAntiforgeryTokenAsync(other, $"/projects/{project}/label");
+        FormUrlEncodedContent Form() => new(new Dictionary<string, string>
+        {
+            [WebForms.AntiforgeryField] = token,
+            ["itemId"] = itemId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["label"] = "no",
+            ["key"] = $"ws-{itemId}",
+        });
+
+        using var htmx = new HttpRequestMessage(HttpMethod.Post, new Uri($"/projects/{project}/label/submit", UriKind.Relative)) { Content = Form() };
+        htmx.Headers.Add("HX-Request", "true");
+        using var card = await other.SendAsync(htmx, Cancel);
+        using var plain = await other.PostAsync(new Uri($"/projects/{project}/label/submit", UriKind.Relative), Form(), Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, card.StatusCode);
+        var html = await card.Content.ReadAsStringAsync(Cancel);
+        Assert.Contains("data-testid=\"not-saved\"", html, StringComparison.Ordinal);
+        Assert.Contains($"Item {itemId} is leased to another annotator.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain($"name=\"itemId\" value=\"{itemId}\"", html, StringComparison.Ordinal);
+        Assert.Equal($"Item {itemId} is leased to another annotator.", await ConflictDetailAsync(plain));
+        await using var db = factory.Database.CreateContext();
+        Assert.False(await db.Annotations.AnyAsync(a => a.ItemId == itemId, Cancel));
+    }
+
     [Fact]
     public async Task An_unknown_label_is_a_400_problem_naming_the_label()
     {

@@ -117,6 +117,27 @@ public sealed class OpenApiDocumentTests(LabelLoopWebFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task Next_describes_the_projects_labels_and_annotations_their_409()
+    {
+        using var doc = JsonDocument.Parse(await DocumentAsync());
+        var root = doc.RootElement;
+        var paths = root.GetProperty("paths");
+
+        var ok = paths.GetProperty("/api/v1/projects/{projectId}/next").GetProperty("post").GetProperty("responses").GetProperty("200");
+        var reference = ok.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!;
+        var schema = root.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
+        var properties = schema.GetProperty("properties");
+        Assert.Equal("array", properties.GetProperty("labels").GetProperty("type").GetString());
+        foreach (var name in new[] { "itemId", "text", "contentUrl", "suggestion", "why" })
+        {
+            Assert.True(properties.TryGetProperty(name, out _), $"NextItem has no {name}");
+        }
+        var annotate = paths.GetProperty("/api/v1/projects/{projectId}/annotations").GetProperty("post");
+        Assert.True(annotate.GetProperty("responses").TryGetProperty("409", out _));
+        Assert.Contains("leased to another annotator", annotate.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Swagger_ui_is_served_from_local_files_without_signing_in()
     {
         using var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });

@@ -16,9 +16,12 @@ public sealed class PredictionsApiTests(LabelLoopWebFactory factory) : IClassFix
     private static CancellationToken Cancel => ApiKit.Cancel;
 
     /// <summary>A project with six items, an old version 1 and an active version 2 that ranks items 5, 3, 1, 0 (2 and 4 unranked).</summary>
+    private string _userId = "";
+
     private async Task<(int Project, List<long> Items, string Token)> TrainedProjectAsync()
     {
         var (userId, token) = await _kit.AccountAsync(Roles.Annotator, ApiScopes.Label);
+        _userId = userId;
         var project = await _kit.ProjectAsync(ProjectKind.Text, userId);
         await _kit.ImportTextAsync(project, 6);
         await using var db = factory.Database.CreateContext();
@@ -122,6 +125,7 @@ public sealed class PredictionsApiTests(LabelLoopWebFactory factory) : IClassFix
         Assert.Equal("3/5", why.GetProperty("votes").GetString());
         Assert.Equal("yes", why.GetProperty("top")[0].GetProperty("label").GetString());
 
+        await _kit.LeaseAsync(project, _userId, items[5]);
         using var labeled = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/annotations", token, new { itemId = items[5], label = "yes" });
         Assert.Equal(HttpStatusCode.Created, labeled.StatusCode);
         Assert.Equal([items[3], items[0]], await _kit.AllIdsAsync($"/api/v1/projects/{project}/ranking", token, limit: 10, idProperty: "itemId"));

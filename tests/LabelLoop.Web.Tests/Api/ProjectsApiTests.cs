@@ -157,8 +157,10 @@ public sealed class ProjectsApiTests(LabelLoopWebFactory factory) : IClassFixtur
 
         var item = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items", token);
         var labelToken = await _kit.TokenAsync(adminId, ApiScopes.Label);
+        var itemId = item.GetProperty("items")[0].GetProperty("id").GetInt64();
+        await _kit.LeaseAsync(project, adminId, itemId);
         using var annotated = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/annotations", labelToken,
-            new { itemId = item.GetProperty("items")[0].GetProperty("id").GetInt64(), label = "maybe" });
+            new { itemId, label = "maybe" });
         Assert.Equal(HttpStatusCode.Created, annotated.StatusCode);
         using var removeUsed = await _kit.SendAsync(HttpMethod.Put, $"/api/v1/projects/{project}/labels", token, new { labels = new[] { new { name = "no" } } });
         Assert.Contains("maybe", (await ApiKit.ProblemAsync(removeUsed, HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("labels")[0].GetString(), StringComparison.Ordinal);

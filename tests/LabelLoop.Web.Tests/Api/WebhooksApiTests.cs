@@ -109,7 +109,9 @@ public sealed class WebhooksApiTests(LabelLoopWebFactory factory) : IClassFixtur
         var admin = new Caller(adminId, IsAdmin: true);
         await using (var db = factory.Database.CreateContext())
         {
-            foreach (var itemId in db.Items.Where(i => i.ProjectId == project).Select(i => i.Id).ToList())
+            var itemIds = db.Items.Where(i => i.ProjectId == project).Select(i => i.Id).ToList();
+            await factory.Database.LeaseAsync(project, adminId, itemIds);
+            foreach (var itemId in itemIds)
             {
                 await Get<AnnotationService>().SubmitAsync(admin, project, new SubmitAnnotation(itemId, "a"), Cancel);
             }
