@@ -27,6 +27,9 @@ public sealed record RoundTraining
     /// <summary>The linear text model's inverse regularisation strength (larger regularises less).</summary>
     public double LinearC { get; init; } = 10;
 
+    /// <summary>The same for the heads a neural committee trains on its first member's embeddings.</summary>
+    public double HeadC { get; init; } = 1;
+
     /// <summary>Monte Carlo dropout passes in all (spread over the members), for strategies that read them.</summary>
     public int MonteCarloPasses { get; init; } = 10;
 
@@ -110,7 +113,7 @@ public sealed record RoundResult(
 /// <summary>
 /// One active-learning round, the same for the live loop (<see cref="TrainingRunner"/>) and the offline
 /// simulator: train a committee (the first member on every label, the others on bootstrap resamples with their own
-/// seeds), predict the pool with every member and the evaluation sets with the first, add Monte Carlo passes or embeddings only when the strategy
+/// seeds: linear text models, or for neural models cheap heads on the first member's embeddings), predict the pool with every member and the evaluation sets with the first, add Monte Carlo passes or embeddings only when the strategy
 /// reads them, then score and rank with <see cref="QueryStrategies.Select"/>.
 /// </summary>
 /// <remarks>Synchronous and compute-bound: run it on a background thread.</remarks>
@@ -141,7 +144,8 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             // The linear text model reads hashed word features, not an encoder.
             var (encoder, encoderIgnored) = linear ? (null, null) : LoadEncoder(request);
             using var encoderScope = encoder;
-            var features = linear ? HashedTextFeatures.Build(request.Inputs) : null;
+            var features = linear ? SparseFeatures.HashedText(request.Inputs) : null;
+            SparseFeatures? embedded = null;
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
@@ -162,6 +166,18 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     losses.Add(regression.FinalLoss);
                     epochs = Math.Max(epochs, regression.Iterations);
                     member = new LinearMember(regression, features);
+                    models.Add(member);
+                }
+                else if (m > 0)
+                {
+                    // A neural committee: the first member's network, then cheap heads on its embeddings of every
+                    // item, each trained on its own bootstrap resample.
+                    progress?.Invoke(new RoundProgress((members - 1 + ((double)m / members)) / members * 0.9, $"Training member {m + 1}/{members} (head)"));
+                    embedded ??= SparseFeatures.FromDense(
+                        models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
+                        models[0].EmbeddingDim);
+                    var head = SoftmaxRegression.Train(embedded, rows, labels, classes, settings.HeadC, token: token);
+                    member = new LinearMember(head, embedded);
                     models.Add(member);
                 }
                 else
@@ -186,7 +202,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     };
                     var index = m;
                     var reporter = progress is null ? null : new SyncProgress(p => progress(new RoundProgress(
-                        (index + ((double)p.Epoch / Math.Max(1, p.Epochs))) / members * 0.9,
+                        ((double)p.Epoch / Math.Max(1, p.Epochs)) * 0.9 * (members == 1 ? 1 : (members - 1.0) / members),
                         FormattableString.Invariant($"Training member {index + 1}/{members}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainLoss:F3}"))));
                     var result = engine.Train(model, request.Inputs.Gather(rows), labels, options, reporter, token);
                     losses.Add(result.FinalTrainLoss);
@@ -372,7 +388,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
     }
 
     /// <summary>The linear text model; its embeddings are a fixed random projection of the tf-idf rows.</summary>
-    private sealed class LinearMember(SoftmaxRegression model, HashedTextFeatures features) : Member
+    private sealed class LinearMember(SoftmaxRegression model, SparseFeatures features) : Member
     {
         /// <summary>Feature dropout of a Monte Carlo pass.</summary>
         private const float Dropout = 0.2f;

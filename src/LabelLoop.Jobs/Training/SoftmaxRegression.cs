@@ -1,7 +1,7 @@
 namespace LabelLoop.Jobs.Training;
 
 /// <summary>
-/// Multinomial logistic regression on <see cref="HashedTextFeatures"/> rows: the linear text model. It trains to
+/// Multinomial logistic regression on <see cref="SparseFeatures"/> rows: the linear text model. It trains to
 /// convergence with L-BFGS in well under a second for a few thousand labels, and the same rows, labels and options
 /// give the same weights.
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class SoftmaxRegression
     public int Iterations { get; }
 
     /// <summary>Trains on <paramref name="rows"/> of <paramref name="features"/> (rows may repeat) with one class index each.</summary>
-    public static SoftmaxRegression Train(HashedTextFeatures features, IReadOnlyList<int> rows, IReadOnlyList<int> labels, int classes,
+    public static SoftmaxRegression Train(SparseFeatures features, IReadOnlyList<int> rows, IReadOnlyList<int> labels, int classes,
         double c = 10, int maxIterations = 200, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(features);
@@ -43,7 +43,7 @@ public sealed class SoftmaxRegression
             throw new ArgumentException("Training needs at least one row, one label per row, two classes and C > 0.");
         }
         // Local column numbers for the columns the training rows use; row 0 of the weights is the intercept.
-        var local = new int[1 << HashedTextFeatures.Bits];
+        var local = new int[1 << SparseFeatures.Bits];
         var used = 1;
         var starts = new int[rows.Count + 1];
         var cols = new List<int>();
@@ -79,7 +79,7 @@ public sealed class SoftmaxRegression
     /// <paramref name="dropout"/> above 0 every feature is dropped with that probability (the rest scaled up): a
     /// Monte Carlo pass.
     /// </summary>
-    public void Predict(HashedTextFeatures features, IReadOnlyList<int> rows, Span<float> output, float dropout = 0, Random? random = null)
+    public void Predict(SparseFeatures features, IReadOnlyList<int> rows, Span<float> output, float dropout = 0, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(rows);
@@ -130,7 +130,7 @@ public sealed class SoftmaxRegression
         writer.Write("LLSR"u8);
         writer.Write(1);
         writer.Write(Classes);
-        writer.Write(HashedTextFeatures.Bits);
+        writer.Write(SparseFeatures.Bits);
         for (var j = 0; j < Classes; j++)
         {
             writer.Write(_weights[j]);

@@ -1,20 +1,21 @@
 namespace LabelLoop.Jobs.Training;
 
 /// <summary>
-/// Sparse tf-idf rows of hashed word unigrams and bigrams, one per text item, the input of the linear text model.
+/// Feature rows in compressed sparse form, one per item, the input of <see cref="SoftmaxRegression"/>: tf-idf of hashed
+/// word unigrams and bigrams for texts (<see cref="HashedText"/>), or dense embeddings (<see cref="FromDense"/>).
 /// </summary>
 /// <remarks>
-/// Features come from the token ids the tokenizer produced (vocabulary words keep their own id, rare words share hash
+/// Text features come from the token ids the tokenizer produced (vocabulary words keep their own id, rare words share hash
 /// buckets): each id and each pair of neighbouring ids is hashed into 2^<see cref="Bits"/> columns. Term frequency is
 /// sublinear (1 + ln count), the inverse document frequency is smoothed, ln((1 + n) / (1 + df)) + 1, over every row
 /// given (the whole pool: no labels are needed), and each row is scaled to unit length.
 /// </remarks>
-public sealed class HashedTextFeatures
+public sealed class SparseFeatures
 {
     /// <summary>Hash bits: 2^18 columns, as common hashing vectorizers use.</summary>
     public const int Bits = 18;
 
-    private HashedTextFeatures(int[] starts, int[] columns, float[] values)
+    private SparseFeatures(int[] starts, int[] columns, float[] values)
     {
         Starts = starts;
         Columns = columns;
@@ -39,8 +40,42 @@ public sealed class HashedTextFeatures
         return (Columns.AsMemory(start, end - start), Values.AsMemory(start, end - start));
     }
 
-    /// <summary>Features of every row of a token matrix.</summary>
-    public static HashedTextFeatures Build(InputMatrix inputs)
+    /// <summary>Dense rows (items x <paramref name="dim"/>), each dimension standardised over the rows.</summary>
+    public static SparseFeatures FromDense(float[] rows, int dim)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var count = rows.Length / dim;
+        var mean = new double[dim];
+        var scale = new double[dim];
+        for (var i = 0; i < count; i++)
+        {
+            for (var d = 0; d < dim; d++)
+            {
+                var v = rows[(i * dim) + d];
+                mean[d] += v;
+                scale[d] += (double)v * v;
+            }
+        }
+        for (var d = 0; d < dim; d++)
+        {
+            mean[d] /= Math.Max(1, count);
+            var sd = Math.Sqrt(Math.Max(0, (scale[d] / Math.Max(1, count)) - (mean[d] * mean[d])));
+            scale[d] = sd > 1e-6 ? 1 / sd : 0;
+        }
+        var values = new float[rows.Length];
+        var columns = new int[rows.Length];
+        for (var e = 0; e < rows.Length; e++)
+        {
+            var d = e % dim;
+            columns[e] = d;
+            values[e] = (float)((rows[e] - mean[d]) * scale[d]);
+        }
+        var starts = Enumerable.Range(0, count + 1).Select(i => i * dim).ToArray();
+        return new SparseFeatures(starts, columns, values);
+    }
+
+    /// <summary>Text features of every row of a token matrix.</summary>
+    public static SparseFeatures HashedText(InputMatrix inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var rows = inputs.Rows;
@@ -94,7 +129,7 @@ public sealed class HashedTextFeatures
                 }
             }
         }
-        return new HashedTextFeatures(starts, cols, values);
+        return new SparseFeatures(starts, cols, values);
     }
 
     /// <summary>
