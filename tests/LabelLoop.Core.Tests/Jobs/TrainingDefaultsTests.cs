@@ -7,6 +7,8 @@ namespace LabelLoop.Core.Tests.Jobs;
 /// <summary>What a new project trains with: no flips, the linear text model, a step budget that grows with the labels.</summary>
 public sealed class TrainingDefaultsTests
 {
+    private static readonly int[] LabelCounts = [1, 20, 100, 300, 1000, 100_000];
+
     [Fact]
     public void A_new_project_does_not_flip_uses_the_linear_text_model_and_picks_its_steps_from_the_labels()
     {
@@ -20,7 +22,7 @@ public sealed class TrainingDefaultsTests
     [Fact]
     public void The_step_budget_grows_with_the_labels_between_its_bounds_unless_the_project_fixes_it()
     {
-        var steps = new[] { 1, 20, 100, 300, 1000, 100_000 }.Select(n => TrainingSchedule.StepsFor(n)).ToList();
+        var steps = LabelCounts.Select(n => TrainingSchedule.StepsFor(n)).ToList();
 
         Assert.Equal(steps.Order(), steps);
         Assert.Equal(TrainingSchedule.MinSteps, TrainingSchedule.StepsFor(0));
