@@ -12,24 +12,39 @@ mkdir -p "$OUT"
 
 ALL=random,margin,margin+diverse,default,entropy,least-confident,qbc-vote,qbc-consensus,qbc-kl,bald,expected-change,density,coreset,typical
 NO_QBC=random,margin,margin+diverse,default,entropy,least-confident,bald,expected-change,density,coreset,typical
-IMAGE="--data $OUT/fashion-mnist --initial 20 --step 240 --budget 980 --train-steps 400 --committee 3 --threads 1 --seeds 1"
+# The older sections were measured before the defaults changed: flips on (now --flip) and fixed step counts.
+IMAGE="--data $OUT/fashion-mnist --initial 20 --step 240 --budget 980 --train-steps 400 --flip --committee 3 --threads 1 --seeds 1"
 
 nice -n 10 $LL simulate $IMAGE --strategies $ALL --first-seed 1 --out "$OUT/fmnist-s1" &
 nice -n 10 $LL simulate $IMAGE --strategies $NO_QBC --first-seed 2 --out "$OUT/fmnist-s2" &
 wait
 nice -n 10 $LL simulate --data "$OUT/fortunes/fortune-topics.jsonl" --strategies $ALL --initial 20 --step 160 --budget 500 \
-  --seeds 1 --committee 3 --threads 1 --out "$OUT/fortunes-s1"
+  --seeds 1 --committee 3 --threads 1 --train-steps 120 --text-model neural --out "$OUT/fortunes-s1"
 
 # One chart per dataset over all seeds (re-rendered from the curves; trains nothing).
 $LL simulate --from-curves "$OUT/fmnist-s1/curves.csv" "$OUT/fmnist-s2/curves.csv" --out "$OUT/fmnist"
 # One round (retrain + score + select) on a 9,900-item pool: the first round's time is in summary.json.
 $LL simulate --data "$OUT/fashion-mnist" --strategies margin+diverse,qbc-vote --committee 5 --initial 100 --step 100 --budget 200 \
-  --seeds 1 --test-fraction 0.01 --threads 1 --out "$OUT/round-10k"
+  --seeds 1 --test-fraction 0.01 --threads 1 --train-steps 120 --flip --out "$OUT/round-10k"
 
 # The headline table: random vs the default strategy, from scratch and from the pretrained encoder, 3 seeds.
 for s in 1 2 3; do
   $LL simulate --data "$OUT/fashion-mnist" --strategies random,default --labels 10,20,50,100,200,350,500,1000 \
-    --pretrain --compare-scratch --train-steps 1000 --threads 1 --seeds 1 --first-seed $s --out "$OUT/headline-s$s" &
+    --pretrain --compare-scratch --train-steps 1000 --flip --threads 1 --seeds 1 --first-seed $s --out "$OUT/headline-s$s" &
 done
 wait
 $LL simulate --from-curves "$OUT/headline-s1/curves.csv" "$OUT/headline-s2/curves.csv" "$OUT/headline-s3/curves.csv" --out "$OUT/headline"
+
+# Side by side with the modAL loop (../shared/peer, README there) at LabelLoop's defaults: no flags beyond the schedule,
+# the same pool (all items), test fraction, initial labels, step and budget. Peer and LabelLoop run one after the
+# other, one thread each. PEER points at the peer scripts, MODAL_SRC at a copy of modAL (see the peer README).
+PEER=${PEER:-../shared/peer}
+SEEDS=${SEEDS:-3}
+SCHEDULE="--initial 20 --step 40 --budget 300 --test-fraction 0.2"
+for data in "$OUT/fashion-mnist" "$OUT/fortunes/fortune-topics.jsonl"; do
+  name=$(basename "${data%.jsonl}")
+  /usr/bin/python3 "$PEER/peer_al.py" --data "$data" --pool 0 $SCHEDULE --strategies random,margin,qbc-vote \
+    --seeds "$SEEDS" --threads 1 --out "$OUT/peer-$name"
+  $LL simulate --data "$data" $SCHEDULE --strategies random,margin,qbc-vote,default --seeds "$SEEDS" --threads 1 \
+    --out "$OUT/defaults-$name"
+done

@@ -44,12 +44,14 @@ public sealed class JobsOptions
     /// <summary>Base channel count of image models (16 gives 16/32/64 conv channels): small enough to train and score a 10,000-item pool in seconds on two cores.</summary>
     public int ModelWidth { get; set; } = 16;
 
-    /// <summary>Optimizer steps each committee member aims for; epochs follow from the label count.</summary>
-    public int TargetSteps { get; set; } = 120;
+    /// <summary>
+    /// Fewest passes over the labels per training. The optimizer steps come from the project (its training steps, or
+    /// by default a budget that grows with the label count: <see cref="Core.Jobs.TrainingSchedule"/>).
+    /// </summary>
+    public int MinEpochs { get; set; } = 1;
 
-    public int MinEpochs { get; set; } = 4;
-
-    public int MaxEpochs { get; set; } = 40;
+    /// <summary>Most passes over the labels per training, a cap below the step budget (tests shorten trainings with it).</summary>
+    public int MaxEpochs { get; set; } = 1000;
 
     /// <summary>Pretraining epochs over the pool; the default fits a 10,000-image pool in minutes on two cores (bench/pretraining.md).</summary>
     public int PretrainEpochs { get; set; } = 20;

@@ -71,7 +71,8 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
             Assert.Equal("margin+diverse", reason.RootElement.GetProperty("strategy").GetString());
             Assert.Equal(2, reason.RootElement.GetProperty("top").GetArrayLength());
             Assert.Contains(reason.RootElement.GetProperty("top")[0].GetProperty("label").GetString(), Labels);
-            Assert.EndsWith(" 5", reason.RootElement.GetProperty("votes").GetString());
+            // Every one of the 5 members votes (the network and the heads on its embeddings).
+            Assert.Equal(5, reason.RootElement.GetProperty("votes").GetString()!.Split(", ").Sum(v => int.Parse(v[(v.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         // Annotators are now served from the new ranking, best-ranked first, with the reason attached.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LabelLoop.Core;
+using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using LabelLoop.Jobs;
 using LabelLoop.Jobs.Simulation;
@@ -44,15 +45,22 @@ public static class SimulateCommand
             Description = "With --pretrain: epochs over the pool (the pretraining job's Jobs:PretrainEpochs)",
             DefaultValueFactory = _ => new JobsOptions().PretrainEpochs,
         };
-        var noFlip = new Option<bool>("--no-flip") { Description = "No horizontal flips when augmenting images (projects allow them by default; turn them off where a mirror image changes the class)" };
+        var flip = new Option<bool>("--flip") { Description = "Also flip images left-right when augmenting: for classes that are mirror-invariant (a project's allowHorizontalFlip; off by default)" };
+        var noFlip = new Option<bool>("--no-flip") { Description = "No horizontal flips (the default; kept for older scripts)" };
+        var textModel = new Option<string>("--text-model")
+        {
+            Description = "Text data: linear (hashed word and bigram tf-idf, logistic regression; a new project's default) or neural (the text encoder)",
+            DefaultValueFactory = _ => "linear",
+        };
+        textModel.AcceptOnlyFromAmong("linear", "neural");
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
         var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random or typical", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
         var committee = new Option<int>("--committee") { Description = "Committee members for the qbc-* strategies (others train one model)", DefaultValueFactory = _ => 3 };
         var trainSteps = new Option<int>("--train-steps")
         {
-            Description = "Optimizer steps each model trains per round (the live loop's Jobs:TargetSteps is 120)",
-            DefaultValueFactory = _ => 120,
+            Description = "Optimizer steps each image or neural text model trains per round; 0 (the default, as for a new project) grows them with the labels",
+            DefaultValueFactory = _ => 0,
         };
         var firstSeed = new Option<int>("--first-seed") { Description = "Number of the first seed (to spread seeds over processes)", DefaultValueFactory = _ => 1 };
         var fromCurves = new Option<string[]>("--from-curves")
@@ -68,7 +76,7 @@ public static class SimulateCommand
             Writes curves.csv (strategy,seed,labels,accuracy), summary.json and curves.svg. Needs no database.
             """)
         {
-            data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, noFlip, testFraction, initialStrategy, committee, trainSteps,
+            data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, flip, noFlip, textModel, testFraction, initialStrategy, committee, trainSteps,
             firstSeed, fromCurves, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -127,9 +135,9 @@ public static class SimulateCommand
                 Labels = schedule,
                 Training = new RoundTraining
                 {
-                    TargetSteps = Math.Clamp(parse.GetValue(trainSteps), 1, 100_000),
-                    MaxEpochs = 200,
-                    Augmentations = parse.GetValue(noFlip) ? ImageAugmentations.Default : ImageAugmentations.Default | ImageAugmentations.HorizontalFlip,
+                    FixedSteps = Math.Clamp(parse.GetValue(trainSteps), 0, TrainingSchedule.MaxFixedSteps),
+                    Augmentations = parse.GetValue(flip) && !parse.GetValue(noFlip) ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
+                    TextModel = parse.GetValue(textModel) == "neural" ? TextModel.Neural : TextModel.Linear,
                 },
                 Pretraining = parse.GetValue(pretrain)
                     ? new SimulationPretraining

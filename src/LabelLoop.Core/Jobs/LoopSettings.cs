@@ -23,6 +23,12 @@ namespace LabelLoop.Core.Jobs;
 /// <param name="FineTune">How training uses the pretrained encoder: fine-tune it, or freeze it.</param>
 /// <param name="ImageColour">Image projects: models see grey (one channel) or colour (three). GET reads null for text
 /// projects and for image projects that have not decided yet (decided from the images at import or first training).</param>
+/// <param name="AllowHorizontalFlip">Image projects: the classes are mirror-invariant, so training may flip images left-right
+/// (off by default: a mirror image changes the class of digits, letters and many diagrams). GET reads null for text projects.</param>
+/// <param name="TextModel">Text projects: the linear model (hashed word and bigram tf-idf, logistic regression; the default)
+/// or the neural encoder. GET reads null for image projects.</param>
+/// <param name="TrainingSteps">Optimizer steps each image or neural text member trains per round; 0 = automatic (grows
+/// with the label count, see <see cref="TrainingSchedule"/>).</param>
 public sealed record LoopSettings(
     int RetrainEvery,
     int RetrainGrowthPercent,
@@ -39,7 +45,11 @@ public sealed record LoopSettings(
     [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FineTuneMode>))]
     FineTuneMode? FineTune = null,
     [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ImageColour>))]
-    ImageColour? ImageColour = null)
+    ImageColour? ImageColour = null,
+    bool? AllowHorizontalFlip = null,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<TextModel>))]
+    TextModel? TextModel = null,
+    int? TrainingSteps = null)
 {
     public const int MaxBatchSize = 10_000;
 
@@ -100,6 +110,14 @@ public sealed record LoopSettings(
         if (ImageColour is { } colour && !Enum.IsDefined(colour))
         {
             errors["imageColour"] = [$"One of: {string.Join(", ", Enum.GetNames<ImageColour>())}."];
+        }
+        if (TextModel is { } model && !Enum.IsDefined(model))
+        {
+            errors["textModel"] = [$"One of: {string.Join(", ", Enum.GetNames<TextModel>())}."];
+        }
+        if (TrainingSteps is < 0 or > TrainingSchedule.MaxFixedSteps)
+        {
+            errors["trainingSteps"] = [$"Between 0 (automatic: grows with the labels) and {TrainingSchedule.MaxFixedSteps}."];
         }
         return errors;
     }

@@ -22,8 +22,11 @@ public sealed class Project
     /// <summary>How many distinct annotators label each item (1 = no overlap).</summary>
     public int Overlap { get; set; } = 1;
 
-    /// <summary>Whether horizontal flips are a valid augmentation (false for digits, text in images...).</summary>
-    public bool AllowHorizontalFlip { get; set; } = true;
+    /// <summary>
+    /// Whether the classes are mirror-invariant, so horizontal flips are a valid augmentation. Off unless the project
+    /// says so: a mirror image changes the class of digits, letters and many diagrams.
+    /// </summary>
+    public bool AllowHorizontalFlip { get; set; }
 
     /// <summary>How long a served item stays reserved for its annotator.</summary>
     public int LeaseMinutes { get; set; } = 10;
@@ -58,6 +61,12 @@ public sealed class Project
 
     /// <summary>Pretrain an encoder on the pool (self-supervised) and start every model from it.</summary>
     public bool PretrainEnabled { get; set; } = true;
+
+    /// <summary>Text projects: the model each committee member is (the linear model unless the project picks the neural one).</summary>
+    public TextModel TextModel { get; set; } = TextModel.Linear;
+
+    /// <summary>Optimizer steps each image or neural text member trains per round; 0 picks them from the label count.</summary>
+    public int TrainingSteps { get; set; }
 
     /// <summary>How training uses the pretrained encoder: fine-tune it gently, or freeze it and train the head only.</summary>
     public FineTuneMode FineTuneMode { get; set; } = FineTuneMode.FineTune;

@@ -10,7 +10,7 @@ public sealed record ProjectInput(
     IReadOnlyList<LabelSpec> Labels,
     string Instructions = "",
     int Overlap = 1,
-    bool AllowHorizontalFlip = true,
+    bool AllowHorizontalFlip = false,
     int LeaseMinutes = 10);
 
 /// <summary>A project row in lists.</summary>

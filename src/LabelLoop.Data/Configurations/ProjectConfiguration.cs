@@ -14,6 +14,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         builder.Property(p => p.Strategy).HasMaxLength(64);
         builder.Property(p => p.FineTuneMode).HasConversion<string>().HasMaxLength(16);
         builder.Property(p => p.ImageColour).HasConversion<string>().HasMaxLength(16);
+        builder.Property(p => p.TextModel).HasConversion<string>().HasMaxLength(16);
         builder.HasMany(p => p.Labels).WithOne().HasForeignKey(l => l.ProjectId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(p => p.Members).WithOne().HasForeignKey(m => m.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -48,6 +48,14 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         {
             throw new DomainValidationException("imageColour", "Only image projects have a colour mode.");
         }
+        if (settings.AllowHorizontalFlip is not null && project.Kind != ProjectKind.Image)
+        {
+            throw new DomainValidationException("allowHorizontalFlip", "Only image projects are augmented with flips.");
+        }
+        if (settings.TextModel is not null && project.Kind != ProjectKind.Text)
+        {
+            throw new DomainValidationException("textModel", "Only text projects choose a text model.");
+        }
         var before = Read(project);
         project.RetrainEvery = settings.RetrainEvery;
         project.RetrainGrowthPercent = settings.RetrainGrowthPercent;
@@ -61,6 +69,9 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         project.ColdStartLabelsPerClass = settings.ColdStartLabelsPerClass ?? project.ColdStartLabelsPerClass;
         project.PretrainEnabled = settings.PretrainEnabled ?? project.PretrainEnabled;
         project.FineTuneMode = settings.FineTune ?? project.FineTuneMode;
+        project.AllowHorizontalFlip = settings.AllowHorizontalFlip ?? project.AllowHorizontalFlip;
+        project.TextModel = settings.TextModel ?? project.TextModel;
+        project.TrainingSteps = settings.TrainingSteps ?? project.TrainingSteps;
         if (settings.ImageColour is { } colour && colour != project.ImageColour)
         {
             // An encoder pretrained on the other channel count cannot start the new models: training ignores it,
@@ -132,7 +143,10 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
 
     internal static LoopSettings Read(Project p) => new(p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.CommitteeSize,
         p.Strategy, p.BatchSize, p.LeaseMinutes, p.Overlap, p.LabelBudget, p.AuditPercent, p.ColdStartLabelsPerClass, p.PretrainEnabled, p.FineTuneMode,
-        p.Kind == ProjectKind.Image ? p.ImageColour : null);
+        p.Kind == ProjectKind.Image ? p.ImageColour : null,
+        p.Kind == ProjectKind.Image ? p.AllowHorizontalFlip : null,
+        p.Kind == ProjectKind.Text ? p.TextModel : null,
+        p.TrainingSteps);
 
     /// <summary>Changed settings by API name, values as text (empty for none).</summary>
     public static IEnumerable<(string Setting, string Old, string New)> Diff(LoopSettings before, LoopSettings after)
@@ -155,6 +169,9 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
             ("pretrainEnabled", before.PretrainEnabled?.ToString() ?? "", after.PretrainEnabled?.ToString() ?? ""),
             ("fineTune", before.FineTune?.ToString() ?? "", after.FineTune?.ToString() ?? ""),
             ("imageColour", before.ImageColour?.ToString() ?? "", after.ImageColour?.ToString() ?? ""),
+            ("allowHorizontalFlip", before.AllowHorizontalFlip?.ToString() ?? "", after.AllowHorizontalFlip?.ToString() ?? ""),
+            ("textModel", before.TextModel?.ToString() ?? "", after.TextModel?.ToString() ?? ""),
+            ("trainingSteps", Text(before.TrainingSteps), Text(after.TrainingSteps)),
         ];
         return all.Where(c => !string.Equals(c.Item2, c.Item3, StringComparison.Ordinal));
     }

@@ -79,13 +79,7 @@ public sealed class SimulationRunner(
                 Budget = parameters.Budget,
                 Seeds = parameters.Seeds,
                 TestFraction = parameters.TestFraction,
-                Training = new RoundTraining
-                {
-                    TargetSteps = settings.TargetSteps,
-                    MinEpochs = settings.MinEpochs,
-                    MaxEpochs = settings.MaxEpochs,
-                    Augmentations = project.AllowHorizontalFlip ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
-                },
+                Training = TrainingRunner.ProjectTraining(project.AllowHorizontalFlip, project.TextModel, project.TrainingSteps, settings),
                 Pretraining = parameters.Pretrain
                     ? new SimulationPretraining
                     {

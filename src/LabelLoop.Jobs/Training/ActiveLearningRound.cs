@@ -1,3 +1,4 @@
+using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using LabelLoop.Core.Strategies;
 using LabelLoop.Ml;
@@ -7,16 +8,27 @@ namespace LabelLoop.Jobs.Training;
 /// <summary>How a round trains each committee member; epochs follow from the label count.</summary>
 public sealed record RoundTraining
 {
-    /// <summary>Optimizer steps each member aims for.</summary>
-    public int TargetSteps { get; init; } = 120;
+    /// <summary>Optimizer steps each neural member trains; 0 picks them from the label count (<see cref="TrainingSchedule.StepsFor"/>).</summary>
+    public int FixedSteps { get; init; }
 
-    public int MinEpochs { get; init; } = 4;
+    public int MinEpochs { get; init; } = 1;
 
-    public int MaxEpochs { get; init; } = 40;
+    /// <summary>A cap on passes over the labels (the step budget decides first).</summary>
+    public int MaxEpochs { get; init; } = 1000;
 
     public float LearningRate { get; init; } = 2e-3f;
 
+    /// <summary>Image augmentations: no mirror flips unless the project says its classes are mirror-invariant.</summary>
     public ImageAugmentations Augmentations { get; init; } = ImageAugmentations.Default;
+
+    /// <summary>Text projects: the linear model (the default) or the neural encoder.</summary>
+    public TextModel TextModel { get; init; } = TextModel.Linear;
+
+    /// <summary>The linear text model's inverse regularisation strength (larger regularises less).</summary>
+    public double LinearC { get; init; } = 10;
+
+    /// <summary>The same for the heads a neural committee trains on its first member's embeddings.</summary>
+    public double HeadC { get; init; } = 1;
 
     /// <summary>Monte Carlo dropout passes in all (spread over the members), for strategies that read them.</summary>
     public int MonteCarloPasses { get; init; } = 10;
@@ -29,6 +41,13 @@ public sealed record RoundTraining
 
     /// <summary>The encoder's learning rate relative to the head's for a fine-tune mode: a tenth, or 0 (frozen).</summary>
     public static float EncoderRateFor(FineTuneMode mode) => mode == FineTuneMode.Freeze ? 0f : 0.1f;
+
+    /// <summary>Whether a model of <paramref name="spec"/> is the linear text model under these settings.</summary>
+    public bool IsLinear(ModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.IsText && TextModel == TextModel.Linear;
+    }
 }
 
 /// <summary>One round's input: the inputs of every item, which rows to train on, which to rank, which to evaluate.</summary>
@@ -46,7 +65,7 @@ public sealed record RoundRequest
     /// <summary>Rows to score and rank (the unlabeled pool).</summary>
     public required IReadOnlyList<int> PoolRows { get; init; }
 
-    /// <summary>Further row sets to predict with the committee (audit, stop set, a test split); their mean probabilities come back in order.</summary>
+    /// <summary>Further row sets to predict with the served model (audit, stop set, a test split); its probabilities come back in order.</summary>
     public IReadOnlyList<IReadOnlyList<int>> EvaluationRows { get; init; } = [];
 
     public int CommitteeSize { get; init; } = 1;
@@ -77,8 +96,8 @@ public sealed record RoundProgress(double Fraction, string Message);
 /// <summary>What a round produced.</summary>
 /// <param name="Selection">The ranking of <see cref="RoundRequest.PoolRows"/> (indices into it), the batch first.</param>
 /// <param name="Pool">The committee's probabilities over the pool.</param>
-/// <param name="PoolMean">The committee's mean probabilities over the pool, items x classes.</param>
-/// <param name="Evaluations">Mean probabilities for each of <see cref="RoundRequest.EvaluationRows"/>.</param>
+/// <param name="PoolMean">The served model's (the first member's, trained on every label) probabilities over the pool, items x classes.</param>
+/// <param name="Evaluations">The served model's probabilities for each of <see cref="RoundRequest.EvaluationRows"/>.</param>
 /// <param name="EncoderIgnored">Why <see cref="RoundRequest.EncoderCheckpoint"/> was not used (the members trained from
 /// scratch); null when it was used or none was given.</param>
 public sealed record RoundResult(
@@ -93,8 +112,8 @@ public sealed record RoundResult(
 
 /// <summary>
 /// One active-learning round, the same for the live loop (<see cref="TrainingRunner"/>) and the offline
-/// simulator: train a committee (bootstrap resamples with their own seeds; the whole set for a committee of
-/// one), predict the pool and the evaluation sets, add Monte Carlo passes or embeddings only when the strategy
+/// simulator: train a committee (the first member on every label, the others on bootstrap resamples with their own
+/// seeds: linear text models, or for neural models cheap heads on the first member's embeddings), predict the pool with every member and the evaluation sets with the first, add Monte Carlo passes or embeddings only when the strategy
 /// reads them, then score and rank with <see cref="QueryStrategies.Select"/>.
 /// </summary>
 /// <remarks>Synchronous and compute-bound: run it on a background thread.</remarks>
@@ -111,54 +130,87 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         var members = Math.Max(1, request.CommitteeSize);
         var classes = request.Spec.Classes;
         var train = request.TrainRows;
-        var batchSize = Math.Clamp(train.Count / 4, 8, 64);
-        var epochs = Math.Clamp((int)Math.Ceiling((double)settings.TargetSteps * batchSize / train.Count), settings.MinEpochs, settings.MaxEpochs);
+        var linear = settings.IsLinear(request.Spec);
+        var batchSize = linear ? train.Count : TrainingSchedule.BatchSizeFor(train.Count);
+        var steps = TrainingSchedule.StepsFor(train.Count, settings.FixedSteps);
+        var epochs = linear ? 0 : Math.Clamp((int)Math.Ceiling((double)steps * batchSize / train.Count), settings.MinEpochs, settings.MaxEpochs);
         var augmentations = request.Spec.IsText ? ImageAugmentations.None : settings.Augmentations;
         var needs = QueryStrategies.Needs(request.Strategy);
 
-        var models = new List<EngineModel>(members);
+        var models = new List<Member>(members);
         try
         {
             var losses = new List<double>();
-            var (encoder, encoderIgnored) = LoadEncoder(request);
+            // The linear text model reads hashed word features, not an encoder.
+            var (encoder, encoderIgnored) = linear ? (null, null) : LoadEncoder(request);
             using var encoderScope = encoder;
+            var features = linear ? SparseFeatures.HashedText(request.Inputs) : null;
+            SparseFeatures? embedded = null;
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
                 var random = new Random(unchecked((int)(request.Seed * 7919) + m));
-                var sample = members == 1
+                // The first member learns from every label: it is the model whose predictions are served and
+                // measured. The others are bootstrap resamples, whose disagreement the committee strategies read.
+                var sample = m == 0
                     ? Enumerable.Range(0, train.Count).ToList()
                     : Enumerable.Range(0, train.Count).Select(_ => random.Next(train.Count)).ToList();
                 var rows = sample.Select(i => train[i]).ToList();
                 var labels = sample.Select(i => request.TrainLabels[i]).ToArray();
                 var memberSeed = (request.Seed * 100) + m + 1;
-                var model = engine.CreateModel(request.Spec with { Seed = memberSeed });
-                models.Add(model);
-                if (encoder is not null)
+                Member member;
+                if (features is not null)
                 {
-                    engine.CopyEncoder(encoder, model);
+                    progress?.Invoke(new RoundProgress((double)m / members * 0.9, $"Training member {m + 1}/{members} (linear)"));
+                    var regression = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token);
+                    losses.Add(regression.FinalLoss);
+                    epochs = Math.Max(epochs, regression.Iterations);
+                    member = new LinearMember(regression, features);
+                    models.Add(member);
                 }
-                var options = new TrainingOptions
+                else if (m > 0)
                 {
-                    Epochs = epochs,
-                    BatchSize = batchSize,
-                    LearningRate = settings.LearningRate,
-                    ValidationFraction = 0,
-                    Patience = 0,
-                    Augmentations = augmentations,
-                    EncoderLearningRateMultiplier = encoder is null ? 1f : request.EncoderLearningRateMultiplier,
-                    Seed = memberSeed,
-                };
-                var member = m;
-                var reporter = progress is null ? null : new SyncProgress(p => progress(new RoundProgress(
-                    (member + ((double)p.Epoch / Math.Max(1, p.Epochs))) / members * 0.9,
-                    FormattableString.Invariant($"Training member {member + 1}/{members}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainLoss:F3}"))));
-                var result = engine.Train(model, request.Inputs.Gather(rows), labels, options, reporter, token);
-                losses.Add(result.FinalTrainLoss);
+                    // A neural committee: the first member's network, then cheap heads on its embeddings of every
+                    // item, each trained on its own bootstrap resample.
+                    progress?.Invoke(new RoundProgress((members - 1 + ((double)m / members)) / members * 0.9, $"Training member {m + 1}/{members} (head)"));
+                    embedded ??= SparseFeatures.FromDense(
+                        models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
+                        models[0].EmbeddingDim);
+                    var head = SoftmaxRegression.Train(embedded, rows, labels, classes, settings.HeadC, token: token);
+                    member = new LinearMember(head, embedded);
+                    models.Add(member);
+                }
+                else
+                {
+                    var model = engine.CreateModel(request.Spec with { Seed = memberSeed });
+                    member = new EngineMember(engine, model);
+                    models.Add(member);
+                    if (encoder is not null)
+                    {
+                        engine.CopyEncoder(encoder, model);
+                    }
+                    var options = new TrainingOptions
+                    {
+                        Epochs = epochs,
+                        BatchSize = batchSize,
+                        LearningRate = settings.LearningRate,
+                        ValidationFraction = 0,
+                        Patience = 0,
+                        Augmentations = augmentations,
+                        EncoderLearningRateMultiplier = encoder is null ? 1f : request.EncoderLearningRateMultiplier,
+                        Seed = memberSeed,
+                    };
+                    var index = m;
+                    var reporter = progress is null ? null : new SyncProgress(p => progress(new RoundProgress(
+                        ((double)p.Epoch / Math.Max(1, p.Epochs)) * 0.9 * (members == 1 ? 1 : (members - 1.0) / members),
+                        FormattableString.Invariant($"Training member {index + 1}/{members}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainLoss:F3}"))));
+                    var result = engine.Train(model, request.Inputs.Gather(rows), labels, options, reporter, token);
+                    losses.Add(result.FinalTrainLoss);
+                }
                 if (request.CheckpointDirectory is { } dir)
                 {
                     Directory.CreateDirectory(dir);
-                    engine.SaveModel(model, Path.Combine(dir, $"member-{m}.ckpt"));
+                    member.Save(Path.Combine(dir, $"member-{m}{member.FileExtension}"));
                 }
             }
 
@@ -166,18 +218,15 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             var pool = new float[(long)members * request.PoolRows.Count * classes];
             for (var m = 0; m < members; m++)
             {
-                Predict(models[m], request.Inputs, request.PoolRows, pool.AsSpan((int)((long)m * request.PoolRows.Count * classes), request.PoolRows.Count * classes), settings.PredictChunk, token);
+                models[m].Predict(request.Inputs, request.PoolRows, pool.AsSpan((int)((long)m * request.PoolRows.Count * classes), request.PoolRows.Count * classes), settings.PredictChunk, token);
             }
             var committee = new CommitteeOutput(members, request.PoolRows.Count, classes, pool);
             var evaluations = new List<float[]>();
             foreach (var rows in request.EvaluationRows)
             {
-                var probabilities = new float[(long)members * rows.Count * classes];
-                for (var m = 0; m < members; m++)
-                {
-                    Predict(models[m], request.Inputs, rows, probabilities.AsSpan((int)((long)m * rows.Count * classes), rows.Count * classes), settings.PredictChunk, token);
-                }
-                evaluations.Add(new CommitteeOutput(members, rows.Count, classes, probabilities).Mean());
+                var probabilities = new float[(long)rows.Count * classes];
+                models[0].Predict(request.Inputs, rows, probabilities, settings.PredictChunk, token);
+                evaluations.Add(probabilities);
             }
 
             var input = new SelectionInput { Committee = committee, BatchSize = request.BatchSize, Seed = request.Seed };
@@ -189,18 +238,18 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             {
                 // The first member's encoder: members share one when there is a pretrained encoder, and one view
                 // of the geometry is what diversity needs.
-                var dim = request.Spec.EmbeddingDim;
                 input = input with
                 {
-                    PoolEmbeddings = Embed(models[0], request.Inputs, request.PoolRows, dim, settings.PredictChunk, token),
-                    LabeledEmbeddings = Embed(models[0], request.Inputs, train.Distinct().ToList(), dim, settings.PredictChunk, token),
-                    EmbeddingDim = dim,
+                    PoolEmbeddings = models[0].Embed(request.Inputs, request.PoolRows, settings.PredictChunk, token),
+                    LabeledEmbeddings = models[0].Embed(request.Inputs, train.Distinct().ToList(), settings.PredictChunk, token),
+                    EmbeddingDim = models[0].EmbeddingDim,
                 };
             }
             token.ThrowIfCancellationRequested();
             progress?.Invoke(new RoundProgress(0.97, "Ranking the pool"));
             var selection = QueryStrategies.Select(request.Strategy, input);
-            return new RoundResult(selection, committee, committee.Mean(), evaluations, epochs, batchSize,
+            var served = pool.AsSpan(0, request.PoolRows.Count * classes).ToArray();
+            return new RoundResult(selection, committee, served, evaluations, epochs, batchSize,
                 Math.Round(losses.Count == 0 ? 0 : losses.Average(), 4), encoderIgnored);
         }
         finally
@@ -243,7 +292,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         return (encoder, null);
     }
 
-    private SelectionInput AddMonteCarlo(SelectionInput input, List<EngineModel> models, RoundRequest request, CancellationToken token)
+    private static SelectionInput AddMonteCarlo(SelectionInput input, List<Member> models, RoundRequest request, CancellationToken token)
     {
         var settings = request.Training;
         var poolCount = request.PoolRows.Count;
@@ -264,7 +313,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             for (var start = 0; start < rows.Count; start += settings.PredictChunk)
             {
                 var chunk = rows.Skip(start).Take(settings.PredictChunk).ToList();
-                var passes = engine.PredictMonteCarlo(models[m], request.Inputs.Gather(chunk), perMember, request.Seed + m);
+                var passes = models[m].MonteCarlo(request.Inputs, chunk, perMember, request.Seed + m);
                 for (var t = 0; t < perMember; t++)
                 {
                     var pass = (m * perMember) + t;
@@ -276,29 +325,108 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         return input with { MonteCarlo = all, MonteCarloPasses = perMember * models.Count, MonteCarloItems = covered };
     }
 
-    private void Predict(EngineModel model, InputMatrix inputs, IReadOnlyList<int> rows, Span<float> output, int chunkSize, CancellationToken token)
+    /// <summary>One trained committee member: a model of the engine, or the linear text model.</summary>
+    private abstract class Member : IDisposable
     {
-        var classes = model.Spec.Classes;
-        for (var start = 0; start < rows.Count; start += chunkSize)
-        {
-            token.ThrowIfCancellationRequested();
-            var chunk = Slice(rows, start, chunkSize);
-            var probabilities = engine.PredictProbabilities(model, inputs.Gather(chunk));
-            probabilities.AsSpan(0, chunk.Count * classes).CopyTo(output[(start * classes)..]);
-        }
+        public abstract int EmbeddingDim { get; }
+
+        /// <summary>The checkpoint file's extension.</summary>
+        public abstract string FileExtension { get; }
+
+        /// <summary>Probabilities of <paramref name="rows"/>, items x classes, into <paramref name="output"/>.</summary>
+        public abstract void Predict(InputMatrix inputs, IReadOnlyList<int> rows, Span<float> output, int chunkSize, CancellationToken token);
+
+        /// <summary>Monte Carlo passes x items x classes.</summary>
+        public abstract float[] MonteCarlo(InputMatrix inputs, IReadOnlyList<int> rows, int passes, long seed);
+
+        /// <summary>Embeddings, items x <see cref="EmbeddingDim"/>.</summary>
+        public abstract float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token);
+
+        public abstract void Save(string path);
+
+        public abstract void Dispose();
     }
 
-    private float[] Embed(EngineModel model, InputMatrix inputs, IReadOnlyList<int> rows, int dim, int chunkSize, CancellationToken token)
+    private sealed class EngineMember(IModelEngine engine, EngineModel model) : Member
     {
-        var output = new float[(long)rows.Count * dim];
-        for (var start = 0; start < rows.Count; start += chunkSize)
+        public override int EmbeddingDim => model.Spec.EmbeddingDim;
+
+        public override string FileExtension => ".ckpt";
+
+        public override void Predict(InputMatrix inputs, IReadOnlyList<int> rows, Span<float> output, int chunkSize, CancellationToken token)
+        {
+            var classes = model.Spec.Classes;
+            for (var start = 0; start < rows.Count; start += chunkSize)
+            {
+                token.ThrowIfCancellationRequested();
+                var chunk = Slice(rows, start, chunkSize);
+                var probabilities = engine.PredictProbabilities(model, inputs.Gather(chunk));
+                probabilities.AsSpan(0, chunk.Count * classes).CopyTo(output[(start * classes)..]);
+            }
+        }
+
+        public override float[] MonteCarlo(InputMatrix inputs, IReadOnlyList<int> rows, int passes, long seed) =>
+            engine.PredictMonteCarlo(model, inputs.Gather(rows), passes, seed);
+
+        public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token)
+        {
+            var dim = EmbeddingDim;
+            var output = new float[(long)rows.Count * dim];
+            for (var start = 0; start < rows.Count; start += chunkSize)
+            {
+                token.ThrowIfCancellationRequested();
+                var chunk = Slice(rows, start, chunkSize);
+                var embedded = engine.Embed(model, inputs.Gather(chunk));
+                embedded.AsSpan(0, chunk.Count * dim).CopyTo(output.AsSpan(start * dim));
+            }
+            return output;
+        }
+
+        public override void Save(string path) => engine.SaveModel(model, path);
+
+        public override void Dispose() => model.Dispose();
+    }
+
+    /// <summary>The linear text model; its embeddings are a fixed random projection of the tf-idf rows.</summary>
+    private sealed class LinearMember(SoftmaxRegression model, SparseFeatures features) : Member
+    {
+        /// <summary>Feature dropout of a Monte Carlo pass.</summary>
+        private const float Dropout = 0.2f;
+
+        public override int EmbeddingDim => 128;
+
+        public override string FileExtension => ".linear";
+
+        public override void Predict(InputMatrix inputs, IReadOnlyList<int> rows, Span<float> output, int chunkSize, CancellationToken token)
         {
             token.ThrowIfCancellationRequested();
-            var chunk = Slice(rows, start, chunkSize);
-            var embedded = engine.Embed(model, inputs.Gather(chunk));
-            embedded.AsSpan(0, chunk.Count * dim).CopyTo(output.AsSpan(start * dim));
+            model.Predict(features, rows, output);
         }
-        return output;
+
+        public override float[] MonteCarlo(InputMatrix inputs, IReadOnlyList<int> rows, int passes, long seed)
+        {
+            var size = rows.Count * model.Classes;
+            var output = new float[(long)passes * size];
+            for (var t = 0; t < passes; t++)
+            {
+                model.Predict(features, rows, output.AsSpan(t * size, size), Dropout, new Random(unchecked((int)seed * 31) + t));
+            }
+            return output;
+        }
+
+        public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token) =>
+            features.Project(rows, EmbeddingDim);
+
+        public override void Save(string path)
+        {
+            using var stream = File.Create(path);
+            model.Save(stream);
+        }
+
+        public override void Dispose()
+        {
+            // Managed arrays only.
+        }
     }
 
     private static List<int> Slice(IReadOnlyList<int> rows, int start, int count)

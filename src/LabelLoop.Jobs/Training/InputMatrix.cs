@@ -20,6 +20,16 @@ public sealed class InputMatrix
 
     public static InputMatrix OfTokens(long[] tokens, int tokensPerItem) => new(null, tokens, tokensPerItem);
 
+    /// <summary>True when the rows are token ids (text items).</summary>
+    public bool IsText => _tokens is not null;
+
+    /// <summary>Number of rows (items).</summary>
+    public int Rows => _width == 0 ? 0 : (int)((_pixels?.LongLength ?? _tokens!.LongLength) / _width);
+
+    /// <summary>The token ids of one text row, padded with 0 at the end.</summary>
+    public ReadOnlySpan<long> TokensOf(int row) =>
+        _tokens is null ? throw new InvalidOperationException("The rows are pixels, not token ids.") : _tokens.AsSpan(row * _width, _width);
+
     /// <summary>A batch of the given rows, in order (rows may repeat: bootstrap samples do).</summary>
     public ModelBatch Gather(IReadOnlyList<int> rows)
     {

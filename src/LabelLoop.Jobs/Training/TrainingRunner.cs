@@ -139,7 +139,9 @@ public sealed class TrainingRunner(
         IReadOnlyDictionary<long, string>? PreviousStopSet,
         string? EncoderDirectory,
         FineTuneMode FineTune,
-        int Channels);
+        int Channels,
+        TextModel TextModel,
+        int TrainingSteps);
 
     private sealed record ComputeResult(IReadOnlyList<PredictionRow> Rows, TrainingMetrics Metrics, string? EncoderIgnored);
 
@@ -236,7 +238,8 @@ public sealed class TrainingRunner(
         }
         var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, cancellationToken)).Channels() : 1;
         return new TrainingData(project.Kind, labels, project.Strategy, project.ColdStartLabelsPerClass, Math.Clamp(project.CommitteeSize, 1, 20),
-            project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode, channels);
+            project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode, channels,
+            project.TextModel, project.TrainingSteps);
     }
 
     private ComputeResult Compute(long runId, TrainingData data, string artifactDir, RunMonitor monitor)
@@ -270,6 +273,7 @@ public sealed class TrainingRunner(
             labelsByClass[data.Items[i].ClassIndex]++;
         }
         var strategy = ColdStart.Resolve(data.Strategy, labelsByClass, data.ColdStartLabelsPerClass);
+        var training = ProjectTraining(data.AllowFlip, data.TextModel, data.TrainingSteps, settings);
         var request = new RoundRequest
         {
             Spec = spec,
@@ -282,15 +286,11 @@ public sealed class TrainingRunner(
             Strategy = strategy,
             BatchSize = SelectionBatch,
             Seed = runId,
-            Training = new RoundTraining
-            {
-                TargetSteps = settings.TargetSteps,
-                MinEpochs = settings.MinEpochs,
-                MaxEpochs = settings.MaxEpochs,
-                Augmentations = data.AllowFlip ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
-            },
+            Training = training,
             CheckpointDirectory = artifactDir,
-            EncoderCheckpoint = data.EncoderDirectory is { } encoderDir ? Path.Combine(encoderDir, Pretraining.PretrainRunner.CheckpointName) : null,
+            EncoderCheckpoint = data.EncoderDirectory is { } encoderDir && !training.IsLinear(spec)
+                ? Path.Combine(encoderDir, Pretraining.PretrainRunner.CheckpointName)
+                : null,
             EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(data.FineTune),
         };
         Directory.CreateDirectory(artifactDir);
@@ -323,8 +323,25 @@ public sealed class TrainingRunner(
         }
         var metrics = new TrainingMetrics(accuracy, audit.Count, train.Count, members, round.Epochs, round.BatchSize,
             round.MeanTrainLoss, rows.Length, 0, 0, confusion, agreement, compared, selection.Strategy,
-            spec.IsText ? 1 : spec.Channels, data.EncoderDirectory is null ? null : round.EncoderIgnored is null);
+            spec.IsText ? 1 : spec.Channels, data.EncoderDirectory is null || request.EncoderCheckpoint is null ? null : round.EncoderIgnored is null);
         return new ComputeResult(rows, metrics, round.EncoderIgnored);
+    }
+
+    /// <summary>
+    /// How a project's members train, from its settings: flips only for mirror-invariant classes, its text model, its
+    /// fixed step count or (0) the automatic budget. The live loop and the simulation job both use it.
+    /// </summary>
+    public static RoundTraining ProjectTraining(bool allowFlip, TextModel textModel, int trainingSteps, JobsOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new RoundTraining
+        {
+            FixedSteps = trainingSteps,
+            MinEpochs = settings.MinEpochs,
+            MaxEpochs = settings.MaxEpochs,
+            TextModel = textModel,
+            Augmentations = allowFlip ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
+        };
     }
 
     /// <summary>Items chosen per round as one diverse batch; the ranking continues past it by score.</summary>

@@ -28,7 +28,8 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
 
         var settings = await _loop.GetAsync(Caller.System, project, Cancel);
 
-        Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin+diverse", 50, 10, 1, null, 5, 3, true, FineTuneMode.FineTune), settings);
+        Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin+diverse", 50, 10, 1, null, 5, 3, true, FineTuneMode.FineTune,
+            TextModel: TextModel.Linear, TrainingSteps: 0), settings);
         Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
     }
 
@@ -44,7 +45,8 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
         var history = await _loop.HistoryAsync(admin, project, cancellationToken: Cancel);
 
         // Lease length and overlap were not sent: they keep their values.
-        Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, 500, 5, 3, true, FineTuneMode.FineTune), saved);
+        Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, 500, 5, 3, true, FineTuneMode.FineTune,
+            TextModel: TextModel.Linear, TrainingSteps: 0), saved);
         Assert.Equal(saved, await _loop.GetAsync(admin, project, Cancel));
         Assert.Equal(
             [("batchSize", "50", "100"), ("committeeSize", "5", "3"), ("labelBudget", "", "500"), ("strategy", "margin+diverse", "entropy")],
@@ -134,5 +136,47 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
         Assert.Contains("imageColour", unknown.Errors.Keys);
         Assert.Null((await _loop.GetAsync(Caller.System, text, Cancel)).ImageColour);
         Assert.Null((await _loop.GetAsync(Caller.System, image, Cancel)).ImageColour);
+    }
+
+    [Fact]
+    public async Task A_new_image_project_does_not_flip_and_the_training_settings_are_stored_and_recorded()
+    {
+        var image = await CreateImageProjectAsync();
+        var text = await CreateProjectAsync();
+
+        var defaults = await _loop.GetAsync(Caller.System, image, Cancel);
+        var flips = await _loop.UpdateAsync(Caller.System, image,
+            new LoopSettings(20, 0, 0, 5, "margin+diverse", AllowHorizontalFlip: true, TrainingSteps: 800), Cancel);
+        var neural = await _loop.UpdateAsync(Caller.System, text, new LoopSettings(20, 0, 0, 5, "margin+diverse", TextModel: TextModel.Neural), Cancel);
+
+        Assert.Equal((false, (TextModel?)null, 0), (defaults.AllowHorizontalFlip, defaults.TextModel, defaults.TrainingSteps));
+        Assert.Equal((true, 800), (flips.AllowHorizontalFlip, flips.TrainingSteps));
+        Assert.Equal((TextModel.Neural, (bool?)null), (neural.TextModel, neural.AllowHorizontalFlip));
+        Assert.Equal([("allowHorizontalFlip", "False", "True"), ("trainingSteps", "0", "800")],
+            (await _loop.HistoryAsync(Caller.System, image, cancellationToken: Cancel)).Select(h => (h.Setting, h.OldValue, h.NewValue)).OrderBy(h => h.Setting, StringComparer.Ordinal));
+        await using var check = fixture.CreateContext();
+        var rows = await check.Projects.AsNoTracking().Where(p => p.Id == image || p.Id == text).ToDictionaryAsync(p => p.Id, Cancel);
+        Assert.Equal((true, 800), (rows[image].AllowHorizontalFlip, rows[image].TrainingSteps));
+        Assert.Equal(TextModel.Neural, rows[text].TextModel);
+    }
+
+    [Fact]
+    public async Task Flips_are_refused_for_text_projects_a_text_model_for_image_projects_and_bad_values_for_any()
+    {
+        var text = await CreateProjectAsync();
+        var image = await CreateImageProjectAsync();
+
+        var flipText = await Assert.ThrowsAsync<DomainValidationException>(() =>
+            _loop.UpdateAsync(Caller.System, text, new LoopSettings(20, 0, 0, 5, "margin", AllowHorizontalFlip: true), Cancel));
+        var modelImage = await Assert.ThrowsAsync<DomainValidationException>(() =>
+            _loop.UpdateAsync(Caller.System, image, new LoopSettings(20, 0, 0, 5, "margin", TextModel: TextModel.Neural), Cancel));
+        var bad = await Assert.ThrowsAsync<DomainValidationException>(() =>
+            _loop.UpdateAsync(Caller.System, text, new LoopSettings(20, 0, 0, 5, "margin", TextModel: (TextModel)9, TrainingSteps: -1), Cancel));
+
+        Assert.Contains("allowHorizontalFlip", flipText.Errors.Keys);
+        Assert.Contains("textModel", modelImage.Errors.Keys);
+        Assert.Equal(["textModel", "trainingSteps"], bad.Errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(TextModel.Linear, (await _loop.GetAsync(Caller.System, text, Cancel)).TextModel);
+        Assert.False((await _loop.GetAsync(Caller.System, image, Cancel)).AllowHorizontalFlip);
     }
 }

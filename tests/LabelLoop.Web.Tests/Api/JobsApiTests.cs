@@ -213,4 +213,27 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
         Assert.Contains("imageColour", await unknown.Content.ReadAsStringAsync(Cancel));
         Assert.Equal("Colour", (await admin.GetFromJsonAsync<JsonElement>(loop, Cancel)).GetProperty("imageColour").GetString());
     }
+
+    [Fact]
+    public async Task Flips_and_training_steps_are_read_and_changed_through_the_loop_settings()
+    {
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var project = await CreateProjectAsync();
+        var loop = new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative);
+
+        var defaults = await admin.GetFromJsonAsync<JsonElement>(loop, Cancel);
+        using var changed = await admin.PutAsJsonAsync(loop,
+            new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", allowHorizontalFlip = true, trainingSteps = 600 }, Cancel);
+        using var bad = await admin.PutAsJsonAsync(loop,
+            new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", trainingSteps = -1 }, Cancel);
+        var now = await admin.GetFromJsonAsync<JsonElement>(loop, Cancel);
+
+        Assert.False(defaults.GetProperty("allowHorizontalFlip").GetBoolean());
+        Assert.Equal(0, defaults.GetProperty("trainingSteps").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("trainingSteps", await bad.Content.ReadAsStringAsync(Cancel));
+        Assert.True(now.GetProperty("allowHorizontalFlip").GetBoolean());
+        Assert.Equal(600, now.GetProperty("trainingSteps").GetInt32());
+    }
 }

@@ -135,7 +135,11 @@ public partial class ProjectDashboard
             PretrainEnabled: form.ContainsKey("fineTune") ? form["pretrainEnabled"].ToString() == "true" : null,
             FineTune: Enum.TryParse<LabelLoop.Core.Projects.FineTuneMode>(form["fineTune"].ToString(), out var mode) ? mode : null,
             // Empty (undecided, or a text project) leaves the colour mode as it is.
-            ImageColour: Enum.TryParse<LabelLoop.Core.Projects.ImageColour>(form["imageColour"].ToString(), out var colour) && Enum.IsDefined(colour) ? colour : null);
+            ImageColour: Enum.TryParse<LabelLoop.Core.Projects.ImageColour>(form["imageColour"].ToString(), out var colour) && Enum.IsDefined(colour) ? colour : null,
+            // As for pretraining: the hidden field beside the checkbox tells "cleared" from "not on this form".
+            AllowHorizontalFlip: form.ContainsKey("allowHorizontalFlipShown") ? form["allowHorizontalFlip"].ToString() == "true" : null,
+            TextModel: Enum.TryParse<LabelLoop.Core.Projects.TextModel>(form["textModel"].ToString(), out var textModel) && Enum.IsDefined(textModel) ? textModel : null,
+            TrainingSteps: form.ContainsKey("trainingSteps") ? Int("trainingSteps") : null);
         if (errors.Count == 0)
         {
             try

@@ -15,7 +15,7 @@ public sealed class ProjectFormModel
 
     public int Overlap { get; set; } = 1;
 
-    public bool AllowHorizontalFlip { get; set; } = true;
+    public bool AllowHorizontalFlip { get; set; }
 
     public int LeaseMinutes { get; set; } = 10;
 

@@ -1,0 +1,32 @@
+namespace LabelLoop.Core.Jobs;
+
+/// <summary>
+/// How long each committee member trains per round: a step budget that grows with the label count, so a model is
+/// trained to convergence at every size of the labeled set, not for a fixed small number of steps.
+/// </summary>
+/// <remarks>
+/// A few dozen labels converge in a few hundred optimizer steps (many passes over a tiny set, with augmentation);
+/// a few hundred labels need on the order of a thousand. The cap keeps a round within seconds on two cores.
+/// A project can fix the count instead (<see cref="LoopSettings.TrainingSteps"/>).
+/// </remarks>
+public static class TrainingSchedule
+{
+    /// <summary>The most steps a project may fix.</summary>
+    public const int MaxFixedSteps = 20_000;
+
+    /// <summary>Steps at the smallest label counts.</summary>
+    public const int MinSteps = 300;
+
+    /// <summary>Steps added per label.</summary>
+    public const double StepsPerLabel = 2.5;
+
+    /// <summary>Steps at most, however many labels.</summary>
+    public const int MaxSteps = 1500;
+
+    /// <summary>The steps for <paramref name="labels"/> training items: <paramref name="fixedSteps"/> when above 0, else the automatic budget.</summary>
+    public static int StepsFor(int labels, int fixedSteps = 0) =>
+        fixedSteps > 0 ? fixedSteps : Math.Clamp((int)Math.Round(MinSteps + (StepsPerLabel * Math.Max(0, labels))), MinSteps, MaxSteps);
+
+    /// <summary>Items per optimizer step: the whole set while it is small, then 64.</summary>
+    public static int BatchSizeFor(int labels) => Math.Clamp(labels, 1, 64);
+}

@@ -1,0 +1,192 @@
+using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Projects;
+using LabelLoop.Jobs.Training;
+using LabelLoop.Ml;
+using LabelLoop.Ml.Text;
+using Xunit;
+
+namespace LabelLoop.Jobs.Tests.Training;
+
+/// <summary>The linear text model (hashed word and bigram tf-idf, logistic regression) and the defaults around it.</summary>
+public sealed class LinearTextModelTests
+{
+    private static readonly string[][] Topics =
+    [
+        ["planet", "orbit", "rocket", "telescope", "comet"],
+        ["recipe", "oven", "flour", "butter", "sauce"],
+        ["court", "judge", "lawyer", "verdict", "appeal"],
+    ];
+
+    private static readonly string[] Filler = ["the", "a", "of", "and", "today", "we", "saw", "it", "is", "very"];
+
+    /// <summary>Short texts of three topics: two topic words among filler words, which every class shares.</summary>
+    private static (InputMatrix Inputs, ModelSpec Spec, int[] Labels) Toy(int count, int seed)
+    {
+        var random = new Random(seed);
+        var texts = new List<string>();
+        var labels = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            labels[i] = i % Topics.Length;
+            var words = Enumerable.Range(0, 6).Select(_ => Filler[random.Next(Filler.Length)]).ToList();
+            words.Insert(random.Next(words.Count), Topics[labels[i]][random.Next(5)]);
+            words.Insert(random.Next(words.Count), Topics[labels[i]][random.Next(5)]);
+            texts.Add(string.Join(' ', words));
+        }
+        var tokenizer = TextTokenizer.Build(texts);
+        var encoded = tokenizer.Encode(texts);
+        return (InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens), ModelSpec.ForText(Topics.Length, tokenizer), labels);
+    }
+
+    [Fact]
+    public void It_learns_a_separable_set_from_few_labels_and_gives_the_same_model_for_the_same_data()
+    {
+        var (inputs, _, labels) = Toy(300, seed: 3);
+        var features = SparseFeatures.HashedText(inputs);
+        var train = Enumerable.Range(0, 30).ToList();
+        var test = Enumerable.Range(30, 270).ToList();
+
+        var first = SoftmaxRegression.Train(features, train, train.Select(i => labels[i]).ToList(), Topics.Length, token: TestContext.Current.CancellationToken);
+        var second = SoftmaxRegression.Train(features, train, train.Select(i => labels[i]).ToList(), Topics.Length, token: TestContext.Current.CancellationToken);
+        var p1 = new float[test.Count * Topics.Length];
+        var p2 = new float[test.Count * Topics.Length];
+        first.Predict(features, test, p1);
+        second.Predict(features, test, p2);
+
+        var correct = test.Where((row, j) => Core.Strategies.CommitteeOutput.ArgMax(p1.AsSpan(j * Topics.Length, Topics.Length)) == labels[row]).Count();
+        Assert.True(correct >= test.Count * 0.95, $"{correct} of {test.Count} correct");
+        Assert.Equal(p1, p2);
+        Assert.InRange(first.Iterations, 1, 200);
+    }
+
+    [Fact]
+    public void A_text_round_trains_the_linear_model_by_default_without_the_engine_and_is_deterministic_per_seed()
+    {
+        var (inputs, spec, labels) = Toy(400, seed: 5);
+        var engine = new FakeModelEngine();
+        var train = Enumerable.Range(0, 24).ToList();
+        RoundRequest Request(long seed) => new()
+        {
+            Spec = spec,
+            Inputs = inputs,
+            TrainRows = train,
+            TrainLabels = train.Select(i => labels[i]).ToList(),
+            PoolRows = Enumerable.Range(24, 300).ToList(),
+            EvaluationRows = [Enumerable.Range(324, 76).ToList()],
+            CommitteeSize = 3,
+            Strategy = "qbc-vote",
+            BatchSize = 10,
+            Seed = seed,
+        };
+
+        var round = new ActiveLearningRound(engine);
+        var a = round.Run(Request(7), token: TestContext.Current.CancellationToken);
+        var b = round.Run(Request(7), token: TestContext.Current.CancellationToken);
+        var diverse = round.Run(Request(7) with { Strategy = "margin+diverse", CommitteeSize = 1 }, token: TestContext.Current.CancellationToken);
+
+        Assert.Equal(TextModel.Linear, new RoundTraining().TextModel);
+        Assert.Equal(0, engine.TrainCalls);
+        Assert.Equal(a.Selection.Order, b.Selection.Order);
+        Assert.Equal(a.Evaluations[0], b.Evaluations[0]);
+        var evaluation = Enumerable.Range(324, 76).ToList();
+        var correct = evaluation.Where((row, j) => Core.Strategies.CommitteeOutput.ArgMax(a.Evaluations[0].AsSpan(j * 3, 3)) == labels[row]).Count();
+        // Chance is a third; 24 labels do not show every topic word, so some items cannot be known.
+        Assert.True(correct >= 57, $"{correct} of 76 correct");
+        Assert.Equal(10, diverse.Selection.Order.Take(10).Distinct().Count());
+    }
+
+    [Fact]
+    public void The_neural_text_model_is_still_there_when_a_project_picks_it()
+    {
+        var (inputs, spec, labels) = Toy(60, seed: 9);
+        var engine = new FakeModelEngine();
+        var train = Enumerable.Range(0, 12).ToList();
+
+        new ActiveLearningRound(engine).Run(new RoundRequest
+        {
+            Spec = spec,
+            Inputs = inputs,
+            TrainRows = train,
+            TrainLabels = train.Select(i => labels[i]).ToList(),
+            PoolRows = Enumerable.Range(12, 48).ToList(),
+            Strategy = "margin",
+            Training = new RoundTraining { TextModel = TextModel.Neural },
+        }, token: TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, engine.TrainCalls);
+    }
+
+    [Fact]
+    public void Images_are_not_flipped_unless_the_project_says_its_classes_are_mirror_invariant()
+    {
+        var options = new JobsOptions();
+
+        Assert.False(new RoundTraining().Augmentations.HasFlag(ImageAugmentations.HorizontalFlip));
+        Assert.False(TrainingRunner.ProjectTraining(new Project { Name = "p" }.AllowHorizontalFlip, TextModel.Linear, 0, options)
+            .Augmentations.HasFlag(ImageAugmentations.HorizontalFlip));
+        Assert.True(TrainingRunner.ProjectTraining(true, TextModel.Linear, 0, options).Augmentations.HasFlag(ImageAugmentations.HorizontalFlip));
+    }
+
+    [Fact]
+    public void Members_train_for_the_step_budget_of_their_label_count()
+    {
+        var engine = new RecordingEngine();
+        var pixels = new float[100 * 4];
+        var labels = Enumerable.Range(0, 100).Select(i => i % 2).ToList();
+        var spec = ModelSpec.ForImages(2, channels: 1, imageSize: 2);
+        var train = Enumerable.Range(0, 80).ToList();
+
+        new ActiveLearningRound(engine).Run(new RoundRequest
+        {
+            Spec = spec,
+            Inputs = InputMatrix.OfPixels(pixels, 4),
+            TrainRows = train,
+            TrainLabels = train.Select(i => labels[i]).ToList(),
+            PoolRows = Enumerable.Range(80, 20).ToList(),
+            Strategy = "margin",
+        }, token: TestContext.Current.CancellationToken);
+
+        // Whole passes over the labels: at least the budget, and less than twice it (the last batch of a pass is short).
+        var options = Assert.Single(engine.Options);
+        var steps = options.Epochs * (int)Math.Ceiling(80.0 / options.BatchSize);
+        Assert.Equal(TrainingSchedule.BatchSizeFor(80), options.BatchSize);
+        Assert.InRange(steps, TrainingSchedule.StepsFor(80), 2 * TrainingSchedule.StepsFor(80));
+    }
+
+    /// <summary>The fake engine, remembering the options of every training.</summary>
+    private sealed class RecordingEngine : IModelEngine
+    {
+        private readonly FakeModelEngine _inner = new();
+
+        public List<TrainingOptions> Options { get; } = [];
+
+        public EngineInfo Info => _inner.Info;
+
+        public EngineModel CreateModel(ModelSpec spec) => _inner.CreateModel(spec);
+
+        public EngineModel LoadModel(string path, ModelSpec? expected = null) => _inner.LoadModel(path, expected);
+
+        public void SaveModel(EngineModel model, string path) => _inner.SaveModel(model, path);
+
+        public TrainingResult Train(EngineModel model, ModelBatch batch, ReadOnlyMemory<int> labels, TrainingOptions options,
+            IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            Options.Add(options);
+            return _inner.Train(model, batch, labels, options with { Epochs = 1 }, progress, cancellationToken);
+        }
+
+        public PretrainingResult Pretrain(EngineModel model, ModelBatch batch, PretrainingOptions options,
+            IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            _inner.Pretrain(model, batch, options, progress, cancellationToken);
+
+        public float[] PredictProbabilities(EngineModel model, ModelBatch batch) => _inner.PredictProbabilities(model, batch);
+
+        public float[] PredictMonteCarlo(EngineModel model, ModelBatch batch, int passes, long seed) => _inner.PredictMonteCarlo(model, batch, passes, seed);
+
+        public float[] Embed(EngineModel model, ModelBatch batch) => _inner.Embed(model, batch);
+
+        public void CopyEncoder(EngineModel source, EngineModel target) => _inner.CopyEncoder(source, target);
+
+        public float[] DecodeImages(IReadOnlyList<ReadOnlyMemory<byte>> images, int channels, int size) => _inner.DecodeImages(images, channels, size);
+    }
+}
