@@ -17,13 +17,14 @@ namespace LabelLoop.Core.Export;
 /// <param name="MayExport">May stream exports and start, list, read, download and delete export jobs.</param>
 /// <param name="ExternalIds">Sees the import's external ids (file paths, JSONL/CSV ids).</param>
 /// <param name="EveryonesAnswers">Sees every annotator's answers with their e-mail addresses, and final labels.</param>
-public sealed record ExportProjection(string Role, bool MayExport, bool ExternalIds, bool EveryonesAnswers)
+/// <param name="OthersExports">Sees export jobs other members started (their files may hold more than this role's projection).</param>
+public sealed record ExportProjection(string Role, bool MayExport, bool ExternalIds, bool EveryonesAnswers, bool OthersExports)
 {
-    public static ExportProjection Admin { get; } = new(Roles.Admin, MayExport: true, ExternalIds: true, EveryonesAnswers: true);
+    public static ExportProjection Admin { get; } = new(Roles.Admin, MayExport: true, ExternalIds: true, EveryonesAnswers: true, OthersExports: true);
 
-    public static ExportProjection Reviewer { get; } = new(Roles.Reviewer, MayExport: true, ExternalIds: false, EveryonesAnswers: true);
+    public static ExportProjection Reviewer { get; } = new(Roles.Reviewer, MayExport: true, ExternalIds: false, EveryonesAnswers: true, OthersExports: false);
 
-    public static ExportProjection Annotator { get; } = new(Roles.Annotator, MayExport: false, ExternalIds: false, EveryonesAnswers: false);
+    public static ExportProjection Annotator { get; } = new(Roles.Annotator, MayExport: false, ExternalIds: false, EveryonesAnswers: false, OthersExports: false);
 
     /// <summary>The projection of <paramref name="caller"/>'s role (membership of the project is checked separately).</summary>
     public static ExportProjection For(Caller caller)
@@ -39,6 +40,18 @@ public sealed record ExportProjection(string Role, bool MayExport, bool External
         {
             throw new AccessDeniedException(
                 "Only admins and the project's reviewers can export: an export holds every annotator's answers.");
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="AccessDeniedException"/> unless this role may read an export job started by
+    /// <paramref name="requesterId"/> when <paramref name="callerId"/> asks.
+    /// </summary>
+    public void EnsureMayReadExportOf(string? requesterId, string callerId)
+    {
+        if (!OthersExports && requesterId != callerId)
+        {
+            throw new AccessDeniedException("Only the member who started an export, or an admin, can see or delete it.");
         }
     }
 

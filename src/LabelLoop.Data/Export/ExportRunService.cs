@@ -81,22 +81,30 @@ public sealed class ExportRunService(
         return new CreatedExport(ToView(export, run), run);
     }
 
-    /// <summary>One export of the project, with its job's state.</summary>
+    /// <summary>One export of the project, with its job's state: for admins, and for the reviewer who started it.</summary>
     public async Task<ExportView> GetAsync(Caller caller, int projectId, long exportId, CancellationToken cancellationToken = default)
     {
-        await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
+        var projection = await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var row = await Join(db, db.ExportRuns.Where(e => e.Id == exportId && e.ProjectId == projectId)).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"Export {exportId} does not exist in project {projectId}.");
+        projection.EnsureMayReadExportOf(row.Export.RequestedByUserId, caller.UserId);
         return ToView(row.Export, row.Run);
     }
 
-    /// <summary>The project's exports, newest first: up to <paramref name="take"/> with ids below <paramref name="before"/>.</summary>
+    /// <summary>
+    /// The project's exports the caller may see (admins: all; reviewers: their own), newest first: up to
+    /// <paramref name="take"/> with ids below <paramref name="before"/>.
+    /// </summary>
     public async Task<IReadOnlyList<ExportView>> ListAsync(Caller caller, int projectId, long? before, int take, CancellationToken cancellationToken = default)
     {
-        await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
+        var projection = await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var exports = db.ExportRuns.Where(e => e.ProjectId == projectId);
+        if (!projection.OthersExports)
+        {
+            exports = exports.Where(e => e.RequestedByUserId == caller.UserId);
+        }
         if (before is { } b)
         {
             exports = exports.Where(e => e.Id < b);
@@ -132,14 +140,11 @@ public sealed class ExportRunService(
     /// </summary>
     public async Task<long> DeleteAsync(Caller caller, int projectId, long exportId, CancellationToken cancellationToken = default)
     {
-        await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
+        var projection = await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var export = await db.ExportRuns.AsNoTracking().SingleOrDefaultAsync(e => e.Id == exportId && e.ProjectId == projectId, cancellationToken)
             ?? throw new NotFoundException($"Export {exportId} does not exist in project {projectId}.");
-        if (!caller.IsAdmin && export.RequestedByUserId != caller.UserId)
-        {
-            throw new AccessDeniedException("Only the member who started an export, or an admin, can delete it.");
-        }
+        projection.EnsureMayReadExportOf(export.RequestedByUserId, caller.UserId);
         var now = time.GetUtcNow().UtcDateTime;
         await db.JobRuns.Where(j => j.Id == export.JobRunId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
             .ExecuteUpdateAsync(s => s

@@ -383,4 +383,28 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
         using var file = await SendAsync(HttpMethod.Get, $"{p}/exports/{adminExport.GetProperty("id").GetInt64()}/file", s.Admin);
         Assert.Contains("\"externalId\":\"r1\"", await file.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_reviewer_sees_only_the_export_jobs_they_started()
+    {
+        var s = await SetupAsync();
+        var p = $"/api/v1/projects/{s.Project}";
+        using var mine = await SendAsync(HttpMethod.Post, $"{p}/exports", s.Write, new { format = "jsonl" });
+        using var admins = await SendAsync(HttpMethod.Post, $"{p}/exports", s.Admin, new { format = "jsonl" });
+        var mineId = (await JsonAsync(mine)).GetProperty("id").GetInt64();
+        var adminExport = await JsonAsync(admins);
+        var adminsId = adminExport.GetProperty("id").GetInt64();
+        Assert.Equal(RunOutcome.Succeeded, await Get<ExportRunner>().RunAsync(adminExport.GetProperty("jobId").GetInt64(), RunAttempt.Only, Cancel));
+
+        var listed = (await JsonAsync(await SendAsync(HttpMethod.Get, $"{p}/exports", s.Read))).GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64());
+        var listedForAdmin = (await JsonAsync(await SendAsync(HttpMethod.Get, $"{p}/exports", s.Admin))).GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64());
+        using var status = await SendAsync(HttpMethod.Get, $"{p}/exports/{adminsId}", s.Read);
+        using var file = await SendAsync(HttpMethod.Get, $"{p}/exports/{adminsId}/file", s.Read);
+
+        Assert.Equal([mineId], listed);
+        Assert.Equal([adminsId, mineId], listedForAdmin);
+        // The admin's file holds external ids a reviewer's projection leaves out.
+        Assert.Equal(HttpStatusCode.Forbidden, status.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, file.StatusCode);
+    }
 }
