@@ -38,10 +38,19 @@ public static class DataServiceCollectionExtensions
         // Identity's stores take the context itself, per scope.
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LabelLoopDbContext>>().CreateDbContext());
 
-        builder.Services.Configure<LabelLoopStorageOptions>(o => o.DataDir = builder.Configuration["DataDir"] ?? "data");
+        var tempMaxAgeHours = builder.Configuration.GetValue<double?>("Storage:TempMaxAgeHours");
+        builder.Services.Configure<LabelLoopStorageOptions>(o =>
+        {
+            o.DataDir = builder.Configuration["DataDir"] ?? "data";
+            // Never under an hour: a shorter age could remove a running import's upload on another node.
+            o.TempMaxAge = tempMaxAgeHours is { } hours ? TimeSpan.FromHours(Math.Max(1, hours)) : LabelLoopStorageOptions.DefaultTempMaxAge;
+        });
         builder.Services.Configure<ImportLimits>(builder.Configuration.GetSection("Import"));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<DatabaseInitializer>();
+        // Every host that uses the data folder (serve, worker, the CLI commands) clears what a killed one left there.
+        builder.Services.AddSingleton<TempFileSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TempFileSweeper>());
 
         builder.Services
             .AddIdentityCore<LabelLoopUser>(o =>

@@ -15,6 +15,14 @@ public sealed class LabelLoopStorageOptions
 
     public string TempDir => Path.Combine(FullDataDir, "tmp");
 
+    /// <summary>
+    /// How long a temporary under <see cref="TempDir"/> or <c>exports/tmp</c> must be untouched before start-up removes it
+    /// (<see cref="TempFileSweeper"/>). Configuration key <c>Storage:TempMaxAgeHours</c>; default 6, at least 1.
+    /// </summary>
+    public TimeSpan TempMaxAge { get; set; } = DefaultTempMaxAge;
+
+    public static readonly TimeSpan DefaultTempMaxAge = TimeSpan.FromHours(6);
+
     /// <summary>Uploads waiting for their import job.</summary>
     public string UploadsDir => Path.Combine(FullDataDir, "uploads");
 }

@@ -256,4 +256,24 @@ public sealed class CliTests(CliFixture cli) : IClassFixture<CliFixture>
         Assert.True(result.ExitCode == ExitCodes.Environment, result.ToString());
         Assert.StartsWith("error: cannot use the database", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Import_refuses_a_file_past_the_label_limit_and_reports_duplicate_lines()
+    {
+        var name = UniqueName("cli-labels");
+        using var work = new TempDirectory();
+        var many = work.WriteText("many.jsonl", string.Concat(Enumerable.Range(0, 10_000).Select(i => $"{{\"text\":\"text {i}\",\"label\":\"c{i}\"}}\n")));
+        var same = work.WriteText("same.jsonl", string.Concat(Enumerable.Repeat("{\"text\":\"over and over\"}\n", 22_528)));
+
+        var refused = await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", many);
+        var repeated = await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", same);
+
+        Assert.True(refused.ExitCode == ExitCodes.InvalidInput, refused.ToString());
+        Assert.Contains("10000 new label(s); with the project's 0 that makes 10000, over the limit of 200 labels per project", refused.Stderr, StringComparison.Ordinal);
+        Assert.True(repeated.ExitCode == ExitCodes.Ok, repeated.ToString());
+        Assert.Contains($"Imported 1 item(s) into '{name}'; 0 already present.", repeated.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Skipped 22527 duplicate(s)", repeated.Stdout, StringComparison.Ordinal);
+        await using var db = cli.Database.CreateContext();
+        Assert.Equal(0, await db.LabelClasses.CountAsync(l => db.Projects.Any(p => p.Id == l.ProjectId && p.Name == name), Cancel));
+    }
 }

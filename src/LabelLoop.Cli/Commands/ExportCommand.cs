@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Export;
 using LabelLoop.Data.Export;
 using LabelLoop.Data.Projects;
@@ -37,7 +38,8 @@ public static class ExportCommand
             var exports = services.GetRequiredService<ExportService>();
             var id = await projects.GetIdByNameAsync(parse.GetValue(project)!, cancellationToken);
             var path = Path.GetFullPath(parse.GetValue(output)!);
-            var result = await exports.WriteFileAsync(id, parse.GetValue(format)!, filter, path, null, cancellationToken);
+            // The command runs on the server's own files and database: it exports as the instance, with everything.
+            var result = await exports.WriteFileAsync(Caller.System, id, parse.GetValue(format)!, filter, path, null, cancellationToken);
             Console.WriteLine($"Exported {result.Items} item(s) to {path}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Bytes} bytes, SHA-256 {result.Sha256}"));
             return ExitCodes.Ok;

@@ -80,6 +80,10 @@ public static class ImportCommand
                 return ExitCodes.InvalidInput;
             }
             Console.WriteLine($"Imported {report.Added} item(s) into '{name}'; {report.AlreadyPresent} already present.");
+            if (report.DuplicatesNote is { } duplicates)
+            {
+                Console.WriteLine(duplicates);
+            }
             if (report.LabelsAdded.Count > 0)
             {
                 Console.WriteLine($"New labels: {string.Join(", ", report.LabelsAdded)}");

@@ -7,7 +7,8 @@ namespace LabelLoop.Core.Export;
 /// <summary>
 /// One flat row per item: id, external id, text, blob and content URL, status, final label, annotation count, the
 /// annotators' labels joined with <c>|</c> (<c>email=label</c>), the last annotation's time, and the prediction's
-/// label, score, probabilities (<c>label=p</c> joined with <c>|</c>) and model version.
+/// label, score, probabilities (<c>label=p</c> joined with <c>|</c>) and model version. Text cells that a spreadsheet
+/// would run as a formula get a leading single quote (<see cref="CsvFormulaGuard"/>).
 /// </summary>
 public sealed class CsvExportWriter : IExportWriter
 {
@@ -33,22 +34,27 @@ public sealed class CsvExportWriter : IExportWriter
         string[] fields =
         [
             record.Id.ToString(CultureInfo.InvariantCulture),
-            record.ExternalId,
-            record.Text ?? "",
-            record.BlobHash ?? "",
-            record.ContentUrl ?? "",
-            record.Status,
-            record.FinalLabel ?? "",
+            Text(record.ExternalId ?? ""),
+            Text(record.Text ?? ""),
+            Text(record.BlobHash ?? ""),
+            Text(record.ContentUrl ?? ""),
+            Text(record.Status),
+            Text(record.FinalLabel ?? ""),
             record.Annotations.Count.ToString(CultureInfo.InvariantCulture),
-            labels,
+            Text(labels),
             record.Annotations.Count == 0 ? "" : record.Annotations.Max(a => a.CreatedUtc).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
-            p?.Label ?? "",
+            Text(p?.Label ?? ""),
             p?.Score.ToString("R", CultureInfo.InvariantCulture) ?? "",
-            p is null ? "" : string.Join('|', p.Probabilities.Select(x => $"{x.Key}={x.Value.ToString("R", CultureInfo.InvariantCulture)}")),
+            Text(p is null ? "" : string.Join('|', p.Probabilities.Select(x => $"{x.Key}={x.Value.ToString("R", CultureInfo.InvariantCulture)}"))),
             p?.ModelVersion.ToString(CultureInfo.InvariantCulture) ?? "",
         ];
-        await _writer.WriteLineAsync(string.Join(',', fields.Select(CsvReader.Escape)).AsMemory(), cancellationToken);
+        await _writer.WriteLineAsync(string.Join(',', fields).AsMemory(), cancellationToken);
     }
+
+    // Text that came from people (texts, ids, labels, e-mails) is guarded against formula injection; the numbers
+    // this writer formats itself stay numbers (a negative score must not turn into text).
+    private static string Text(string value) =>
+        CsvFormulaGuard.NeedsPrefix(value) ? CsvReader.Quote(CsvFormulaGuard.Neutralise(value)) : CsvReader.Escape(value);
 
     public async ValueTask DisposeAsync()
     {

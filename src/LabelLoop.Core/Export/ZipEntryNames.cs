@@ -40,9 +40,9 @@ public sealed class ZipEntryNames
     /// The file name of an item: its id (unique within the export) and the last segment of its external id, with
     /// the extension of its media type.
     /// </summary>
-    public static string FileName(long itemId, string externalId, string? mediaType)
+    public static string FileName(long itemId, string? externalId, string? mediaType)
     {
-        var last = externalId.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        var last = (externalId ?? "").Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
         var stem = Sanitize(Path.GetFileNameWithoutExtension(last)).Trim('.');
         var extension = ExtensionOf(mediaType) ?? ExtensionOfName(last) ?? ".bin";
         var id = itemId.ToString(CultureInfo.InvariantCulture);

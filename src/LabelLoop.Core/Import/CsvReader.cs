@@ -96,5 +96,8 @@ public static class CsvReader
 
     /// <summary>Quotes a field when it holds a comma, quote or line break.</summary>
     public static string Escape(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? Quote(value) : value;
+
+    /// <summary>The field in double quotes, its quotes doubled.</summary>
+    public static string Quote(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -11,9 +11,12 @@ public sealed class ImageImportReader(IImageValidator validator, ImportLimits li
 {
     public const string UnlabeledFolder = "unlabeled";
 
+    /// <summary>Images skipped so far because their bytes repeat an earlier file's (final once <see cref="Read"/> is enumerated).</summary>
+    public int DuplicatesSkipped { get; private set; }
+
     /// <summary>
-    /// Lazily validates each entry. Problems go to <paramref name="errors"/>; duplicates inside the input are
-    /// dropped silently (same content hash).
+    /// Lazily validates each entry. Problems go to <paramref name="errors"/>; duplicates inside the input (same
+    /// content hash) are dropped and counted in <see cref="DuplicatesSkipped"/>.
     /// </summary>
     public IEnumerable<ImportPayload> Read(IReadOnlyList<ImportEntry> entries, List<ImportError> errors)
     {
@@ -50,7 +53,7 @@ public sealed class ImageImportReader(IImageValidator validator, ImportLimits li
             byte[] bytes;
             try
             {
-                bytes = ReadBounded(entry, limits.MaxFileBytes);
+                bytes = BoundedRead.ReadAll(entry, limits.MaxFileBytes);
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
             {
@@ -70,29 +73,12 @@ public sealed class ImageImportReader(IImageValidator validator, ImportLimits li
             var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
             if (!seen.Add(hash))
             {
+                DuplicatesSkipped++;
                 continue;
             }
             var candidate = new ImportCandidate(path, hash, label, null, info.MediaType, info.Width, info.Height, info.IsColour);
             yield return new ImportPayload(candidate, bytes);
         }
-    }
-
-    private static byte[] ReadBounded(ImportEntry entry, long maxBytes)
-    {
-        using var stream = entry.Open();
-        using var buffer = new MemoryStream(entry.Length is > 0 and < int.MaxValue ? (int)entry.Length : 4096);
-        var chunk = new byte[81920];
-        int n;
-        while ((n = stream.Read(chunk)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > maxBytes)
-            {
-                // The declared length can lie (zip bombs): enforce the limit on what is actually inflated.
-                throw new InvalidDataException($"content is over the {maxBytes}-byte limit");
-            }
-        }
-        return buffer.ToArray();
     }
 
     private static string CommonWrapperFolder(List<ImportEntry> files)

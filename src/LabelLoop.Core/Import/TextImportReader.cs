@@ -7,11 +7,15 @@ namespace LabelLoop.Core.Import;
 /// <summary>
 /// Reads text items from JSONL (<c>{"id":..., "text":..., "label":...}</c>, label optional) or CSV with a header
 /// naming <c>text</c> and optionally <c>label</c> and <c>id</c> (RFC 4180 quoting, multi-line fields).
-/// Every problem is reported with file and line.
+/// Every problem is reported with file and line. A file may be at most <see cref="ImportLimits.MaxFileBytes"/> long;
+/// records whose text repeats an earlier one are skipped and counted in <see cref="DuplicatesSkipped"/>.
 /// </summary>
 public sealed class TextImportReader(ImportLimits limits)
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Records skipped so far because their text repeats an earlier record's (final once <see cref="Read"/> is enumerated).</summary>
+    public int DuplicatesSkipped { get; private set; }
 
     public IEnumerable<ImportPayload> Read(IReadOnlyList<ImportEntry> entries, List<ImportError> errors)
     {
@@ -25,24 +29,30 @@ public sealed class TextImportReader(ImportLimits limits)
                 errors.Add(new ImportError(entry.RelativePath, $"unsupported file type '{(extension.Length == 0 ? "(none)" : extension)}'; expected .jsonl or .csv"));
                 continue;
             }
-            if (entry.Length > limits.MaxFileBytes * 50)
+            if (entry.Length > limits.MaxFileBytes)
             {
-                errors.Add(new ImportError(entry.RelativePath, $"file is {entry.Length} bytes, over the {limits.MaxFileBytes * 50}-byte limit for text files"));
+                errors.Add(new ImportError(entry.RelativePath, limits.TextFileTooLarge(entry.RelativePath, entry.Length)));
                 continue;
             }
             string content;
             try
             {
-                using var stream = entry.Open();
-                using var reader = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true);
+                // The declared length can be missing or wrong (a stream, a zip entry): the limit holds on what is read.
+                var bytes = BoundedRead.ReadAll(entry, limits.MaxFileBytes);
+                using var reader = new StreamReader(new MemoryStream(bytes), StrictUtf8, detectEncodingFromByteOrderMarks: true);
                 content = reader.ReadToEnd();
+            }
+            catch (BoundedRead.TooLongException)
+            {
+                errors.Add(new ImportError(entry.RelativePath, limits.TextFileTooLarge(entry.RelativePath, null)));
+                continue;
             }
             catch (DecoderFallbackException ex)
             {
                 errors.Add(new ImportError(entry.RelativePath, $"invalid UTF-8 at byte {ex.Index}"));
                 continue;
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
             {
                 errors.Add(new ImportError(entry.RelativePath, $"cannot be read: {ex.Message}"));
                 continue;
@@ -87,6 +97,7 @@ public sealed class TextImportReader(ImportLimits limits)
                 var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
                 if (!seenHashes.Add(hash))
                 {
+                    DuplicatesSkipped++;
                     continue;
                 }
                 yield return new ImportPayload(new ImportCandidate(externalId, hash, checkedLabel, text, null, 0, 0), null);
@@ -197,14 +208,15 @@ public sealed class TextImportReader(ImportLimits limits)
                 errors.Add(new ImportError(source, $"expected {columns.Count} fields, found {row.Fields.Count}"));
                 continue;
             }
-            var label = labelIndex >= 0 ? row.Fields[labelIndex] : null;
+            // Cells LabelLoop's CSV export guarded against formula injection come back as they were.
+            var label = labelIndex >= 0 ? CsvFormulaGuard.Restore(row.Fields[labelIndex]) : null;
             // An empty CSV cell is the only way CSV says "no label"; a cell of blanks is a mistake.
             if (label is { Length: 0 })
             {
                 label = null;
             }
-            var id = idIndex >= 0 && row.Fields[idIndex].Length > 0 ? row.Fields[idIndex] : null;
-            records.Add((row.Line, id, row.Fields[textIndex], label));
+            var id = idIndex >= 0 && row.Fields[idIndex].Length > 0 ? CsvFormulaGuard.Restore(row.Fields[idIndex]) : null;
+            records.Add((row.Line, id, CsvFormulaGuard.Restore(row.Fields[textIndex]), label));
         }
         return records;
     }

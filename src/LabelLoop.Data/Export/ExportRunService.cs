@@ -16,7 +16,8 @@ namespace LabelLoop.Data.Export;
 /// <summary>
 /// Export runs: the rows behind <c>POST /api/v1/projects/{id}/exports</c>. Each export is an <see cref="ExportRun"/>
 /// plus a <see cref="JobRun"/> (kind Export) that carries its status, progress and error; the file lives under
-/// <c>DATA/exports/</c> and is served only once the run succeeded.
+/// <c>DATA/exports/</c> and is served only once the run succeeded. Every method that takes a <see cref="Caller"/>
+/// lets only admins and the project's reviewers through (<see cref="ExportProjection"/>).
 /// </summary>
 public sealed class ExportRunService(
     IDbContextFactory<LabelLoopDbContext> contextFactory,
@@ -35,7 +36,7 @@ public sealed class ExportRunService(
     /// <summary>Records an export of <paramref name="projectId"/> and its queued job run, in one transaction.</summary>
     public async Task<CreatedExport> CreateAsync(Caller caller, int projectId, string format, ExportFilter filter, CancellationToken cancellationToken = default)
     {
-        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         if (!ExportWriters.IsKnown(format))
         {
             throw new DomainValidationException("format", $"One of: {string.Join(", ", ExportWriters.Formats)}.");
@@ -80,22 +81,30 @@ public sealed class ExportRunService(
         return new CreatedExport(ToView(export, run), run);
     }
 
-    /// <summary>One export of the project, with its job's state.</summary>
+    /// <summary>One export of the project, with its job's state: for admins, and for the reviewer who started it.</summary>
     public async Task<ExportView> GetAsync(Caller caller, int projectId, long exportId, CancellationToken cancellationToken = default)
     {
-        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        var projection = await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var row = await Join(db, db.ExportRuns.Where(e => e.Id == exportId && e.ProjectId == projectId)).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"Export {exportId} does not exist in project {projectId}.");
+        projection.EnsureMayReadExportOf(row.Export.RequestedByUserId, caller.UserId);
         return ToView(row.Export, row.Run);
     }
 
-    /// <summary>The project's exports, newest first: up to <paramref name="take"/> with ids below <paramref name="before"/>.</summary>
+    /// <summary>
+    /// The project's exports the caller may see (admins: all; reviewers: their own), newest first: up to
+    /// <paramref name="take"/> with ids below <paramref name="before"/>.
+    /// </summary>
     public async Task<IReadOnlyList<ExportView>> ListAsync(Caller caller, int projectId, long? before, int take, CancellationToken cancellationToken = default)
     {
-        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        var projection = await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var exports = db.ExportRuns.Where(e => e.ProjectId == projectId);
+        if (!projection.OthersExports)
+        {
+            exports = exports.Where(e => e.RequestedByUserId == caller.UserId);
+        }
         if (before is { } b)
         {
             exports = exports.Where(e => e.Id < b);
@@ -131,14 +140,11 @@ public sealed class ExportRunService(
     /// </summary>
     public async Task<long> DeleteAsync(Caller caller, int projectId, long exportId, CancellationToken cancellationToken = default)
     {
-        await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        var projection = await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var export = await db.ExportRuns.AsNoTracking().SingleOrDefaultAsync(e => e.Id == exportId && e.ProjectId == projectId, cancellationToken)
             ?? throw new NotFoundException($"Export {exportId} does not exist in project {projectId}.");
-        if (!caller.IsAdmin && export.RequestedByUserId != caller.UserId)
-        {
-            throw new AccessDeniedException("Only the member who started an export, or an admin, can delete it.");
-        }
+        projection.EnsureMayReadExportOf(export.RequestedByUserId, caller.UserId);
         var now = time.GetUtcNow().UtcDateTime;
         await db.JobRuns.Where(j => j.Id == export.JobRunId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
             .ExecuteUpdateAsync(s => s
@@ -159,6 +165,29 @@ public sealed class ExportRunService(
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await db.ExportRuns.AsNoTracking().SingleOrDefaultAsync(e => e.JobRunId == jobRunId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Who an export job writes for: the member who started it, with the roles the account has now (an export started
+    /// by an admin who has since become a reviewer is written as a reviewer's). Null when the account is gone or
+    /// disabled. An export without a requester was started by the instance itself.
+    /// </summary>
+    public async Task<Caller?> RequesterAsync(ExportRun export, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(export);
+        if (export.RequestedByUserId is not { } userId || userId == Caller.System.UserId)
+        {
+            return Caller.System;
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.Where(u => u.Id == userId).Select(u => new { u.IsDisabled }).SingleOrDefaultAsync(cancellationToken);
+        if (user is null || user.IsDisabled)
+        {
+            return null;
+        }
+        var roles = await db.UserRoles.Where(r => r.UserId == userId)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name).ToListAsync(cancellationToken);
+        return new Caller(userId, roles.Contains(Roles.Admin), roles.Contains(Roles.Reviewer));
     }
 
     /// <summary>Where an export's finished file lives, relative to the exports folder.</summary>

@@ -1,9 +1,11 @@
 using System.Data;
 using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Export;
 using LabelLoop.Core.Projects;
 using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Items;
+using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -21,22 +23,35 @@ public sealed record ExportResult(long Items, long Bytes, string Sha256);
 /// the writer and is dropped, and the writers stream. All pages are read in one read-only repeatable-read
 /// transaction, so an export is a consistent snapshot even while annotators keep labeling.
 /// </summary>
-public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextFactory, BlobStore blobs)
+/// <remarks>
+/// Every method takes the <see cref="Caller"/> it exports for: only admins and the project's reviewers may export,
+/// and each record passes through that role's <see cref="ExportProjection"/> before it reaches the writer (the CLI
+/// exports as <see cref="Caller.System"/>).
+/// </remarks>
+public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextFactory, BlobStore blobs, ProjectService projects)
 {
     public const int PageSize = 2000;
 
+    /// <summary>
+    /// Throws <see cref="NotFoundException"/> for a missing project, <see cref="AccessDeniedException"/> unless the
+    /// caller is an admin or a reviewer who is a member of the project.
+    /// </summary>
+    public async Task EnsureCanExportAsync(Caller caller, int projectId, CancellationToken cancellationToken = default) =>
+        await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
+
     /// <summary>Writes every matching item and returns how many were written.</summary>
-    public Task<long> ExportAsync(int projectId, IExportWriter writer, ExportFilter filter, CancellationToken cancellationToken = default) =>
-        ExportAsync(projectId, writer, filter, null, cancellationToken);
+    public Task<long> ExportAsync(Caller caller, int projectId, IExportWriter writer, ExportFilter filter, CancellationToken cancellationToken = default) =>
+        ExportAsync(caller, projectId, writer, filter, null, cancellationToken);
 
     /// <summary>
     /// Writes every matching item and returns how many were written. <paramref name="progress"/>, when given, is
     /// called after each page with the items written so far and the number that match (counted once, first).
     /// </summary>
     public async Task<long> ExportAsync(
-        int projectId, IExportWriter writer, ExportFilter filter, Action<long, long>? progress, CancellationToken cancellationToken)
+        Caller caller, int projectId, IExportWriter writer, ExportFilter filter, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        var projection = await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         filter = filter.Validated();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -77,7 +92,7 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var record = Read(reader, projectId, kind, labelOrder, active?.Version);
+                    var record = projection.Apply(Read(reader, projectId, kind, labelOrder, active?.Version));
                     // Written while the page is read: the reader holds at most one row, the writer streams.
                     await writer.WriteAsync(record, cancellationToken);
                     lastId = record.Id;
@@ -101,8 +116,9 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
     }
 
     /// <summary>How many items an export in <paramref name="format"/> with <paramref name="filter"/> would hold now.</summary>
-    public async Task<long> CountAsync(int projectId, string format, ExportFilter filter, CancellationToken cancellationToken = default)
+    public async Task<long> CountAsync(Caller caller, int projectId, string format, ExportFilter filter, CancellationToken cancellationToken = default)
     {
+        await ExportAccess.EnsureAsync(projects, caller, projectId, cancellationToken);
         filter = filter.Validated();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var kind = await db.Projects.Where(p => p.Id == projectId).Select(p => (ProjectKind?)p.Kind).SingleOrDefaultAsync(cancellationToken)
@@ -134,13 +150,13 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
     /// the way. The output is left open.
     /// </summary>
     public async Task<ExportResult> WriteAsync(
-        int projectId, string format, ExportFilter filter, Stream output, Action<long, long>? progress, CancellationToken cancellationToken)
+        Caller caller, int projectId, string format, ExportFilter filter, Stream output, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         long items;
         await using var hashing = new HashingStream(output, leaveOpen: true);
         await using (var writer = ExportWriters.Create(format, hashing, blobs.OpenRead))
         {
-            items = await ExportAsync(projectId, writer, filter, progress, cancellationToken);
+            items = await ExportAsync(caller, projectId, writer, filter, progress, cancellationToken);
         }
         await hashing.FlushAsync(cancellationToken);
         return new ExportResult(items, hashing.BytesWritten, hashing.Sha256Hex());
@@ -151,7 +167,7 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
     /// the path never holds a half-written file. An existing file is replaced.
     /// </summary>
     public async Task<ExportResult> WriteFileAsync(
-        int projectId, string format, ExportFilter filter, string path, Action<long, long>? progress, CancellationToken cancellationToken)
+        Caller caller, int projectId, string format, ExportFilter filter, string path, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -161,7 +177,7 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
             ExportResult result;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
-                result = await WriteAsync(projectId, format, filter, file, progress, cancellationToken);
+                result = await WriteAsync(caller, projectId, format, filter, file, progress, cancellationToken);
                 await file.FlushAsync(cancellationToken);
             }
             File.Move(temp, full, overwrite: true);

@@ -14,7 +14,9 @@ namespace LabelLoop.Data.Import;
 /// <summary>
 /// Imports items into a project, all or nothing: every entry is validated first (image bytes decoded or
 /// structurally checked, text parsed) and staged under <c>DATA/tmp</c>; only when no entry failed are the
-/// blobs moved into the store and the rows inserted, in one transaction.
+/// blobs moved into the store and the rows inserted, in one transaction. Labels the input brings are added to the
+/// label set only while the set stays within <see cref="ProjectRules.MaxLabels"/>; past that the import is refused.
+/// Records that repeat an earlier record of the same input are skipped and counted in the report.
 /// </summary>
 public sealed class ImportService(
     IDbContextFactory<LabelLoopDbContext> contextFactory,
@@ -45,7 +47,7 @@ public sealed class ImportService(
         Directory.CreateDirectory(staging);
         try
         {
-            var candidates = Stage(project.Kind, listing, staging, errors, progress, cancellationToken);
+            var (candidates, duplicates) = Stage(project.Kind, listing, staging, errors, progress, cancellationToken);
             if (candidates.Count > limits.Value.MaxItems)
             {
                 errors.Add(new ImportError("(import)", $"{candidates.Count} items is over the {limits.Value.MaxItems}-item limit of one import"));
@@ -55,19 +57,24 @@ public sealed class ImportService(
                 errors.Add(new ImportError("(import)", project.Kind == ProjectKind.Image ? "no images found" : "no text records found"));
             }
             var known = project.Labels.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
-            var newLabels = candidates.Where(c => c.GroundTruth is not null && !known.Contains(c.GroundTruth))
-                .Select(c => c.GroundTruth!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var newLabels = NewLabels(candidates, known);
             if (newLabels.Count > 0 && !addMissingLabels)
             {
                 errors.AddRange(newLabels.Select(l => new ImportError("(labels)", $"label '{l}' is not in the project's label set")));
             }
+            else if (LabelLimitError(known.Count, newLabels.Count) is { } tooMany)
+            {
+                errors.Add(tooMany);
+            }
             if (errors.Count > 0)
             {
-                return new ImportReport(0, 0, [], errors);
+                return new ImportReport(0, 0, [], errors, duplicates);
             }
             progress?.Report(new ImportProgress(candidates.Count, candidates.Count, "storing"));
-            var added = await StoreAsync(project, candidates, newLabels, staging, cancellationToken);
-            return new ImportReport(added, candidates.Count - added, newLabels, []);
+            var stored = await StoreAsync(project, candidates, addMissingLabels, staging, cancellationToken);
+            return stored.Error is { } error
+                ? new ImportReport(0, 0, [], [error], duplicates)
+                : new ImportReport(stored.Added, candidates.Count - stored.Added, stored.LabelsAdded, [], duplicates);
         }
         finally
         {
@@ -75,7 +82,20 @@ public sealed class ImportService(
         }
     }
 
-    private List<ImportCandidate> Stage(
+    /// <summary>The labels of <paramref name="candidates"/> missing from <paramref name="known"/>, in ordinal order.</summary>
+    private static List<string> NewLabels(List<ImportCandidate> candidates, HashSet<string> known) =>
+        candidates.Where(c => c.GroundTruth is not null && !known.Contains(c.GroundTruth))
+            .Select(c => c.GroundTruth!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The error when adding <paramref name="adding"/> labels to <paramref name="existing"/> passes <see cref="ProjectRules.MaxLabels"/>.</summary>
+    private static ImportError? LabelLimitError(int existing, int adding) =>
+        existing + adding <= ProjectRules.MaxLabels
+            ? null
+            : new ImportError("(labels)",
+                $"the import brings {adding} new label(s); with the project's {existing} that makes {existing + adding}, " +
+                $"over the limit of {ProjectRules.MaxLabels} labels per project");
+
+    private (List<ImportCandidate> Candidates, int Duplicates) Stage(
         ProjectKind kind,
         ImportListing listing,
         string staging,
@@ -83,9 +103,9 @@ public sealed class ImportService(
         IProgress<ImportProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var payloads = kind == ProjectKind.Image
-            ? new ImageImportReader(imageValidator, limits.Value).Read(listing.Entries, errors)
-            : new TextImportReader(limits.Value).Read(listing.Entries, errors);
+        var images = kind == ProjectKind.Image ? new ImageImportReader(imageValidator, limits.Value) : null;
+        var texts = kind == ProjectKind.Image ? null : new TextImportReader(limits.Value);
+        var payloads = images?.Read(listing.Entries, errors) ?? texts!.Read(listing.Entries, errors);
         var candidates = new List<ImportCandidate>();
         var total = listing.Entries.Count;
         foreach (var payload in payloads)
@@ -101,14 +121,30 @@ public sealed class ImportService(
                 progress?.Report(new ImportProgress(Math.Min(candidates.Count, total), total, "validating"));
             }
         }
-        return candidates;
+        return (candidates, images?.DuplicatesSkipped ?? texts!.DuplicatesSkipped);
     }
 
-    private async Task<int> StoreAsync(Project project, List<ImportCandidate> candidates, List<string> newLabels, string staging, CancellationToken cancellationToken)
+    private sealed record Stored(int Added, IReadOnlyList<string> LabelsAdded, ImportError? Error);
+
+    private async Task<Stored> StoreAsync(Project project, List<ImportCandidate> candidates, bool addMissingLabels, string staging, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
+        // The project row lock serialises imports of one project, and the label set is read again under it: two
+        // imports that each fit the label limit cannot pass it together.
+        await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Projects" WHERE "Id" = {project.Id} FOR UPDATE""", cancellationToken);
+        var known = (await db.LabelClasses.Where(l => l.ProjectId == project.Id).Select(l => l.Name).ToListAsync(cancellationToken))
+            .ToHashSet(StringComparer.Ordinal);
+        var newLabels = NewLabels(candidates, known);
+        if (newLabels.Count > 0 && !addMissingLabels)
+        {
+            return new Stored(0, [], new ImportError("(labels)", $"label '{newLabels[0]}' is not in the project's label set (it was removed during the import)"));
+        }
+        if (LabelLimitError(known.Count, newLabels.Count) is { } tooMany)
+        {
+            return new Stored(0, [], tooMany);
+        }
         if (newLabels.Count > 0)
         {
             var order = await db.LabelClasses.Where(l => l.ProjectId == project.Id).Select(l => (int?)l.Order).MaxAsync(cancellationToken) ?? -1;
@@ -175,7 +211,7 @@ public sealed class ImportService(
             }
         }
         await transaction.CommitAsync(cancellationToken);
-        return added;
+        return new Stored(added, newLabels, null);
     }
 
     private static string MetaJson(ImportCandidate c) =>

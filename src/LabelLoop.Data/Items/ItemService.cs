@@ -1,12 +1,17 @@
 using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Export;
 using LabelLoop.Core.Items;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelLoop.Data.Items;
 
-/// <summary>Reads a project's items for the API: lists by state and final label, in id order, and single items.</summary>
+/// <summary>
+/// Reads a project's items for the API: lists by state and final label, in id order, and single items. What each role
+/// sees is the caller's <see cref="ExportProjection"/>, the rule exports follow: annotators get neither external ids
+/// nor final labels (which carry other people's answers), and may not select by final label.
+/// </summary>
 public sealed class ItemService(IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects)
 {
     /// <summary>Up to <paramref name="take"/> items with an id above <paramref name="afterId"/>, in id order.</summary>
@@ -14,6 +19,8 @@ public sealed class ItemService(IDbContextFactory<LabelLoopDbContext> contextFac
         Caller caller, int projectId, ItemStatus? status, string? label, long? afterId, int take, CancellationToken cancellationToken = default)
     {
         await projects.EnsureAccessAsync(caller, projectId, cancellationToken);
+        var projection = ExportProjection.For(caller);
+        projection.EnsureMayFilterByFinalLabel(label);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var query = db.Items.AsNoTracking().Where(i => i.ProjectId == projectId);
         if (status is { } s)
@@ -29,7 +36,7 @@ public sealed class ItemService(IDbContextFactory<LabelLoopDbContext> contextFac
             query = query.Where(i => i.Id > after);
         }
         var rows = await query.OrderBy(i => i.Id).Take(take).ToListAsync(cancellationToken);
-        return [.. rows.Select(i => ToView(i, caller.IsAdmin))];
+        return [.. rows.Select(i => projection.Apply(ToView(i)))];
     }
 
     public async Task<ItemView> GetAsync(Caller caller, int projectId, long itemId, CancellationToken cancellationToken = default)
@@ -38,12 +45,10 @@ public sealed class ItemService(IDbContextFactory<LabelLoopDbContext> contextFac
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId && i.ProjectId == projectId, cancellationToken)
             ?? throw new NotFoundException($"Item {itemId} is not in project {projectId}.");
-        return ToView(item, caller.IsAdmin);
+        return ExportProjection.For(caller).Apply(ToView(item));
     }
 
-    // The external id of an image is its path in the import, whose folder names the hidden ground-truth class:
-    // only admins, who imported it, see it.
-    private static ItemView ToView(Item i, bool isAdmin) => new(
-        i.Id, i.ProjectId, isAdmin ? i.ExternalId : null, i.Status, i.FinalLabel, i.AnnotationCount, i.Text,
+    private static ItemView ToView(Item i) => new(
+        i.Id, i.ProjectId, i.ExternalId, i.Status, i.FinalLabel, i.AnnotationCount, i.Text,
         i.BlobHash is null ? null : ItemLeaseService.ContentUrl(i.ProjectId, i.Id), i.MediaType, i.CreatedUtc);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LabelLoop.Core;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Data.Export;
 using LabelLoop.Data.Jobs;
@@ -33,6 +34,17 @@ public sealed class ExportRunner(ExportRunService exportRuns, ExportService expo
             {
                 var export = await exportRuns.FindByJobRunAsync(jobRunId, cancellationToken)
                     ?? throw new JobInputException("The export was deleted before it ran.");
+                // Written for its requester as they are now: one whose account or role no longer allows exporting gets nothing.
+                var requester = await exportRuns.RequesterAsync(export, cancellationToken)
+                    ?? throw new JobInputException("The account that started the export is disabled or deleted; nothing was exported.");
+                try
+                {
+                    await exports.EnsureCanExportAsync(requester, export.ProjectId, cancellationToken);
+                }
+                catch (AccessDeniedException ex)
+                {
+                    throw new JobInputException($"Nothing was exported: {ex.Message}");
+                }
                 var final = finalPath = exportRuns.PathOf(ExportRunService.FileNameFor(export));
                 var temp = tempPath = Path.Combine(exportRuns.ExportsDir, "tmp", $"run-{jobRunId}-{Guid.NewGuid():N}.partial");
                 monitor.Report(1, "Counting items");
@@ -41,7 +53,7 @@ public sealed class ExportRunner(ExportRunService exportRuns, ExportService expo
                 ExportResult result;
                 await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
                 {
-                    result = await exports.WriteAsync(export.ProjectId, export.Format, filter, file,
+                    result = await exports.WriteAsync(requester, export.ProjectId, export.Format, filter, file,
                         (written, total) => monitor.Report(total > 0 ? 1 + (int)(written * 98 / total) : 99,
                             string.Create(CultureInfo.InvariantCulture, $"Exported {written} of {total} item(s)")),
                         monitor.Token);

@@ -64,7 +64,9 @@ public sealed class ImportRunner(JobRunService runs, ImportService imports, IOpt
                 throw new JobInputException($"Nothing was imported: {report.Errors.Count} problem(s) in {parameters.FileName}: {listed}{more}");
             }
             var labels = report.LabelsAdded.Count > 0 ? $"; new labels: {string.Join(", ", report.LabelsAdded)}" : "";
-            await runs.SucceedAsync(jobRunId, $"Imported {report.Added:N0} item(s) from {parameters.FileName}; {report.AlreadyPresent:N0} already present{labels}", CancellationToken.None);
+            var duplicates = report.DuplicatesSkipped > 0 ? $"; {report.DuplicatesSkipped:N0} duplicate(s) skipped" : "";
+            await runs.SucceedAsync(jobRunId,
+                $"Imported {report.Added:N0} item(s) from {parameters.FileName}; {report.AlreadyPresent:N0} already present{duplicates}{labels}", CancellationToken.None);
             return RunOutcome.Succeeded;
         }, cancellationToken);
         // Kept only while a retry may still need it.

@@ -3,7 +3,6 @@ using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Export;
 using LabelLoop.Data.Export;
-using LabelLoop.Data.Projects;
 using LabelLoop.Jobs.Export;
 using LabelLoop.Web.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +12,8 @@ namespace LabelLoop.Web.Api;
 
 /// <summary>
 /// Exports: a small export streamed straight into the response, or an export run as a job (202 + Location), its
-/// status, its file (with its SHA-256), the list, and delete.
+/// status, its file (with its SHA-256), the list, and delete. Admins and the project's reviewers only: the services
+/// refuse everyone else (<see cref="ExportProjection"/>).
 /// </summary>
 public static class ExportEndpoints
 {
@@ -55,17 +55,17 @@ public static class ExportEndpoints
         int projectId,
         [AsParameters] StreamExportQuery query,
         HttpContext http,
-        ProjectService projects,
         ExportService exports,
         IConfiguration configuration,
         CancellationToken cancellationToken)
     {
-        await projects.EnsureAccessAsync(http.User.ToCaller(), projectId, cancellationToken);
+        var caller = http.User.ToCaller();
+        await exports.EnsureCanExportAsync(caller, projectId, cancellationToken);
         var format = Format(query.Format);
         var filter = Filter(query.LabeledOnly ?? false, query.Label, query.Since, query.Until);
         // Everything that can fail with a status code is checked before the first byte goes out.
         var limit = configuration.GetValue<long?>("Export:MaxDirectItems") ?? DefaultMaxDirectItems;
-        var count = await exports.CountAsync(projectId, format, filter, cancellationToken);
+        var count = await exports.CountAsync(caller, projectId, format, filter, cancellationToken);
         if (count > limit)
         {
             throw new DomainValidationException("format",
@@ -73,7 +73,7 @@ public static class ExportEndpoints
         }
         var name = string.Create(CultureInfo.InvariantCulture, $"project-{projectId}-export{ExportWriters.Extension(format)}");
         return TypedResults.Stream(
-            async body => await exports.WriteAsync(projectId, format, filter, body, null, http.RequestAborted),
+            async body => await exports.WriteAsync(caller, projectId, format, filter, body, null, http.RequestAborted),
             ExportWriters.ContentType(format), name);
     }
 

@@ -31,6 +31,7 @@ public static class ImportEndpoints
         ImportService imports,
         JobQueue queue,
         IOptions<UploadLimits> limits,
+        IOptions<ImportLimits> importLimits,
         IOptions<LabelLoopStorageOptions> storage,
         CancellationToken cancellationToken)
     {
@@ -43,6 +44,10 @@ public static class ImportEndpoints
         if (file.Length > limits.Value.MaxUploadBytes)
         {
             return TypedResults.BadRequest($"The upload is {file.Length} bytes, over the {limits.Value.MaxUploadBytes}-byte limit.");
+        }
+        if (importLimits.Value.CheckUpload(file.FileName, file.Length) is { } tooLong)
+        {
+            return TypedResults.BadRequest(tooLong);
         }
         if (file.Length > limits.Value.InlineMaxBytes)
         {

@@ -17,8 +17,11 @@ namespace LabelLoop.Web.Api;
 /// <summary>A project's items under <c>/api/v1/projects/{id}/items</c>: list, read, and bulk import.</summary>
 public static class ItemsApi
 {
-    /// <summary>What an import stored: new items, items the project already had, labels added to the label set.</summary>
-    public sealed record ImportResponse(int Added, int AlreadyPresent, IReadOnlyList<string> LabelsAdded);
+    /// <summary>
+    /// What an import stored: new items, items the project already had, labels added to the label set, and records
+    /// (or images) skipped because they repeat an earlier one of the same upload.
+    /// </summary>
+    public sealed record ImportResponse(int Added, int AlreadyPresent, IReadOnlyList<string> LabelsAdded, int DuplicatesSkipped);
 
     private static readonly string[] JsonlTypes = ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/x-jsonlines", "text/jsonl"];
     private static readonly string[] CsvTypes = ["text/csv", "application/csv"];
@@ -70,6 +73,7 @@ public static class ItemsApi
         ProjectService projects,
         ImportService imports,
         IOptions<UploadLimits> limits,
+        IOptions<ImportLimits> importLimits,
         IOptions<LabelLoopStorageOptions> storage,
         CancellationToken cancellationToken)
     {
@@ -97,6 +101,10 @@ public static class ItemsApi
                 {
                     return TooLarge(maxBytes);
                 }
+                if (form.Files.Select(f => importLimits.Value.CheckUpload(f.FileName, f.Length)).FirstOrDefault(p => p is not null) is { } tooLong)
+                {
+                    return TooLarge(tooLong);
+                }
                 foreach (var file in form.Files)
                 {
                     opened.Add(OpenedImport.OpenFile(file.FileName, file.OpenReadStream()));
@@ -104,10 +112,16 @@ public static class ItemsApi
             }
             else if (UploadName(mediaType) is { } name)
             {
-                var buffered = await BufferAsync(request.Body, storage.Value.TempDir, maxBytes, cancellationToken);
+                // A JSONL or CSV body is one text file: it stops at the text file limit, not the upload limit.
+                var textLimit = ImportPaths.TextExtensions.Contains(Path.GetExtension(name)) ? Math.Min(maxBytes, importLimits.Value.MaxFileBytes) : maxBytes;
+                if (request.ContentLength > textLimit)
+                {
+                    return TooLarge(importLimits.Value.CheckUpload(name, request.ContentLength.Value) ?? Over(maxBytes));
+                }
+                var buffered = await BufferAsync(request.Body, storage.Value.TempDir, textLimit, cancellationToken);
                 if (buffered is null)
                 {
-                    return TooLarge(maxBytes);
+                    return TooLarge(textLimit < maxBytes ? importLimits.Value.TextFileTooLarge(name, null) : Over(maxBytes));
                 }
                 opened.Add(OpenedImport.OpenFile(name, buffered));
             }
@@ -119,7 +133,7 @@ public static class ItemsApi
             var listing = new ImportListing([.. opened.SelectMany(o => o.Listing.Entries)], [.. opened.SelectMany(o => o.Listing.Errors)]);
             var report = await imports.ImportAsync(projectId, listing, addMissingLabels ?? true, cancellationToken: cancellationToken);
             return report.Succeeded
-                ? TypedResults.Ok(new ImportResponse(report.Added, report.AlreadyPresent, report.LabelsAdded))
+                ? TypedResults.Ok(new ImportResponse(report.Added, report.AlreadyPresent, report.LabelsAdded, report.DuplicatesSkipped))
                 : Rejected(report.Errors);
         }
         catch (InvalidDataException ex)
@@ -172,9 +186,12 @@ public static class ItemsApi
         }
     }
 
-    private static ProblemHttpResult TooLarge(long maxBytes) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
-            detail: $"The upload is over the {maxBytes}-byte limit (Import:MaxUploadBytes).");
+    private static ProblemHttpResult TooLarge(long maxBytes) => TooLarge(Over(maxBytes));
+
+    private static ProblemHttpResult TooLarge(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large", detail: detail);
+
+    private static string Over(long maxBytes) => $"The upload is over the {maxBytes}-byte limit (Import:MaxUploadBytes).";
 
     private static ProblemHttpResult Rejected(IReadOnlyList<ImportError> errors) =>
         TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Import rejected",

@@ -129,4 +129,46 @@ public sealed class ExportWriterTests
 
         Assert.Contains("expected one of: jsonl, csv", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://evil.example\",\"x\")")]
+    [InlineData("@SUM(1+1)*cmd|' /C calc'!A0")]
+    [InlineData("+1+1")]
+    [InlineData("-2+3")]
+    [InlineData("\t=1+1")]
+    [InlineData("\r=1+1")]
+    public async Task Csv_text_cells_a_spreadsheet_would_run_get_a_quote_and_are_quoted(string payload)
+    {
+        var record = Labeled with
+        {
+            ExternalId = payload,
+            Text = payload,
+            FinalLabel = payload,
+            Annotations = [new ExportAnnotation(payload, payload, false, Created, 1)],
+            Prediction = new ExportPrediction(3, payload, new Dictionary<string, float> { [payload] = 0.5f }, -0.25),
+        };
+
+        var line = (await WriteAsync("csv", record)).Split('\n', 2)[1];
+        var fields = CsvReader.ReadRows("h\n" + line)[1].Fields;
+
+        Assert.StartsWith("1,\"'", line, StringComparison.Ordinal);
+        foreach (var column in new[] { 1, 2, 6, 8, 10, 12 })
+        {
+            Assert.True(fields[column].StartsWith('\''), $"column {column}: {fields[column]}");
+            Assert.True(line.Contains("\"" + fields[column].Replace("\"", "\"\"", StringComparison.Ordinal) + "\"", StringComparison.Ordinal), $"column {column} is quoted");
+        }
+        Assert.Equal(payload, CsvFormulaGuard.Restore(fields[2]));
+        // Numbers the writer formats itself stay numbers, also negative ones.
+        Assert.Equal("-0.25", fields[11]);
+    }
+
+    [Fact]
+    public async Task Csv_text_cells_that_cannot_run_are_written_as_before()
+    {
+        var record = Unlabeled with { ExternalId = "a-b", Text = "e=mc2", FinalLabel = "'quoted", Status = "labeled" };
+
+        var lines = (await WriteAsync("csv", record)).Split('\n');
+
+        Assert.Equal("2,a-b,e=mc2,,,labeled,'quoted,0,,,,,,", lines[1]);
+    }
 }

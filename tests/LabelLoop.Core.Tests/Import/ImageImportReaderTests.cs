@@ -141,17 +141,19 @@ public sealed class ImageImportReaderTests
     }
 
     [Fact]
-    public void Duplicate_content_is_kept_once()
+    public void Duplicate_content_is_kept_once_and_counted()
     {
         var png = TestFiles.Png(1);
+        var reader = new ImageImportReader(new ImageHeaderValidator(), new ImportLimits());
+        var errors = new List<ImportError>();
 
-        var (candidates, errors) = Read(
-            TestFiles.Entry("cat/a.png", png),
-            TestFiles.Entry("cat/copy-of-a.png", png),
-            TestFiles.Entry("dog/b.png", TestFiles.Png(2)));
+        var candidates = reader.Read(
+            [TestFiles.Entry("cat/a.png", png), TestFiles.Entry("cat/copy-of-a.png", png), TestFiles.Entry("dog/b.png", TestFiles.Png(2))],
+            errors).Select(p => p.Candidate).ToList();
 
         Assert.Empty(errors);
         Assert.Equal(["cat/a.png", "dog/b.png"], candidates.Select(c => c.ExternalId));
+        Assert.Equal(1, reader.DuplicatesSkipped);
     }
 
     [Fact]

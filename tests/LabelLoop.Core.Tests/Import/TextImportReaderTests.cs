@@ -233,4 +233,60 @@ public sealed class TextImportReaderTests
 
         Assert.Equal("data.csv", error.Source);
     }
+
+    [Fact]
+    public void Repeated_lines_are_counted_as_skipped_duplicates()
+    {
+        var reader = new TextImportReader(new ImportLimits());
+        var errors = new List<ImportError>();
+        var content = string.Concat(Enumerable.Repeat("{\"text\":\"the same line\"}\n", 22_528)) + "{\"text\":\"another line\"}\n";
+
+        var candidates = reader.Read([TestFiles.TextEntry("same.jsonl", content)], errors).ToList();
+
+        Assert.Empty(errors);
+        Assert.Equal(2, candidates.Count);
+        Assert.Equal(22_527, reader.DuplicatesSkipped);
+    }
+
+    [Theory]
+    [InlineData("big.jsonl")]
+    [InlineData("big.csv")]
+    public void A_text_file_over_the_file_limit_is_refused_with_the_limit_named(string name)
+    {
+        var limits = new ImportLimits { MaxFileBytes = 1024 * 1024 };
+        var line = name.EndsWith(".csv", StringComparison.Ordinal) ? "some text that repeats\n" : "{\"text\":\"some text that repeats\"}\n";
+        var bytes = System.Text.Encoding.UTF8.GetBytes((name.EndsWith(".csv", StringComparison.Ordinal) ? "text\n" : "") +
+            string.Concat(Enumerable.Repeat(line, 1 + 1024 * 1024 / line.Length)));
+        var errors = new List<ImportError>();
+        // Declared and unknown lengths: the limit holds on the bytes read as well as on the size a source reports.
+        var declared = TestFiles.Entry(name, bytes);
+        var undeclared = new ImportEntry("unknown-" + name, 0, () => new MemoryStream(bytes, writable: false));
+
+        var candidates = new TextImportReader(limits).Read([declared, undeclared], errors).ToList();
+
+        Assert.Empty(candidates);
+        Assert.Equal([name, "unknown-" + name], errors.Select(e => e.Source));
+        Assert.All(errors, e => Assert.Contains("over the 1 MiB limit for a text file (Import:MaxFileBytes)", e.Message, StringComparison.Ordinal));
+        Assert.Contains($"is {bytes.Length} bytes", errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_default_text_file_limit_is_the_documented_20_mib()
+    {
+        var bytes = new byte[22 * 1024 * 1024];
+        var errors = new List<ImportError>();
+
+        _ = new TextImportReader(new ImportLimits()).Read([new ImportEntry("big.jsonl", bytes.Length, () => new MemoryStream(bytes))], errors).ToList();
+
+        Assert.Contains("over the 20 MiB limit for a text file", Assert.Single(errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Csv_cells_guarded_by_the_export_read_back_as_they_were()
+    {
+        var (candidates, errors) = ReadText("export.csv", "id,text,label\n\"'=id\",\"'=SUM(A1:A9)\",\"'-1\"\nplain,\"''+quoted\",\"'neutral\"\n");
+
+        Assert.Empty(errors);
+        Assert.Equal([("=id", "=SUM(A1:A9)", "-1"), ("plain", "'+quoted", "'neutral")], candidates.Select(c => (c.ExternalId, c.Text, c.GroundTruth)));
+    }
 }

@@ -77,7 +77,7 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
         long count;
         await using (var writer = ExportWriters.Create("jsonl", output))
         {
-            count = await _exports.ExportAsync(projectId, writer, filter, Cancel);
+            count = await _exports.ExportAsync(Caller.System, projectId, writer, filter, Cancel);
         }
         return (count, Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
@@ -89,7 +89,7 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
         var progress = new List<(long Written, long Total)>();
 
         var output = new MemoryStream();
-        var result = await _exports.WriteAsync(projectId, "jsonl", new ExportFilter(), output, (w, t) => progress.Add((w, t)), Cancel);
+        var result = await _exports.WriteAsync(Caller.System, projectId, "jsonl", new ExportFilter(), output, (w, t) => progress.Add((w, t)), Cancel);
 
         var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         await using var db = fixture.CreateContext();
@@ -171,7 +171,7 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
             Assert.InRange(offset, 3000, 3599);
         });
         Assert.True(windowA > 0 && windowA < window);
-        Assert.Equal(expected, await _exports.CountAsync(projectId, "jsonl", new ExportFilter(SinceUtc: since, UntilUtc: until), Cancel));
+        Assert.Equal(expected, await _exports.CountAsync(Caller.System, projectId, "jsonl", new ExportFilter(SinceUtc: since, UntilUtc: until), Cancel));
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
         using var work = new TempDirectory();
         var path = work.WriteText("out/export.zip", "previous content");
 
-        var result = await _exports.WriteFileAsync(projectId, "zip", new ExportFilter(), path, null, Cancel);
+        var result = await _exports.WriteFileAsync(Caller.System, projectId, "zip", new ExportFilter(), path, null, Cancel);
 
         Assert.Equal(3, result.Items);
         var bytes = await File.ReadAllBytesAsync(path, Cancel);
@@ -234,9 +234,9 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
         var (projectId, _) = await SeedAsync(3);
 
         var ex = await Assert.ThrowsAsync<DomainValidationException>(() =>
-            _exports.WriteAsync(projectId, "zip", new ExportFilter(), new MemoryStream(), null, Cancel));
+            _exports.WriteAsync(Caller.System, projectId, "zip", new ExportFilter(), new MemoryStream(), null, Cancel));
 
         Assert.True(ex.Errors.ContainsKey("format"));
-        Assert.Equal(3, await _exports.CountAsync(projectId, "csv", new ExportFilter(), Cancel));
+        Assert.Equal(3, await _exports.CountAsync(Caller.System, projectId, "csv", new ExportFilter(), Cancel));
     }
 }

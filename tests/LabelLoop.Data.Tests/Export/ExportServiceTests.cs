@@ -76,7 +76,7 @@ public sealed class ExportServiceTests(LabelLoopDataFixture fixture) : IClassFix
         long count;
         await using (var writer = ExportWriters.Create(format, output))
         {
-            count = await _exports.ExportAsync(projectId, writer, filter ?? new ExportFilter(), Cancel);
+            count = await _exports.ExportAsync(Caller.System, projectId, writer, filter ?? new ExportFilter(), Cancel);
         }
         return (count, Encoding.UTF8.GetString(output.ToArray()));
     }
@@ -207,6 +207,40 @@ public sealed class ExportServiceTests(LabelLoopDataFixture fixture) : IClassFix
     {
         await using var writer = ExportWriters.Create("jsonl", new MemoryStream());
 
-        await Assert.ThrowsAsync<NotFoundException>(() => _exports.ExportAsync(int.MaxValue, writer, new ExportFilter(), Cancel));
+        await Assert.ThrowsAsync<NotFoundException>(() => _exports.ExportAsync(Caller.System, int.MaxValue, writer, new ExportFilter(), Cancel));
+    }
+
+    [Fact]
+    public async Task Annotators_are_refused_and_reviewers_export_every_answer_without_external_ids()
+    {
+        var (projectId, _, firstEmail, secondEmail) = await SeedAsync();
+        var projects = fixture.Get<ProjectService>();
+        var annotator = new Caller(await fixture.CreateUserAsync(LabelLoopDataFixture.UniqueEmail("annotator")), IsAdmin: false);
+        var reviewer = new Caller(await fixture.CreateUserAsync(LabelLoopDataFixture.UniqueEmail("reviewer"), Roles.Reviewer), IsAdmin: false, IsReviewer: true);
+        var outsideReviewer = new Caller(await fixture.CreateUserAsync(LabelLoopDataFixture.UniqueEmail("outside"), Roles.Reviewer), IsAdmin: false, IsReviewer: true);
+        await projects.AddMemberAsync(Caller.System, projectId, annotator.UserId, Cancel);
+        await projects.AddMemberAsync(Caller.System, projectId, reviewer.UserId, Cancel);
+
+        async Task<string> Export(Caller caller, string format)
+        {
+            var output = new MemoryStream();
+            await _exports.WriteAsync(caller, projectId, format, new ExportFilter(), output, null, Cancel);
+            return Encoding.UTF8.GetString(output.ToArray());
+        }
+
+        var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => Export(annotator, "jsonl"));
+        Assert.Contains("reviewers", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => _exports.CountAsync(annotator, projectId, "jsonl", new ExportFilter(), Cancel));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Export(outsideReviewer, "jsonl"));
+
+        var lines = (await Export(reviewer, "jsonl")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.All(lines, l => Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(l).RootElement.GetProperty("externalId").ValueKind));
+        Assert.Equal([firstEmail, secondEmail],
+            JsonDocument.Parse(lines[0]).RootElement.GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("annotator").GetString()));
+        var csv = CsvReader.ReadRows(await Export(reviewer, "csv"));
+        Assert.All(csv.Skip(1), r => Assert.Equal("", r.Fields[1]));
+        Assert.DoesNotContain("r1", await Export(reviewer, "csv"), StringComparison.Ordinal);
+        Assert.Contains("\"externalId\":\"r1\"", await Export(Caller.System, "jsonl"), StringComparison.Ordinal);
     }
 }

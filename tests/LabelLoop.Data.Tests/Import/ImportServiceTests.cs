@@ -277,4 +277,73 @@ public sealed class ImportServiceTests(LabelLoopDataFixture fixture) : IClassFix
 
         Assert.Contains("unsupported file type '.png'", Assert.Single(report.Errors).Message, StringComparison.Ordinal);
     }
+
+    private static ImportListing Jsonl(string name, IEnumerable<string> lines)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n");
+        return new ImportListing([new ImportEntry(name, bytes.Length, () => new MemoryStream(bytes))], []);
+    }
+
+    [Fact]
+    public async Task An_import_that_would_pass_the_label_limit_is_refused_and_stores_nothing()
+    {
+        var id = await CreateProjectAsync(ProjectKind.Text, new LabelSpec("known"));
+        var lines = Enumerable.Range(0, 10_000).Select(i => JsonSerializer.Serialize(new { text = $"text {i}", label = $"label-{i}" }));
+
+        var report = await _imports.ImportAsync(id, Jsonl("many.jsonl", lines), cancellationToken: Cancel);
+
+        var error = Assert.Single(report.Errors);
+        Assert.Equal("(labels)", error.Source);
+        Assert.Contains("10000 new label(s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("makes 10001", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"limit of {ProjectRules.MaxLabels} labels per project", error.Message, StringComparison.Ordinal);
+        Assert.Equal((0, "known", 0), await SnapshotAsync(id));
+    }
+
+    [Fact]
+    public async Task The_label_limit_counts_the_labels_the_project_has()
+    {
+        var id = await CreateProjectAsync(ProjectKind.Text, [.. Enumerable.Range(0, ProjectRules.MaxLabels - 1).Select(i => new LabelSpec($"have-{i}"))]);
+
+        var tooMany = await _imports.ImportAsync(id, Jsonl("two.jsonl", ["{\"text\":\"a\",\"label\":\"new-1\"}", "{\"text\":\"b\",\"label\":\"new-2\"}"]), cancellationToken: Cancel);
+        var fits = await _imports.ImportAsync(id, Jsonl("one.jsonl", ["{\"text\":\"a\",\"label\":\"new-1\"}", "{\"text\":\"b\",\"label\":\"have-0\"}"]), cancellationToken: Cancel);
+
+        Assert.Contains($"with the project's {ProjectRules.MaxLabels - 1} that makes {ProjectRules.MaxLabels + 1}", Assert.Single(tooMany.Errors).Message, StringComparison.Ordinal);
+        Assert.Empty(fits.Errors);
+        Assert.Equal(["new-1"], fits.LabelsAdded);
+        var (items, labels, _) = await SnapshotAsync(id);
+        Assert.Equal(2, items);
+        Assert.Equal(ProjectRules.MaxLabels, labels.Split(',').Length);
+    }
+
+    [Fact]
+    public async Task Imports_that_together_pass_the_label_limit_do_not_both_store()
+    {
+        var id = await CreateProjectAsync(ProjectKind.Text);
+        ImportListing Half(string prefix) =>
+            Jsonl($"{prefix}.jsonl", Enumerable.Range(0, 150).Select(i => JsonSerializer.Serialize(new { text = $"{prefix} {i}", label = $"{prefix}-{i}" })));
+
+        var reports = await Task.WhenAll(
+            _imports.ImportAsync(id, Half("first"), cancellationToken: Cancel),
+            _imports.ImportAsync(id, Half("second"), cancellationToken: Cancel));
+
+        Assert.Single(reports, r => r.Succeeded);
+        Assert.Contains("over the limit of 200 labels", Assert.Single(reports, r => !r.Succeeded).Errors[0].Message, StringComparison.Ordinal);
+        var (items, labels, _) = await SnapshotAsync(id);
+        Assert.Equal(150, items);
+        Assert.Equal(150, labels.Split(',').Length);
+    }
+
+    [Fact]
+    public async Task Repeated_lines_are_imported_once_and_reported_as_duplicates()
+    {
+        var id = await CreateProjectAsync(ProjectKind.Text);
+
+        var report = await _imports.ImportAsync(id, Jsonl("same.jsonl", Enumerable.Repeat("{\"text\":\"one line, many times\"}", 22_528)), cancellationToken: Cancel);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal((1, 0, 22_527), (report.Added, report.AlreadyPresent, report.DuplicatesSkipped));
+        Assert.Contains("22527 duplicate(s)", report.DuplicatesNote, StringComparison.Ordinal);
+        Assert.Equal(1, (await SnapshotAsync(id)).Items);
+    }
 }

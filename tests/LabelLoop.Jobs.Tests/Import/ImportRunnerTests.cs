@@ -86,4 +86,30 @@ public sealed class ImportRunnerTests(JobsFixture fixture) : IClassFixture<JobsF
         Assert.Contains("outside the uploads folder", (await RowAsync(run.Id)).Error, StringComparison.Ordinal);
         Assert.True(File.Exists(outside));
     }
+
+    [Fact]
+    public async Task An_import_past_the_label_limit_fails_the_run_with_the_limit_and_the_count()
+    {
+        var lines = string.Concat(Enumerable.Range(0, 250).Select(i => $"{{\"text\":\"text {i}\",\"label\":\"topic-{i}\"}}\n"));
+        var (projectId, runId, _) = await QueueAsync("topics.jsonl", lines);
+
+        var outcome = await fixture.Get<ImportRunner>().RunAsync(runId, RunAttempt.Only, Cancel);
+
+        Assert.Equal(RunOutcome.Failed, outcome);
+        var row = await RowAsync(runId);
+        Assert.Contains("250 new label(s); with the project's 2 that makes 252, over the limit of 200 labels per project", row.Error, StringComparison.Ordinal);
+        await using var db = fixture.CreateContext();
+        Assert.Equal(0, await db.Items.CountAsync(i => i.ProjectId == projectId, Cancel));
+        Assert.Equal(2, await db.LabelClasses.CountAsync(l => l.ProjectId == projectId, Cancel));
+    }
+
+    [Fact]
+    public async Task The_run_summary_counts_skipped_duplicate_lines()
+    {
+        var (_, runId, _) = await QueueAsync("same.jsonl", string.Concat(Enumerable.Repeat("{\"text\":\"same\"}\n", 1000)) + "{\"text\":\"other\"}\n");
+
+        Assert.Equal(RunOutcome.Succeeded, await fixture.Get<ImportRunner>().RunAsync(runId, RunAttempt.Only, Cancel));
+
+        Assert.Equal("Imported 2 item(s) from same.jsonl; 0 already present; 999 duplicate(s) skipped", (await RowAsync(runId)).Message);
+    }
 }

@@ -29,19 +29,24 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
 
     private T Get<T>() where T : notnull => factory.Services.GetRequiredService<T>();
 
-    /// <summary>A text project of four items, two of them labeled by its member; tokens for the member (every scope) and an outsider.</summary>
+    /// <summary>
+    /// A text project of four items, two of them labeled by its member (a reviewer, who may export); tokens for the
+    /// member, a second reviewer, an annotator member, an outsider and an admin.
+    /// </summary>
     private async Task<Setup> SetupAsync(string kind = "text")
     {
         var projects = Get<ProjectService>();
         var name = $"exports-{Guid.NewGuid():N}";
         var project = await projects.CreateAsync(Caller.System, new ProjectInput(name,
             kind == "text" ? ProjectKind.Text : ProjectKind.Image, [new LabelSpec("pos"), new LabelSpec("neg")]), Cancel);
-        var memberId = await factory.CreateUserAsync($"member-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Annotator);
-        var otherMemberId = await factory.CreateUserAsync($"other-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Annotator);
+        var memberId = await factory.CreateUserAsync($"member-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Reviewer);
+        var otherMemberId = await factory.CreateUserAsync($"other-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Reviewer);
+        var annotatorId = await factory.CreateUserAsync($"annotator-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Annotator);
         var outsiderId = await factory.CreateUserAsync($"outsider-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Annotator);
         var adminId = await factory.CreateUserAsync($"admin-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Admin);
         await projects.AddMemberAsync(Caller.System, project, memberId, Cancel);
         await projects.AddMemberAsync(Caller.System, project, otherMemberId, Cancel);
+        await projects.AddMemberAsync(Caller.System, project, annotatorId, Cancel);
         if (kind == "text")
         {
             var jsonl = "{\"id\":\"r1\",\"text\":\"one\"}\n{\"id\":\"r2\",\"text\":\"two\"}\n{\"id\":\"r3\",\"text\":\"three\"}\n{\"id\":\"r4\",\"text\":\"four\"}\n";
@@ -58,10 +63,12 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
             (await Get<ApiTokenService>().CreateAsync(Caller.System, userId, "test", [scope], null, Cancel)).Secret;
         return new Setup(project, memberId,
             await Token(memberId, ApiScopes.Read), await Token(memberId, ApiScopes.Write),
-            await Token(otherMemberId, ApiScopes.Write), await Token(outsiderId, ApiScopes.Write), await Token(adminId, ApiScopes.Admin));
+            await Token(otherMemberId, ApiScopes.Write), await Token(outsiderId, ApiScopes.Write), await Token(adminId, ApiScopes.Admin),
+            annotatorId, await Token(annotatorId, ApiScopes.Write));
     }
 
-    private sealed record Setup(int Project, string MemberId, string Read, string Write, string OtherWrite, string Outsider, string Admin);
+    private sealed record Setup(
+        int Project, string MemberId, string Read, string Write, string OtherWrite, string Outsider, string Admin, string AnnotatorId, string AnnotatorWrite);
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, object? body = null, HttpClient? client = null)
     {
@@ -86,7 +93,7 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
     {
         var s = await SetupAsync();
 
-        using var all = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export", s.Read);
+        using var all = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export", s.Admin);
         using var labeled = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?format=jsonl&labeledOnly=true", s.Read);
         using var neg = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?format=csv&label=neg", s.Read);
         using var window = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?since=2000-01-01T00:00:00Z&until=2001-01-01T00:00:00Z", s.Read);
@@ -106,7 +113,7 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
         Assert.Equal("text/csv", neg.Content.Headers.ContentType?.MediaType);
         var rows = CsvReader.ReadRows(await neg.Content.ReadAsStringAsync(Cancel));
         Assert.Equal(2, rows.Count);
-        Assert.Equal("r2", rows[1].Fields[1]);
+        Assert.Equal("two", rows[1].Fields[2]);
         Assert.Equal("", await window.Content.ReadAsStringAsync(Cancel));
     }
 
@@ -289,12 +296,117 @@ public sealed class ExportsApiTests(LabelLoopWebFactory factory) : IClassFixture
             await Get<AnnotationService>().SubmitAsync(new Caller(s.MemberId, false), s.Project, new SubmitAnnotation(itemId, "neg"), Cancel);
         }
 
-        using var response = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?format=zip", s.Read);
+        using var response = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?format=zip", s.Admin);
+        using var byReviewer = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?format=zip", s.Read);
 
         Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
         using var zip = new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync(Cancel)), ZipArchiveMode.Read);
         var entry = Assert.Single(zip.Entries);
         Assert.StartsWith("neg/", entry.FullName, StringComparison.Ordinal);
         Assert.EndsWith("_x.png", entry.FullName, StringComparison.Ordinal);
+        // A reviewer's zip names files by item id alone: the file name comes from the import's path.
+        using var reviewerZip = new ZipArchive(new MemoryStream(await byReviewer.Content.ReadAsByteArrayAsync(Cancel)), ZipArchiveMode.Read);
+        Assert.Matches("^neg/[0-9]+\\.png$", Assert.Single(reviewerZip.Entries).FullName);
+    }
+
+    [Fact]
+    public async Task Annotators_get_403_from_every_export_endpoint_even_with_a_write_token()
+    {
+        var s = await SetupAsync();
+        var p = $"/api/v1/projects/{s.Project}";
+        using var created = await SendAsync(HttpMethod.Post, $"{p}/exports", s.Write, new { format = "jsonl" });
+        var export = await JsonAsync(created);
+        var id = export.GetProperty("id").GetInt64();
+        Assert.Equal(RunOutcome.Succeeded, await Get<ExportRunner>().RunAsync(export.GetProperty("jobId").GetInt64(), RunAttempt.Only, Cancel));
+
+        var refused = new List<HttpResponseMessage>
+        {
+            await SendAsync(HttpMethod.Get, $"{p}/export?format=jsonl", s.AnnotatorWrite),
+            await SendAsync(HttpMethod.Get, $"{p}/export?format=csv", s.AnnotatorWrite),
+            await SendAsync(HttpMethod.Post, $"{p}/exports", s.AnnotatorWrite, new { format = "jsonl" }),
+            await SendAsync(HttpMethod.Get, $"{p}/exports", s.AnnotatorWrite),
+            await SendAsync(HttpMethod.Get, $"{p}/exports/{id}", s.AnnotatorWrite),
+            await SendAsync(HttpMethod.Get, $"{p}/exports/{id}/file", s.AnnotatorWrite),
+            await SendAsync(HttpMethod.Delete, $"{p}/exports/{id}", s.AnnotatorWrite),
+        };
+
+        foreach (var response in refused)
+        {
+            using (response)
+            {
+                var body = await response.Content.ReadAsStringAsync(Cancel);
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri}: {(int)response.StatusCode} {body}");
+                Assert.Contains("Only admins and the project's reviewers can export", body, StringComparison.Ordinal);
+            }
+        }
+        await using var db = factory.Database.CreateContext();
+        Assert.Equal(1, await db.ExportRuns.CountAsync(e => e.ProjectId == s.Project, Cancel));
+    }
+
+    [Fact]
+    public async Task A_reviewer_exports_every_answer_but_no_external_id()
+    {
+        var s = await SetupAsync();
+
+        using var jsonl = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?format=jsonl", s.Read);
+        using var csv = await SendAsync(HttpMethod.Get, $"/api/v1/projects/{s.Project}/export?format=csv", s.Read);
+
+        var lines = (await jsonl.Content.ReadAsStringAsync(Cancel)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.All(lines, l => Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(l).RootElement.GetProperty("externalId").ValueKind));
+        Assert.StartsWith("member-", JsonDocument.Parse(lines[0]).RootElement.GetProperty("annotations")[0].GetProperty("annotator").GetString(), StringComparison.Ordinal);
+        var rows = CsvReader.ReadRows(await csv.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal(["", "", "", ""], rows.Skip(1).Select(r => r.Fields[1]));
+        Assert.Equal(["one", "two", "three", "four"], rows.Skip(1).Select(r => r.Fields[2]));
+    }
+
+    [Fact]
+    public async Task An_export_job_is_written_for_its_requester_as_they_are_when_it_runs()
+    {
+        var s = await SetupAsync();
+        var p = $"/api/v1/projects/{s.Project}";
+        using var byReviewer = await SendAsync(HttpMethod.Post, $"{p}/exports", s.Write, new { format = "jsonl" });
+        using var byAdmin = await SendAsync(HttpMethod.Post, $"{p}/exports", s.Admin, new { format = "jsonl" });
+        var reviewerExport = await JsonAsync(byReviewer);
+        var adminExport = await JsonAsync(byAdmin);
+
+        // The reviewer becomes an annotator before the job runs: the job writes nothing for them.
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UserService>().SetRoleAsync(Caller.System, s.MemberId, Roles.Annotator);
+        }
+        Assert.Equal(RunOutcome.Failed, await Get<ExportRunner>().RunAsync(reviewerExport.GetProperty("jobId").GetInt64(), RunAttempt.Only, Cancel));
+        Assert.Equal(RunOutcome.Succeeded, await Get<ExportRunner>().RunAsync(adminExport.GetProperty("jobId").GetInt64(), RunAttempt.Only, Cancel));
+
+        var failed = await JsonAsync(await SendAsync(HttpMethod.Get, $"{p}/exports/{reviewerExport.GetProperty("id").GetInt64()}", s.Admin));
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains("Only admins and the project's reviewers can export", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.Combine(factory.DataDir.Path, "exports"), $"export-{reviewerExport.GetProperty("id").GetInt64()}.*", SearchOption.AllDirectories));
+        using var file = await SendAsync(HttpMethod.Get, $"{p}/exports/{adminExport.GetProperty("id").GetInt64()}/file", s.Admin);
+        Assert.Contains("\"externalId\":\"r1\"", await file.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reviewer_sees_only_the_export_jobs_they_started()
+    {
+        var s = await SetupAsync();
+        var p = $"/api/v1/projects/{s.Project}";
+        using var mine = await SendAsync(HttpMethod.Post, $"{p}/exports", s.Write, new { format = "jsonl" });
+        using var admins = await SendAsync(HttpMethod.Post, $"{p}/exports", s.Admin, new { format = "jsonl" });
+        var mineId = (await JsonAsync(mine)).GetProperty("id").GetInt64();
+        var adminExport = await JsonAsync(admins);
+        var adminsId = adminExport.GetProperty("id").GetInt64();
+        Assert.Equal(RunOutcome.Succeeded, await Get<ExportRunner>().RunAsync(adminExport.GetProperty("jobId").GetInt64(), RunAttempt.Only, Cancel));
+
+        var listed = (await JsonAsync(await SendAsync(HttpMethod.Get, $"{p}/exports", s.Read))).GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64());
+        var listedForAdmin = (await JsonAsync(await SendAsync(HttpMethod.Get, $"{p}/exports", s.Admin))).GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64());
+        using var status = await SendAsync(HttpMethod.Get, $"{p}/exports/{adminsId}", s.Read);
+        using var file = await SendAsync(HttpMethod.Get, $"{p}/exports/{adminsId}/file", s.Read);
+
+        Assert.Equal([mineId], listed);
+        Assert.Equal([adminsId, mineId], listedForAdmin);
+        // The admin's file holds external ids a reviewer's projection leaves out.
+        Assert.Equal(HttpStatusCode.Forbidden, status.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, file.StatusCode);
     }
 }

@@ -133,12 +133,13 @@ public sealed class ItemsApiTests(LabelLoopWebFactory factory) : IClassFixture<L
     }
 
     [Fact]
-    public async Task Items_are_listed_by_state_and_label_in_stable_pages_and_annotators_do_not_see_external_ids()
+    public async Task Items_are_listed_by_state_and_label_in_stable_pages_and_each_role_sees_its_projection()
     {
         var (annotatorId, annotatorToken) = await _kit.AccountAsync(Roles.Annotator, ApiScopes.Label);
+        var (reviewerId, reviewerToken) = await _kit.AccountAsync(Roles.Reviewer, ApiScopes.Read);
         var (_, adminToken) = await _kit.AccountAsync(Roles.Admin, ApiScopes.Read);
-        var project = await _kit.ProjectAsync(ProjectKind.Text, annotatorId);
-        await _kit.ImportTextAsync(project, 7);
+        var project = await _kit.ProjectAsync(ProjectKind.Text, annotatorId, reviewerId);
+        await _kit.ImportTextAsync(project, 7, labels: true);
 
         var all = await _kit.AllIdsAsync($"/api/v1/projects/{project}/items", annotatorToken, limit: 3);
         Assert.Equal(7, all.Count);
@@ -151,18 +152,31 @@ public sealed class ItemsApiTests(LabelLoopWebFactory factory) : IClassFixture<L
 
         var done = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items?status=Labeled", annotatorToken);
         Assert.Equal([all[2]], done.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
-        Assert.Equal("no", done.GetProperty("items")[0].GetProperty("finalLabel").GetString());
         Assert.Equal("Labeled", done.GetProperty("items")[0].GetProperty("status").GetString());
-        var byLabel = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items?label=no", annotatorToken);
+        var byLabel = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items?label=no", reviewerToken);
         Assert.Equal(1, byLabel.GetProperty("items").GetArrayLength());
         var open = await _kit.AllIdsAsync($"/api/v1/projects/{project}/items?status=Unlabeled", annotatorToken, limit: 4);
         Assert.Equal(6, open.Count);
 
-        var seenByAnnotator = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items/{all[0]}", annotatorToken);
-        var seenByAdmin = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items/{all[0]}", adminToken);
-        Assert.Equal(JsonValueKind.Null, seenByAnnotator.GetProperty("externalId").ValueKind);
-        Assert.Equal("t0", seenByAdmin.GetProperty("externalId").GetString());
-        Assert.StartsWith("item 0", seenByAnnotator.GetProperty("text").GetString(), StringComparison.Ordinal);
+        // Annotators see neither the import's id nor final labels (other people's answers), and may not select by them;
+        // reviewers see final labels; only admins see external ids. Nothing shows the import's ground truth.
+        var byAnnotator = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items/{all[2]}", annotatorToken);
+        var byReviewer = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items/{all[2]}", reviewerToken);
+        var byAdmin = await _kit.GetJsonAsync($"/api/v1/projects/{project}/items/{all[2]}", adminToken);
+        Assert.Equal(JsonValueKind.Null, byAnnotator.GetProperty("externalId").ValueKind);
+        Assert.Equal(JsonValueKind.Null, byAnnotator.GetProperty("finalLabel").ValueKind);
+        Assert.Equal(JsonValueKind.Null, done.GetProperty("items")[0].GetProperty("finalLabel").ValueKind);
+        Assert.Equal(JsonValueKind.Null, byReviewer.GetProperty("externalId").ValueKind);
+        Assert.Equal("no", byReviewer.GetProperty("finalLabel").GetString());
+        Assert.Equal("t2", byAdmin.GetProperty("externalId").GetString());
+        Assert.Equal("no", byAdmin.GetProperty("finalLabel").GetString());
+        Assert.StartsWith("item 2", byAnnotator.GetProperty("text").GetString(), StringComparison.Ordinal);
+        foreach (var view in new[] { byAnnotator, byReviewer, byAdmin })
+        {
+            Assert.False(view.TryGetProperty("groundTruth", out _));
+        }
+        using var annotatorByLabel = await _kit.SendAsync(HttpMethod.Get, $"/api/v1/projects/{project}/items?label=no", annotatorToken);
+        Assert.Contains("final label", (await ApiKit.ProblemAsync(annotatorByLabel, HttpStatusCode.Forbidden)).GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         using var badStatus = await _kit.SendAsync(HttpMethod.Get, $"/api/v1/projects/{project}/items?status=Lost", annotatorToken);
         await ApiKit.ProblemAsync(badStatus, HttpStatusCode.BadRequest);
@@ -171,5 +185,53 @@ public sealed class ItemsApiTests(LabelLoopWebFactory factory) : IClassFixture<L
         await ApiKit.ProblemAsync(wrongProject, HttpStatusCode.NotFound);
         using var outsider = await _kit.SendAsync(HttpMethod.Get, $"/api/v1/projects/{other}/items", annotatorToken);
         await ApiKit.ProblemAsync(outsider, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_text_body_over_the_documented_20_mib_file_limit_is_a_413_naming_the_limit()
+    {
+        var (_, token) = await _kit.AccountAsync(Roles.Admin, ApiScopes.Write);
+        var project = await _kit.ProjectAsync();
+        var line = "{\"text\":\"" + new string('x', 1000) + "\"}\n";
+        var jsonl = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(line, 22 * 1024 * 1024 / line.Length)));
+        var csv = Encoding.UTF8.GetBytes("text\n" + string.Concat(Enumerable.Repeat(new string('y', 1000) + "\n", 22 * 1024)));
+        Assert.True(jsonl.Length > 20 * 1024 * 1024 && csv.Length > 20 * 1024 * 1024);
+
+        using var body = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token, content: Body(jsonl, "application/x-ndjson"));
+        using var form = new MultipartFormDataContent { { Body(csv, "text/csv"), "files", "big.csv" } };
+        using var multipart = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token, content: form);
+        using var chunked = new StreamContent(new MemoryStream(jsonl));
+        chunked.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        chunked.Headers.ContentLength = null;
+        using var unsized = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token, content: chunked);
+
+        foreach (var response in new[] { body, multipart, unsized })
+        {
+            var detail = (await ApiKit.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString();
+            Assert.Contains("over the 20 MiB limit for a text file (Import:MaxFileBytes)", detail, StringComparison.Ordinal);
+        }
+        Assert.Contains("big.csv is", (await ApiKit.JsonAsync(multipart)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await ItemCountAsync(project));
+    }
+
+    [Fact]
+    public async Task The_import_result_counts_duplicate_lines_and_an_import_past_the_label_limit_is_a_422()
+    {
+        var (_, token) = await _kit.AccountAsync(Roles.Admin, ApiScopes.Write);
+        var project = await _kit.ProjectAsync();
+        var same = string.Concat(Enumerable.Repeat("{\"text\":\"again and again\"}\n", 500));
+        var labels = string.Concat(Enumerable.Range(0, 300).Select(i => $"{{\"text\":\"text {i}\",\"label\":\"l{i}\"}}\n"));
+
+        using var duplicates = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token, content: Body(same, "application/x-ndjson"));
+        using var tooMany = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token, content: Body(labels, "application/x-ndjson"));
+
+        var report = await ApiKit.JsonAsync(duplicates);
+        Assert.Equal((1, 499), (report.GetProperty("added").GetInt32(), report.GetProperty("duplicatesSkipped").GetInt32()));
+        var problem = await ApiKit.ProblemAsync(tooMany, HttpStatusCode.UnprocessableEntity);
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Contains("300 new label(s); with the project's 2 that makes 302, over the limit of 200 labels per project", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await ItemCountAsync(project));
+        await using var db = factory.Database.CreateContext();
+        Assert.Equal(2, await db.LabelClasses.CountAsync(l => l.ProjectId == project, Cancel));
     }
 }

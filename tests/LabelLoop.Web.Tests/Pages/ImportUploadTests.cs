@@ -197,4 +197,28 @@ public sealed class ImportUploadTests(LabelLoopWebFactory factory) : IClassFixtu
             Assert.StartsWith("not a valid zip archive", row.Children[1].Text(), StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_text_file_over_the_file_limit_is_refused_and_duplicates_in_a_good_one_are_reported()
+    {
+        var id = await factory.Services.GetRequiredService<ProjectService>().CreateAsync(
+            Caller.System, new ProjectInput($"upload-{Guid.NewGuid():N}", ProjectKind.Text, []), Cancel);
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var token = await WebForms.GetAntiforgeryTokenAsync(client, $"/projects/{id}");
+            var big = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"text\":\"" + new string('z', 1000) + "\"}\n", 22 * 1024)));
+            var repeated = System.Text.Encoding.UTF8.GetBytes("{\"text\":\"a\"}\n{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\":\"a\"}\n");
+
+            using var tooBig = await UploadAsync(client, id, "big.jsonl", big, token);
+            using var good = await UploadAsync(client, id, "some.jsonl", repeated, token);
+
+            Assert.Equal(HttpStatusCode.BadRequest, tooBig.StatusCode);
+            Assert.Contains("over the 20 MiB limit for a text file", await tooBig.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+            var success = (await Html.ParseAsync(good)).QuerySelector("[data-testid=import-success]")!.Text();
+            Assert.StartsWith("2 item(s) added", success, StringComparison.Ordinal);
+            Assert.Contains("Skipped 2 duplicate(s)", success, StringComparison.Ordinal);
+            Assert.Equal(2, await CountItemsAsync(id));
+        }
+    }
 }
