@@ -57,6 +57,7 @@ public static class ApiServiceCollectionExtensions
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>LabelLoop API</title>
+            <link rel="icon" href="data:," />
             <link rel="stylesheet" href="/lib/swagger-ui/swagger-ui.css" />
         </head>
         <body>
