@@ -27,6 +27,8 @@ public static class WebServiceCollectionExtensions
 
     public static WebApplication UseLabelLoopWeb(this WebApplication app)
     {
+        // First, so every response gets the headers: pages, API, static files, status pages and errors.
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         // Friendly status pages for page views only: API clients read the status code and ProblemDetails, and a
         // re-executed POST would land on a page endpoint that rejects it.

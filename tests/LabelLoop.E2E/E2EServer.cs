@@ -29,6 +29,12 @@ public sealed class E2EServer : IAsyncLifetime
     private WebApplication? _app;
     private IPlaywright? _playwright;
 
+    /// <summary>
+    /// Every console error, uncaught exception and Content-Security-Policy violation in the pages that
+    /// <see cref="LogInAsync"/> opened, as "URL: message".
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> BrowserErrors { get; } = new();
+
     public string BaseUrl { get; private set; } = "";
 
     public IBrowser Browser { get; private set; } = null!;
@@ -96,7 +102,23 @@ public sealed class E2EServer : IAsyncLifetime
         // compiling, the browser starting) has been seen to take longer; a wrong page still fails every assertion.
         context.SetDefaultTimeout(60_000);
         context.SetDefaultNavigationTimeout(60_000);
+        await context.AddInitScriptAsync(ReportPolicyViolations);
         var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                BrowserErrors.Enqueue($"{page.Url}: {message.Text} ({message.Location})");
+            }
+        };
+        page.PageError += (_, error) => BrowserErrors.Enqueue($"{page.Url}: {error}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                BrowserErrors.Enqueue($"{page.Url}: {response.Status} from {response.Request.Method} {response.Url}");
+            }
+        };
         await page.GotoAsync("/login");
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", Password);
@@ -104,6 +126,14 @@ public sealed class E2EServer : IAsyncLifetime
         await page.WaitForURLAsync("**/projects");
         return page;
     }
+
+    // Runs before the page's own scripts (injected by the browser driver, so the page's CSP does not apply to it).
+    // Chromium logs violations itself too; the event also names the directive and the source line.
+    private const string ReportPolicyViolations = """
+        document.addEventListener("securitypolicyviolation", function (e) {
+            console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
+        });
+        """;
 
     public async ValueTask DisposeAsync()
     {

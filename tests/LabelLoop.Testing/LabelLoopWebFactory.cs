@@ -1,3 +1,5 @@
+using System.Net.Http.Headers;
+using LabelLoop.Core.Accounts;
 using LabelLoop.Data.Accounts;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -28,6 +30,8 @@ public sealed class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsync
         builder.UseSetting("Seed:Admin", "false");
         builder.UseSetting("Seed:Sample", "false");
         builder.UseSetting("Jobs:Enabled", "false");
+        // Every test client signs in from the same address; the per-address budget is for the throttle's own tests.
+        builder.UseSetting("Accounts:SignInThrottle:AddressAttempts", "1000");
     }
 
     /// <summary>Creates an account through <see cref="UserService"/> and returns its id.</summary>
@@ -54,6 +58,28 @@ public sealed class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsync
             throw new InvalidOperationException($"Login as {email} answered {(int)response.StatusCode}, not a redirect.");
         }
         return (client, userId, email);
+    }
+
+    /// <summary>A new account with <paramref name="role"/>, and a client that sends a personal access token of it.</summary>
+    public async Task<(HttpClient Client, string UserId, string Email)> CreateApiClientAsync(string role)
+    {
+        var email = $"{role}-{Guid.NewGuid():N}@example.org";
+        var userId = await CreateUserAsync(email, "Passw0rd-for-tests", role);
+        return (await CreateTokenClientAsync(userId), userId, email);
+    }
+
+    /// <summary>
+    /// A client that sends a new personal access token of <paramref name="userId"/> (scope <c>admin</c> unless
+    /// <paramref name="scopes"/> says otherwise: as much as the account's role allows). The API takes the sign-in
+    /// cookie only for reads; requests that change something need a token.
+    /// </summary>
+    public async Task<HttpClient> CreateTokenClientAsync(string userId, params string[] scopes)
+    {
+        var token = await Services.GetRequiredService<ApiTokenService>().CreateAsync(
+            Caller.System, userId, "tests", scopes.Length == 0 ? [ApiScopes.Admin] : scopes, null);
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Secret);
+        return client;
     }
 
     public override async ValueTask DisposeAsync()

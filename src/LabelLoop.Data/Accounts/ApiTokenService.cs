@@ -92,7 +92,8 @@ public sealed class ApiTokenService(IDbContextFactory<LabelLoopDbContext> contex
 
     /// <summary>
     /// The identity behind <paramref name="secret"/>, or null when it is unknown, revoked, expired, or its user is
-    /// disabled or locked out. Stamps the last-used time (at most once a minute per token).
+    /// disabled. A lockout from sign-in does not count: whoever can type an e-mail address could otherwise switch off
+    /// that account's tokens. Stamps the last-used time (at most once a minute per token).
     /// </summary>
     public async Task<ApiTokenIdentity?> AuthenticateAsync(string secret, CancellationToken cancellationToken = default)
     {
@@ -107,12 +108,11 @@ public sealed class ApiTokenService(IDbContextFactory<LabelLoopDbContext> contex
             from t in db.ApiTokens
             join u in db.Users on t.UserId equals u.Id
             where t.TokenHash == hash
-            select new { t.Id, t.UserId, u.Email, u.IsDisabled, u.LockoutEnd, t.Scopes, t.ExpiresUtc, t.RevokedUtc, t.LastUsedUtc })
+            select new { t.Id, t.UserId, u.Email, u.IsDisabled, t.Scopes, t.ExpiresUtc, t.RevokedUtc, t.LastUsedUtc })
             .AsNoTracking()
             .SingleOrDefaultAsync(cancellationToken);
         if (found is null || found.RevokedUtc is not null || found.IsDisabled
-            || (found.ExpiresUtc is { } expires && expires <= now.UtcDateTime)
-            || (found.LockoutEnd is { } lockout && lockout > now))
+            || (found.ExpiresUtc is { } expires && expires <= now.UtcDateTime))
         {
             return null;
         }

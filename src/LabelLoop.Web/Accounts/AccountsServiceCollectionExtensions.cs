@@ -10,21 +10,19 @@ public static class AccountsServiceCollectionExtensions
 {
     public const string AdminPolicy = "admin";
 
-    /// <summary>The default scheme: a bearer token on <c>/api</c> paths, the cookie everywhere else.</summary>
+    /// <summary>The default scheme: see <see cref="SchemeFor"/>.</summary>
     public const string SelectorScheme = "LabelLoop";
 
     /// <summary>
     /// Cookie sign-in for pages, personal access tokens for the API; every endpoint requires a signed-in user
-    /// unless it says otherwise. A token is honoured only under <c>/api</c>, so it never drives the pages' forms.
+    /// unless it says otherwise. A token is honoured only under <c>/api</c>, so it never drives the pages' forms, and
+    /// the cookie there only for reads. The cookie is checked against the account on every request.
     /// </summary>
     public static IHostApplicationBuilder AddLabelLoopAccounts(this IHostApplicationBuilder builder)
     {
         new IdentityBuilder(typeof(LabelLoopUser), typeof(IdentityRole), builder.Services).AddSignInManager();
         var authentication = builder.Services.AddAuthentication(SelectorScheme);
-        authentication.AddPolicyScheme(SelectorScheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = context =>
-            context.Request.Path.StartsWithSegments("/api") && ApiTokenAuthenticationHandler.HasBearer(context.Request)
-                ? ApiTokenAuthenticationHandler.SchemeName
-                : IdentityConstants.ApplicationScheme);
+        authentication.AddPolicyScheme(SelectorScheme, "Cookie or bearer token", o => o.ForwardDefaultSelector = context => SchemeFor(context.Request));
         authentication.AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         authentication.AddIdentityCookies();
         builder.Services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
@@ -36,6 +34,7 @@ public static class AccountsServiceCollectionExtensions
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromDays(7);
+            o.Events.OnValidatePrincipal = SessionStampValidator.ValidatePrincipalAsync;
             // APIs and htmx fragments get status codes, pages get the login redirect; a wrong role is a 403
             // (rendered by the status page), never a redirect loop.
             o.Events.OnRedirectToLogin = context =>
@@ -54,14 +53,33 @@ public static class AccountsServiceCollectionExtensions
                 return Task.CompletedTask;
             };
         });
-        // A disabled account or a reset password changes the security stamp; sessions notice within a minute.
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        builder.Services.Configure<SignInThrottleOptions>(builder.Configuration.GetSection(SignInThrottleOptions.Section));
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddScoped<SignInService>();
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin).AddRequirements(new ScopeRequirement(ApiScopes.Admin)))
             .AddScopePolicies();
         builder.Services.AddCascadingAuthenticationState();
         return builder;
+    }
+
+    /// <summary>
+    /// The scheme that authenticates <paramref name="request"/>. Pages use the cookie. Under <c>/api</c> a bearer token
+    /// always wins, and the cookie counts only for GET and HEAD, which change nothing (the dashboard links the
+    /// simulation files there): a POST, PUT, PATCH or DELETE needs a token, so a page on another site, or on another
+    /// port of this host, cannot act through the API with a signed-in user's cookie.
+    /// </summary>
+    public static string SchemeFor(HttpRequest request)
+    {
+        if (!request.Path.StartsWithSegments("/api"))
+        {
+            return IdentityConstants.ApplicationScheme;
+        }
+        var read = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        return read && !ApiTokenAuthenticationHandler.HasBearer(request)
+            ? IdentityConstants.ApplicationScheme
+            : ApiTokenAuthenticationHandler.SchemeName;
     }
 
     private static bool IsApiOrFragment(HttpRequest request) =>

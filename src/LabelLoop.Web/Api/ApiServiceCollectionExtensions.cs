@@ -18,7 +18,7 @@ public static class ApiServiceCollectionExtensions
             {
                 problem.Detail = problem.Status switch
                 {
-                    StatusCodes.Status401Unauthorized => "Send a valid personal access token: Authorization: Bearer llpat_...",
+                    StatusCodes.Status401Unauthorized => "Send a valid personal access token: Authorization: Bearer llpat_... (the sign-in cookie counts only for GET and HEAD).",
                     StatusCodes.Status403Forbidden => "The token's scope, or the account's role, does not allow this request.",
                     StatusCodes.Status404NotFound => "No such resource.",
                     StatusCodes.Status405MethodNotAllowed => "The resource does not support this method.",
@@ -57,6 +57,7 @@ public static class ApiServiceCollectionExtensions
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>LabelLoop API</title>
+            <link rel="icon" href="data:," />
             <link rel="stylesheet" href="/lib/swagger-ui/swagger-ui.css" />
         </head>
         <body>

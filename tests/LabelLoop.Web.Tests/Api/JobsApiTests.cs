@@ -25,7 +25,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
     [Fact]
     public async Task Retrain_queues_one_run_shows_it_in_the_list_and_cancel_ends_it()
     {
-        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var (admin, _, _) = await factory.CreateApiClientAsync(Roles.Admin);
         var project = await CreateProjectAsync();
 
         using var empty = await admin.GetAsync(new Uri($"/api/v1/projects/{project}/jobs", UriKind.Relative), Cancel);
@@ -98,7 +98,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
     [Fact]
     public async Task Annotators_may_watch_jobs_but_not_start_or_cancel_them()
     {
-        var (annotator, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (annotator, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var project = await CreateProjectAsync();
         await factory.Services.GetRequiredService<ProjectService>().AddMemberAsync(Caller.System, project, userId, Cancel);
 
@@ -161,7 +161,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
     [Fact]
     public async Task Admins_change_the_learning_loop_settings_and_bad_values_are_refused()
     {
-        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var (admin, _, _) = await factory.CreateApiClientAsync(Roles.Admin);
         var project = await CreateProjectAsync();
 
         var defaults = await admin.GetFromJsonAsync<JsonElement>(new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative), Cancel);
@@ -194,7 +194,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
     [Fact]
     public async Task The_image_colour_mode_is_read_and_changed_through_the_loop_settings()
     {
-        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var (admin, _, _) = await factory.CreateApiClientAsync(Roles.Admin);
         var project = await CreateProjectAsync();
         var loop = new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative);
 

@@ -67,7 +67,7 @@ public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixtur
         var clients = new List<(HttpClient Client, string UserId)>();
         for (var i = 0; i < annotators; i++)
         {
-            var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+            var (client, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
             clients.Add((client, userId));
         }
         var project = await CreateTextProjectAsync(items, [.. clients.Select(c => c.UserId)]);
@@ -107,7 +107,7 @@ public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixtur
     [Fact]
     public async Task Annotations_answer_201_then_200_for_a_retry_with_the_same_key()
     {
-        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (client, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var project = await CreateTextProjectAsync(2, userId);
         var itemId = (await NextAsync(client, project))!.Value.GetProperty("itemId").GetInt64();
 
@@ -264,7 +264,7 @@ public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixtur
     [Fact]
     public async Task An_unknown_label_is_a_400_problem_naming_the_label()
     {
-        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (client, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var project = await CreateTextProjectAsync(1, userId);
         var itemId = (await NextAsync(client, project))!.Value.GetProperty("itemId").GetInt64();
 
@@ -277,13 +277,14 @@ public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixtur
     [Fact]
     public async Task A_non_member_gets_403_on_every_workspace_request()
     {
-        var (member, memberId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (member, memberId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var project = await CreateTextProjectAsync(2, memberId);
         var itemId = (await NextAsync(member, project))!.Value.GetProperty("itemId").GetInt64();
-        var (outsider, _, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (outsider, outsiderId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        using var outsiderApi = await factory.CreateTokenClientAsync(outsiderId);
 
-        using var next = await outsider.PostAsync(new Uri($"/api/v1/projects/{project}/next", UriKind.Relative), null, Cancel);
-        using var annotate = await AnnotateAsync(outsider, project, itemId, "yes", null);
+        using var next = await outsiderApi.PostAsync(new Uri($"/api/v1/projects/{project}/next", UriKind.Relative), null, Cancel);
+        using var annotate = await AnnotateAsync(outsiderApi, project, itemId, "yes", null);
         using var content = await outsider.GetAsync(new Uri($"/api/v1/projects/{project}/items/{itemId}/content", UriKind.Relative), Cancel);
         using var page = await outsider.GetAsync(new Uri($"/projects/{project}/label", UriKind.Relative), Cancel);
 

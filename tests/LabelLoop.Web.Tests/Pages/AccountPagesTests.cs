@@ -96,8 +96,8 @@ public sealed class AccountPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         await factory.CreateUserAsync(email, Password, Roles.Admin);
 
         Assert.Equal("/admin", await LoginWithReturnUrlAsync(email, "/admin"));
-        Assert.Equal("/projects", await LoginWithReturnUrlAsync(email, "//evil.example.org/"));
-        Assert.Equal("/projects", await LoginWithReturnUrlAsync(email, "https://evil.example.org/"));
+        Assert.Equal("/", await LoginWithReturnUrlAsync(email, "//evil.example.org/"));
+        Assert.Equal("/", await LoginWithReturnUrlAsync(email, "https://evil.example.org/"));
     }
 
     [Fact]
