@@ -116,14 +116,18 @@ public static class ProjectRules
     /// <summary>A project name as it is stored and looked up (see <see cref="VisibleText"/>).</summary>
     public static string NormalizeName(string name) => VisibleText.Normalize(name ?? "");
 
-    /// <summary>The input with its project and label names in their stored form; validate it with <see cref="Validate"/>.</summary>
+    /// <summary>
+    /// The input with its project and label names in their stored form; validate it with <see cref="Validate"/>. A
+    /// name the rule refuses is left as it came, so that the error describes what was sent.
+    /// </summary>
     public static ProjectInput Normalize(ProjectInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var name = VisibleText.Check(input.Name ?? "");
         return input with
         {
-            Name = NormalizeName(input.Name),
-            Labels = [.. input.Labels.Select(l => l with { Name = VisibleText.Normalize(l.Name ?? "") })],
+            Name = name.Problem == VisibleTextProblem.None ? name.Text : input.Name ?? "",
+            Labels = [.. input.Labels.Select(l => CheckLabelName(l.Name) is (string stored, null) ? l with { Name = stored } : l)],
         };
     }
 

@@ -46,6 +46,15 @@ public sealed class LabelNameTests(LabelLoopDataFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task An_invisible_label_name_is_refused_with_the_reason_not_as_empty()
+    {
+        var error = await Assert.ThrowsAsync<DomainValidationException>(() => _projects.CreateAsync(Caller.System,
+            new ProjectInput($"zwj-{Guid.NewGuid():N}", ProjectKind.Text, [new LabelSpec("yes"), new LabelSpec("\u200D")]), Cancel));
+
+        Assert.Contains("nothing visible", Assert.Single(error.Errors["labels"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_import_matches_labels_after_normalisation_and_refuses_invisible_ones()
     {
         var id = await _projects.CreateAsync(Caller.System, new ProjectInput($"import-{Guid.NewGuid():N}", ProjectKind.Text, [new LabelSpec("caf\u00E9")]), Cancel);
