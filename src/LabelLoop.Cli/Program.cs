@@ -21,4 +21,5 @@ var root = new RootCommand("""
     SamplesCommand.Create(),
     BenchCommand.Create(),
 };
+InputPolicy.Apply(root);
 return await root.Parse(args).InvokeAsync();

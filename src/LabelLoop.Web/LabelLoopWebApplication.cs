@@ -3,6 +3,7 @@ using LabelLoop.Jobs;
 using LabelLoop.Web.Accounts;
 using LabelLoop.Web.Api;
 using LabelLoop.Web.Components;
+using LabelLoop.Web.Input;
 
 namespace LabelLoop.Web;
 
@@ -21,6 +22,7 @@ public static class LabelLoopWebApplication
         builder.AddLabelLoopAccounts();
         builder.AddLabelLoopWeb();
         builder.AddLabelLoopApi();
+        builder.AddLabelLoopInputPolicy();
 
         var app = builder.Build();
         app.UseLabelLoopWeb();

@@ -1,3 +1,4 @@
+using LabelLoop.Web.Input;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace LabelLoop.Web;
@@ -48,6 +49,7 @@ public static class WebServiceCollectionExtensions
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseLabelLoopInputPolicy();
         app.UseAntiforgery();
         return app;
     }

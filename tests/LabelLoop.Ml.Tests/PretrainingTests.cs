@@ -32,7 +32,7 @@ public sealed class PretrainingTests(TrainedImageModel trained)
         var spec = model.Spec;
         var embeddings = engine.Embed(model, batch);
         // Labels were never shown; the quadrant classes still come out as neighbourhoods.
-        Assert.True(EmbeddingQuality.KnnAccuracy(embeddings, spec.EmbeddingDim, trained.Train.Labels, spec.Classes) >= 0.8);
+        Assert.True(EmbeddingQuality.KnnAccuracy(embeddings, spec.EmbeddingDim, trained.Train.Labels, spec.Classes, cancellationToken: TestContext.Current.CancellationToken) >= 0.8);
     }
 
     [NativeFact]

@@ -26,7 +26,7 @@ public sealed class TextTokenizerTests
     [Fact]
     public void Vocabulary_keeps_words_above_the_minimum_count_most_frequent_first()
     {
-        var tokenizer = TextTokenizer.Build(["b a a", "a b c"], new TokenizerOptions { MinCount = 2, HashBuckets = 8 });
+        var tokenizer = TextTokenizer.Build(["b a a", "a b c"], new TokenizerOptions { MinCount = 2, HashBuckets = 8 }, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(["a", "b"], tokenizer.Words);
         Assert.Equal(1, tokenizer.IdOf("a"));
@@ -38,8 +38,8 @@ public sealed class TextTokenizerTests
     public void Unknown_words_land_in_stable_hash_buckets()
     {
         var options = new TokenizerOptions { MinCount = 1, HashBuckets = 16 };
-        var first = TextTokenizer.Build(["known"], options);
-        var second = TextTokenizer.Build(["known"], options);
+        var first = TextTokenizer.Build(["known"], options, cancellationToken: TestContext.Current.CancellationToken);
+        var second = TextTokenizer.Build(["known"], options, cancellationToken: TestContext.Current.CancellationToken);
 
         var id = first.IdOf("zebra");
 
@@ -50,9 +50,9 @@ public sealed class TextTokenizerTests
     [Fact]
     public void Encode_pads_truncates_and_reports_lengths()
     {
-        var tokenizer = TextTokenizer.Build(["a b c d e"], new TokenizerOptions { MinCount = 1, MaxTokens = 3, HashBuckets = 4 });
+        var tokenizer = TextTokenizer.Build(["a b c d e"], new TokenizerOptions { MinCount = 1, MaxTokens = 3, HashBuckets = 4 }, cancellationToken: TestContext.Current.CancellationToken);
 
-        var encoded = tokenizer.Encode(["a b", "a b c d e", ""]);
+        var encoded = tokenizer.Encode(["a b", "a b c d e", ""], cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(3, encoded.Count);
         Assert.Equal([2, 3, 0], encoded.Lengths);
@@ -64,7 +64,7 @@ public sealed class TextTokenizerTests
     [Fact]
     public void Save_and_load_round_trip_the_vocabulary()
     {
-        var tokenizer = TextTokenizer.Build(["x y y z z z"], new TokenizerOptions { MinCount = 1, MaxTokens = 5, HashBuckets = 3 });
+        var tokenizer = TextTokenizer.Build(["x y y z z z"], new TokenizerOptions { MinCount = 1, MaxTokens = 5, HashBuckets = 3 }, cancellationToken: TestContext.Current.CancellationToken);
         using var stream = new MemoryStream();
 
         tokenizer.Save(stream);
@@ -73,7 +73,7 @@ public sealed class TextTokenizerTests
 
         Assert.Equal(tokenizer.Words, loaded.Words);
         Assert.Equal(tokenizer.Options, loaded.Options);
-        Assert.Equal(tokenizer.Encode(["z y unknown"]).Ids, loaded.Encode(["z y unknown"]).Ids);
+        Assert.Equal(tokenizer.Encode(["z y unknown"], cancellationToken: TestContext.Current.CancellationToken).Ids, loaded.Encode(["z y unknown"], cancellationToken: TestContext.Current.CancellationToken).Ids);
     }
 
     [Fact]

@@ -14,7 +14,9 @@ public static class EmbeddingQuality
     /// Quadratic in the item count: pass a sample (a few thousand items) for large sets.
     /// </summary>
     /// <returns>Accuracy in [0, 1], or null with fewer than two items.</returns>
-    public static double? KnnAccuracy(ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes, int k = 10)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (checked once per item).</exception>
+    public static double? KnnAccuracy(
+        ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes, int k = 10, CancellationToken cancellationToken = default)
     {
         var n = Check(embeddings, dim, labels, classes);
         if (n < 2)
@@ -29,6 +31,7 @@ public static class EmbeddingQuality
         var correct = 0;
         for (var i = 0; i < n; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var a = unit.AsSpan(i * dim, dim);
             for (var j = 0; j < n; j++)
             {
@@ -61,9 +64,11 @@ public static class EmbeddingQuality
     /// gradient descent on a random (1 - <paramref name="testFraction"/>) of the items and scored on the rest.
     /// </summary>
     /// <returns>Held-out accuracy in [0, 1], or null when the split leaves no training or test item.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (checked once per step).</exception>
     public static double? LinearProbeAccuracy(
         ReadOnlySpan<float> embeddings, int dim, IReadOnlyList<int> labels, int classes,
-        double testFraction = 0.3, int steps = 300, double learningRate = 0.5, double l2 = 1e-3, int seed = 1)
+        double testFraction = 0.3, int steps = 300, double learningRate = 0.5, double l2 = 1e-3, int seed = 1,
+        CancellationToken cancellationToken = default)
     {
         var n = Check(embeddings, dim, labels, classes);
         var shuffled = Enumerable.Range(0, n).ToArray();
@@ -116,6 +121,7 @@ public static class EmbeddingQuality
         var p = new double[classes];
         for (var step = 0; step < steps; step++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Array.Clear(gradient);
             foreach (var i in train)
             {

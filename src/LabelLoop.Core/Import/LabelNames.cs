@@ -1,26 +1,15 @@
+using LabelLoop.Core.Projects;
+
 namespace LabelLoop.Core.Import;
 
 /// <summary>Validation of label names coming from folders, JSONL and CSV.</summary>
 public static class LabelNames
 {
-    public const int MaxLength = 64;
+    public const int MaxLength = LabelClass.MaxNameLength;
 
-    /// <summary>Returns the trimmed label, or an error message.</summary>
-    public static (string? Label, string? Error) Check(string raw)
-    {
-        var label = raw.Trim();
-        if (label.Length == 0)
-        {
-            return (null, "empty label");
-        }
-        if (label.Length > MaxLength)
-        {
-            return (null, $"label is longer than {MaxLength} characters");
-        }
-        if (label.Any(char.IsControl))
-        {
-            return (null, "label contains control characters");
-        }
-        return (label, null);
-    }
+    /// <summary>
+    /// Returns the label in its stored form, or an error message: the same rule as the project form and the API
+    /// (<see cref="ProjectRules.CheckLabelName"/>), so an import never adds a label that those would refuse.
+    /// </summary>
+    public static (string? Label, string? Error) Check(string raw) => ProjectRules.CheckLabelName(raw);
 }

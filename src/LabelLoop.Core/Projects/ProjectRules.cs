@@ -27,18 +27,21 @@ public static class ProjectRules
             list.Add(message);
         }
 
-        var name = input.Name.Trim();
-        if (name.Length == 0)
+        var name = VisibleText.Check(input.Name);
+        if (name.Problem != VisibleTextProblem.None)
         {
-            Add("name", "Name is required.");
+            Add("name", name.Problem switch
+            {
+                VisibleTextProblem.Empty => "Name is required.",
+                VisibleTextProblem.NothingVisible => "Name has nothing visible: only white space or invisible characters.",
+                VisibleTextProblem.ControlCharacter => "Name must not contain control characters.",
+                VisibleTextProblem.InvisibleCharacter => $"Name must not contain the invisible character {name.OffenderName}.",
+                _ => "Name is not valid Unicode text.",
+            });
         }
-        else if (name.Length > Project.MaxNameLength)
+        else if (name.Text.Length > Project.MaxNameLength)
         {
             Add("name", $"Name must be at most {Project.MaxNameLength} characters.");
-        }
-        else if (name.Any(char.IsControl))
-        {
-            Add("name", "Name must not contain control characters.");
         }
         if (input.Overlap is < 1 or > MaxOverlap)
         {
@@ -56,7 +59,7 @@ public static class ProjectRules
         var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var label in input.Labels)
         {
-            var (checkedName, error) = Import.LabelNames.Check(label.Name);
+            var (checkedName, error) = CheckLabelName(label.Name);
             if (error is not null)
             {
                 Add("labels", $"Label '{label.Name}': {error}.");
@@ -87,6 +90,45 @@ public static class ProjectRules
             }
         }
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+    }
+
+    /// <summary>
+    /// The one rule for label names, whether they come from the project form, the API or an import: the name in
+    /// <see cref="VisibleText"/> form (NFC, trimmed of white space and invisible characters), or why it is refused.
+    /// Two names are the same label when their normalised forms are equal.
+    /// </summary>
+    public static (string? Name, string? Error) CheckLabelName(string raw)
+    {
+        var check = VisibleText.Check(raw ?? "");
+        var error = check.Problem switch
+        {
+            VisibleTextProblem.None when check.Text.Length > LabelClass.MaxNameLength => $"label is longer than {LabelClass.MaxNameLength} characters",
+            VisibleTextProblem.None => null,
+            VisibleTextProblem.Empty => "empty label",
+            VisibleTextProblem.NothingVisible => "label has nothing visible (only white space or invisible characters)",
+            VisibleTextProblem.ControlCharacter => "label contains control characters",
+            VisibleTextProblem.InvisibleCharacter => $"label contains the invisible character {check.OffenderName}",
+            _ => "label is not valid Unicode text",
+        };
+        return error is null ? (check.Text, null) : (null, error);
+    }
+
+    /// <summary>A project name as it is stored and looked up (see <see cref="VisibleText"/>).</summary>
+    public static string NormalizeName(string name) => VisibleText.Normalize(name ?? "");
+
+    /// <summary>
+    /// The input with its project and label names in their stored form; validate it with <see cref="Validate"/>. A
+    /// name the rule refuses is left as it came, so that the error describes what was sent.
+    /// </summary>
+    public static ProjectInput Normalize(ProjectInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var name = VisibleText.Check(input.Name ?? "");
+        return input with
+        {
+            Name = name.Problem == VisibleTextProblem.None ? name.Text : input.Name ?? "",
+            Labels = [.. input.Labels.Select(l => CheckLabelName(l.Name) is (string stored, null) ? l with { Name = stored } : l)],
+        };
     }
 
     /// <summary>Parses the form's label text: one label per line, optionally <c>name | hotkey | #colour</c>.</summary>

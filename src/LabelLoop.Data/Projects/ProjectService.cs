@@ -17,9 +17,10 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
     public async Task<int> CreateAsync(Caller caller, ProjectInput input, CancellationToken cancellationToken = default)
     {
         RequireAdmin(caller);
+        input = ProjectRules.Normalize(input);
         Validate(input);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var name = input.Name.Trim();
+        var name = input.Name;
         if (await db.Projects.AnyAsync(p => p.Name == name, cancellationToken))
         {
             throw new DomainValidationException("name", $"A project named '{name}' already exists.");
@@ -46,11 +47,12 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
     public async Task UpdateAsync(Caller caller, int projectId, ProjectInput input, CancellationToken cancellationToken = default)
     {
         RequireAdmin(caller);
+        input = ProjectRules.Normalize(input);
         Validate(input);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var project = await db.Projects.Include(p => p.Labels).SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken)
             ?? throw new NotFoundException($"Project {projectId} does not exist.");
-        var name = input.Name.Trim();
+        var name = input.Name;
         if (name != project.Name && await db.Projects.AnyAsync(p => p.Name == name, cancellationToken))
         {
             throw new DomainValidationException("name", $"A project named '{name}' already exists.");
@@ -59,7 +61,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         {
             throw new DomainValidationException("kind", "The kind of a project with items cannot change.");
         }
-        var wanted = input.Labels.Select(l => l.Name.Trim()).ToHashSet(StringComparer.Ordinal);
+        var wanted = input.Labels.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         var removed = project.Labels.Where(l => !wanted.Contains(l.Name)).ToList();
         if (removed.Count > 0)
         {
@@ -75,7 +77,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
         for (var i = 0; i < input.Labels.Count; i++)
         {
             var spec = input.Labels[i];
-            var existing = project.Labels.FirstOrDefault(l => l.Name == spec.Name.Trim());
+            var existing = project.Labels.FirstOrDefault(l => l.Name == spec.Name);
             if (existing is null)
             {
                 project.Labels.Add(ToEntity(spec, i));
@@ -191,6 +193,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
     /// <summary>Resolves a project name (CLI) to its id.</summary>
     public async Task<int> GetIdByNameAsync(string name, CancellationToken cancellationToken = default)
     {
+        name = ProjectRules.NormalizeName(name);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await db.Projects.Where(p => p.Name == name).Select(p => (int?)p.Id).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"No project is named '{name}'.");
@@ -333,7 +336,7 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
 
     private static LabelClass ToEntity(LabelSpec spec, int order) => new()
     {
-        Name = spec.Name.Trim(),
+        Name = spec.Name,
         Hotkey = NormalizeHotkey(spec.Hotkey),
         Color = string.IsNullOrEmpty(spec.Color) ? ProjectRules.DefaultColor(order) : spec.Color,
         Order = order,

@@ -34,8 +34,20 @@ public sealed record SchedulerHealth(
 /// <summary>A node of the scheduler cluster and its last check-in.</summary>
 public sealed record SchedulerNode(string InstanceId, DateTime LastCheckinUtc, bool Alive);
 
-/// <summary>The native engine: what the library reports and the device models run on.</summary>
-public sealed record EngineHealth(EngineInfo Info, string Device, string? Warning);
+/// <summary>
+/// The native engine as the admin page shows it: whether the library loaded (and why not), its libtorch and ABI
+/// versions, the measured matrix-product rate, and the device models run on. Its own record, so that the web
+/// project reads engine facts through this service without referencing the engine's assembly.
+/// </summary>
+public sealed record EngineHealth(
+    bool NativeAvailable,
+    string? UnavailableReason,
+    string? TorchVersion,
+    int AbiVersion,
+    double BlasGflops,
+    bool SlowBlas,
+    string Device,
+    string? Warning);
 
 /// <summary>
 /// Gathers <see cref="InstanceHealth"/>. Never throws for an unhealthy part: each part reports its own error, so
@@ -150,7 +162,8 @@ public sealed class InstanceHealthService(
         {
             warning = "The engine has not measured its matrix-product speed.";
         }
-        return new EngineHealth(info, device, warning);
+        return new EngineHealth(info.NativeAvailable, info.UnavailableReason, info.TorchVersion, info.AbiVersion, info.BlasGflops,
+            info.SlowBlas, device, warning);
     }
 
     private sealed class NodeRow

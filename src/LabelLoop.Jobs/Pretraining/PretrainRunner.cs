@@ -35,7 +35,8 @@ public sealed class PretrainRunner(
     public const string TokenizerName = "tokenizer.bin";
     public const string EmbeddingsName = "embeddings.bin";
 
-    private const int EmbedChunk = 4096;
+    // Items per embedding call: the engine cannot be interrupted inside one, so a cancel waits for at most one chunk.
+    private const int EmbedChunk = 512;
     private const int QualitySample = 3000;
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
@@ -119,12 +120,12 @@ public sealed class PretrainRunner(
         if (project.Kind == ProjectKind.Text)
         {
             var texts = items.Select(i => i.Text ?? "").ToList();
-            var tokenizer = TextTokenizer.Build(texts);
+            var tokenizer = TextTokenizer.Build(texts, cancellationToken: token);
             using (var stream = File.Create(Path.Combine(dir, TokenizerName)))
             {
                 tokenizer.Save(stream);
             }
-            var encoded = tokenizer.Encode(texts);
+            var encoded = tokenizer.Encode(texts, token);
             spec = ModelSpec.ForText(classes, tokenizer);
             matrix = InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens);
         }
@@ -172,7 +173,7 @@ public sealed class PretrainRunner(
         new EmbeddingFile([.. items.Select(i => i.Id)], dim, embeddings).Save(Path.Combine(dir, EmbeddingsName));
 
         monitor.Report(93, "Measuring embedding quality");
-        var (knn, probe, count, source) = Quality(labels, items, embeddings, dim, runId);
+        var (knn, probe, count, source) = Quality(labels, items, embeddings, dim, runId, token);
         return new PretrainMetrics(outcome.Epochs, plan.Options.BatchSize, sample.Count, outcome.FirstLoss, outcome.FinalLoss,
             Math.Round(outcome.ItemsPerSecond, 1), Math.Round(outcome.Seconds, 1), outcome.ResumedAtEpoch,
             knn is null ? null : Math.Round(knn.Value, 4), probe is null ? null : Math.Round(probe.Value, 4), count, source, channels);
@@ -183,7 +184,7 @@ public sealed class PretrainRunner(
     /// whose import carried a ground-truth label (the sample projects, simulations).
     /// </summary>
     private static (double? Knn, double? Probe, int Count, string? Source) Quality(
-        IReadOnlyList<string> labels, IReadOnlyList<PoolItem> items, float[] embeddings, int dim, long seed)
+        IReadOnlyList<string> labels, IReadOnlyList<PoolItem> items, float[] embeddings, int dim, long seed, CancellationToken cancellationToken)
     {
         const int MinItems = 20;
         if (labels.Count < 2)
@@ -214,8 +215,8 @@ public sealed class PretrainRunner(
             embeddings.AsSpan(chosen[j] * dim, dim).CopyTo(values.AsSpan(j * dim));
             classesOfChosen[j] = classOf[labelOf(items[chosen[j]])!];
         }
-        return (EmbeddingQuality.KnnAccuracy(values, dim, classesOfChosen, labels.Count),
-            EmbeddingQuality.LinearProbeAccuracy(values, dim, classesOfChosen, labels.Count, seed: unchecked((int)seed)),
+        return (EmbeddingQuality.KnnAccuracy(values, dim, classesOfChosen, labels.Count, cancellationToken: cancellationToken),
+            EmbeddingQuality.LinearProbeAccuracy(values, dim, classesOfChosen, labels.Count, seed: unchecked((int)seed), cancellationToken: cancellationToken),
             chosen.Length, source);
     }
 }

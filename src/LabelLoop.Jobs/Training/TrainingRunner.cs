@@ -410,9 +410,9 @@ public sealed class TrainingRunner(
             }
             else
             {
-                tokenizer = TextTokenizer.Build(texts);
+                tokenizer = TextTokenizer.Build(texts, cancellationToken: token);
             }
-            var encoded = tokenizer.Encode(texts);
+            var encoded = tokenizer.Encode(texts, token);
             return (ModelSpec.ForText(data.Labels.Count, tokenizer), InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens));
         }
         var size = settings.ImageSize;

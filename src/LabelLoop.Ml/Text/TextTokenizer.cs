@@ -22,6 +22,9 @@ public sealed class TextTokenizer
 {
     private const int FormatVersion = 1;
 
+    // Splitting a few hundred texts takes well under a millisecond; a cancel is seen at once.
+    private const int CancelCheckInterval = 256;
+
     private readonly Dictionary<string, int> _ids;
     private readonly string[] _words;
 
@@ -51,14 +54,21 @@ public sealed class TextTokenizer
     public int MaxTokens => Options.MaxTokens;
 
     /// <summary>Builds the vocabulary from the pool's texts.</summary>
-    public static TextTokenizer Build(IEnumerable<string> texts, TokenizerOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (checked every few hundred texts).</exception>
+    public static TextTokenizer Build(IEnumerable<string> texts, TokenizerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         options ??= new TokenizerOptions();
         Validate(options);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seen = 0;
         foreach (var text in texts)
         {
+            if (++seen % CancelCheckInterval == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             foreach (var token in Split(text))
             {
                 counts[token] = counts.GetValueOrDefault(token) + 1;
@@ -120,13 +130,19 @@ public sealed class TextTokenizer
     }
 
     /// <summary>Encodes texts as fixed-length id rows (<see cref="MaxTokens"/> each), truncating or padding with 0.</summary>
-    public TokenizedText Encode(IReadOnlyList<string> texts)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (checked every few hundred texts).</exception>
+    public TokenizedText Encode(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var ids = new long[(long)texts.Count * MaxTokens];
         var lengths = new int[texts.Count];
         for (var i = 0; i < texts.Count; i++)
         {
+            if (i % CancelCheckInterval == CancelCheckInterval - 1)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var tokens = Split(texts[i]);
             var length = Math.Min(tokens.Count, MaxTokens);
             for (var t = 0; t < length; t++)

@@ -130,9 +130,11 @@ typedef struct ll_progress {
 } ll_progress;
 
 /*
- * Called on the training thread after every batch and at every epoch end. `progress` is valid only
- * during the call. Return 0 to continue, non-zero to cancel: training then stops before the next
- * batch, the model is restored to its state before ll_model_train, and the call returns LL_CANCELLED.
+ * Called on the training thread after every batch and at every epoch end; ll_model_pretrain also calls
+ * it between the parts of a batch (with epoch_end 0 and the figures of the last completed batch), so
+ * that a cancel is seen within a fraction of a second even when one batch takes seconds. `progress` is
+ * valid only during the call. Return 0 to continue, non-zero to cancel: training then stops at once,
+ * the model is restored to its state before the call, and the call returns LL_CANCELLED.
  * The callback must not call back into this library with the same model and must not unwind.
  */
 typedef int32_t (*ll_progress_fn)(const ll_progress* progress, void* user_data);

@@ -8,6 +8,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -19,6 +20,9 @@ namespace nn = torch::nn;
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr double kPi = 3.14159265358979323846;
+// Logits computed at once in the masked-token loss (16 MB of floats); bounds both memory and the time
+// between two cancellation checks.
+constexpr int64_t kLogitsPerPart = int64_t{1} << 22;
 
 void validate_options(const ll_pretrain_options& o, const ll_model_config& c) {
     using ll::require;
@@ -199,6 +203,16 @@ ll_pretrain_result pretrain(ll_model& m, const torch::Tensor& x, const ll_pretra
     report.val_loss = kNaN;
     report.val_accuracy = kNaN;
 
+    // The callback is asked after every batch and also between the parts of one: a masked-token batch over
+    // a large vocabulary takes seconds on a CPU, and a cancel must not wait for it. A mid-batch call carries
+    // the figures of the last completed batch.
+    const auto poll = [&](int32_t epoch, int64_t batch, const char* where) {
+        if (progress != nullptr && progress(&report, user_data) != 0) {
+            ll::fail(LL_CANCELLED, "pretraining was cancelled at epoch ", epoch, ", batch ", batch + 1, " (", where, ")");
+        }
+    };
+    const int64_t rows_per_part = std::max<int64_t>(1, kLogitsPerPart / std::max<int64_t>(1, m.config.vocab_size));
+
     const auto started = std::chrono::steady_clock::now();
     net.train();
     for (int32_t epoch = 1; epoch <= o.epochs; ++epoch) {
@@ -208,42 +222,61 @@ ll_pretrain_result pretrain(ll_model& m, const torch::Tensor& x, const ll_pretra
         const auto order = torch::randperm(n, gen, torch::kInt64);
         double loss_sum = 0.0;
         int64_t seen = 0;
+        report.epoch = epoch;
+        report.batch = 0;
+        report.epoch_end = 0;
         for (int64_t b = 0; b < batches; ++b) {
             const int64_t start = b * o.batch_size;
             const int64_t len = b == batches - 1 ? n - start : std::min<int64_t>(o.batch_size, n - start);
             const auto idx = order.narrow(0, start, len);
             const auto xb = x.index_select(0, idx);
-            torch::Tensor loss;
+            double batch_loss = 0.0;
             if (image) {
                 auto views = torch::cat({random_view(xb, o, gen), random_view(xb, o, gen)}, 0).to(m.device);
                 auto z = second(torch::relu(first(net.encode(views))));
-                loss = nt_xent(F::normalize(z, F::NormalizeFuncOptions().dim(1)), o.temperature);
+                auto loss = nt_xent(F::normalize(z, F::NormalizeFuncOptions().dim(1)), o.temperature);
+                poll(epoch, b, "before the backward pass");
+                optimizer.zero_grad();
+                loss.backward();
+                batch_loss = loss.item<double>();
             } else {
                 auto candidates = xb.ne(0);
                 auto hidden = torch::rand(xb.sizes(), gen, torch::kFloat32).lt(o.mask_fraction).logical_and(candidates);
                 if (!hidden.any().item<bool>()) {
+                    poll(epoch, b, "a batch with nothing to predict");
                     continue;  // nothing to predict in this batch (all padding, or an unlucky draw)
                 }
                 auto input = xb.masked_fill(hidden, o.mask_token).to(m.device);
-                auto features = net.encoder->forward_tokens(input);
                 auto mask = hidden.to(m.device);
-                auto logits = first(features.index({mask}));
-                loss = F::cross_entropy(logits, xb.to(m.device).index({mask}));
+                auto selected = net.encoder->forward_tokens(input).index({mask});
+                auto targets = xb.to(m.device).index({mask});
+                // The vocabulary-sized logits of every hidden token at once would take hundreds of megabytes
+                // and seconds; in parts, each part's loss goes back into a detached copy of the features, and
+                // the summed gradient then goes through the encoder once. The gradient is the same.
+                auto features = selected.detach().requires_grad_(true);
+                const int64_t rows = features.size(0);
+                optimizer.zero_grad();
+                for (int64_t part = 0; part < rows; part += rows_per_part) {
+                    poll(epoch, b, "within the masked-token loss");
+                    const int64_t count = std::min(rows_per_part, rows - part);
+                    auto logits = first(features.narrow(0, part, count));
+                    auto loss = F::cross_entropy(logits, targets.narrow(0, part, count),
+                                                 F::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+                                static_cast<double>(rows);
+                    loss.backward();
+                    batch_loss += loss.item<double>();
+                }
+                poll(epoch, b, "before the encoder's backward pass");
+                selected.backward(features.grad());
             }
-            optimizer.zero_grad();
-            loss.backward();
             optimizer.step();
 
-            loss_sum += loss.item<double>() * len;
+            loss_sum += batch_loss * len;
             seen += len;
-            report.epoch = epoch;
             report.batch = static_cast<int32_t>(b + 1);
-            report.epoch_end = 0;
             report.train_loss = static_cast<float>(loss_sum / seen);
             report.learning_rate = static_cast<float>(lr);
-            if (progress != nullptr && progress(&report, user_data) != 0) {
-                ll::fail(LL_CANCELLED, "pretraining was cancelled at epoch ", epoch, ", batch ", b + 1);
-            }
+            poll(epoch, b, "after the batch");
         }
         const float epoch_loss = seen > 0 ? static_cast<float>(loss_sum / seen) : kNaN;
         if (epoch == 1) {

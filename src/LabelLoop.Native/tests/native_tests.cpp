@@ -848,6 +848,37 @@ TEST(Pretrain, Rejects_bad_options_naming_the_field) {
     EXPECT_NE(last_error().find("at least 2 images"), std::string::npos) << last_error();
 }
 
+TEST_P(TextModels, Masked_token_pretraining_can_be_cancelled_within_a_batch) {
+    // One batch of every item: a cancel must not wait for the batch to end.
+    auto d = make_text(300, 6);
+    auto m = create(text_config(GetParam()));
+    auto b = d.batch();
+    const auto before = embed(m.get(), b, 32);
+    ll_pretrain_options o{};
+    o.struct_size = sizeof(o);
+    o.pretext = LL_PRETEXT_MASKED_TOKENS;
+    o.epochs = 1;
+    o.first_epoch = 1;
+    o.total_epochs = 1;
+    o.batch_size = 300;
+    o.learning_rate = 5e-3f;
+    o.mask_fraction = 0.15f;
+    o.mask_token = 1;
+    o.seed = 3;
+    auto r = empty_pretrain_result();
+    int32_t batches_done = -1;
+    auto stop_at_once = [](const ll_progress* p, void* user) -> int32_t {
+        *static_cast<int32_t*>(user) = p->batch;
+        return 1;
+    };
+
+    EXPECT_EQ(ll_model_pretrain(m.get(), &b, &o, stop_at_once, &batches_done, &r), LL_CANCELLED);
+
+    EXPECT_EQ(batches_done, 0);
+    EXPECT_NE(last_error().find("cancelled"), std::string::npos) << last_error();
+    EXPECT_EQ(before, embed(m.get(), b, 32));
+}
+
 TEST_P(TextModels, Masked_token_pretraining_lowers_its_loss) {
     auto d = make_text(300, 5);
     auto m = create(text_config(GetParam()));

@@ -22,6 +22,7 @@ public static class ApiServiceCollectionExtensions
                     StatusCodes.Status403Forbidden => "The token's scope, or the account's role, does not allow this request.",
                     StatusCodes.Status404NotFound => "No such resource.",
                     StatusCodes.Status405MethodNotAllowed => "The resource does not support this method.",
+                    StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON, with Content-Type: application/json.",
                     _ => null,
                 };
             }

@@ -203,7 +203,7 @@ public static class ProjectsApi
     {
         try
         {
-            return await projects.GetIdByNameAsync(name.Trim(), cancellationToken) != except;
+            return await projects.GetIdByNameAsync(name, cancellationToken) != except;
         }
         catch (NotFoundException)
         {
@@ -213,5 +213,5 @@ public static class ProjectsApi
 
     private static ProblemHttpResult NameConflict(string name) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-            detail: $"A project named '{name.Trim()}' already exists.", type: "urn:labelloop:problem:409");
+            detail: $"A project named '{ProjectRules.NormalizeName(name)}' already exists.", type: "urn:labelloop:problem:409");
 }

@@ -29,8 +29,8 @@ public sealed class EmbeddingQualityTests
     {
         var (embeddings, labels) = TwoClusters(30, spread: 0.5, seed: 1);
 
-        Assert.Equal(1.0, EmbeddingQuality.KnnAccuracy(embeddings, 2, labels, classes: 2, k: 5));
-        Assert.Equal(1.0, EmbeddingQuality.LinearProbeAccuracy(embeddings, 2, labels, classes: 2));
+        Assert.Equal(1.0, EmbeddingQuality.KnnAccuracy(embeddings, 2, labels, classes: 2, k: 5, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(1.0, EmbeddingQuality.LinearProbeAccuracy(embeddings, 2, labels, classes: 2, cancellationToken: TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -40,8 +40,8 @@ public sealed class EmbeddingQualityTests
         var embeddings = Enumerable.Range(0, 400).Select(_ => (float)random.NextDouble()).ToArray();
         var labels = Enumerable.Range(0, 200).Select(i => i % 2).ToArray();
 
-        Assert.InRange(EmbeddingQuality.KnnAccuracy(embeddings, 2, labels, 2)!.Value, 0.35, 0.65);
-        Assert.InRange(EmbeddingQuality.LinearProbeAccuracy(embeddings, 2, labels, 2)!.Value, 0.3, 0.7);
+        Assert.InRange(EmbeddingQuality.KnnAccuracy(embeddings, 2, labels, 2, cancellationToken: TestContext.Current.CancellationToken)!.Value, 0.35, 0.65);
+        Assert.InRange(EmbeddingQuality.LinearProbeAccuracy(embeddings, 2, labels, 2, cancellationToken: TestContext.Current.CancellationToken)!.Value, 0.3, 0.7);
     }
 
     [Fact]
@@ -54,16 +54,16 @@ public sealed class EmbeddingQualityTests
         int[] labels = [0, 0, 0, 1, 1, 1];
         var embeddings = degrees.SelectMany(d => new[] { (float)Math.Cos(d * Math.PI / 180), (float)Math.Sin(d * Math.PI / 180) }).ToArray();
 
-        Assert.Equal(4.0 / 6, EmbeddingQuality.KnnAccuracy(embeddings, 2, labels, 2, k: 1)!.Value, 6);
+        Assert.Equal(4.0 / 6, EmbeddingQuality.KnnAccuracy(embeddings, 2, labels, 2, k: 1, cancellationToken: TestContext.Current.CancellationToken)!.Value, 6);
     }
 
     [Fact]
     public void Too_few_items_give_no_figure_and_bad_input_is_named()
     {
-        Assert.Null(EmbeddingQuality.KnnAccuracy([1f, 0f], 2, [0], 2));
-        Assert.Null(EmbeddingQuality.LinearProbeAccuracy([1f, 0f], 2, [0], 2));
-        Assert.Contains("outside", Assert.Throws<ArgumentException>(() => EmbeddingQuality.KnnAccuracy([1f, 0f, 0f, 1f], 2, [0, 3], 2)).Message, StringComparison.Ordinal);
-        Assert.Contains("finite", Assert.Throws<ArgumentException>(() => EmbeddingQuality.KnnAccuracy([float.NaN, 0f, 0f, 1f], 2, [0, 1], 2)).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => EmbeddingQuality.KnnAccuracy([1f, 0f, 0f], 2, [0, 1], 2));
+        Assert.Null(EmbeddingQuality.KnnAccuracy([1f, 0f], 2, [0], 2, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Null(EmbeddingQuality.LinearProbeAccuracy([1f, 0f], 2, [0], 2, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("outside", Assert.Throws<ArgumentException>(() => EmbeddingQuality.KnnAccuracy([1f, 0f, 0f, 1f], 2, [0, 3], 2, cancellationToken: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
+        Assert.Contains("finite", Assert.Throws<ArgumentException>(() => EmbeddingQuality.KnnAccuracy([float.NaN, 0f, 0f, 1f], 2, [0, 1], 2, cancellationToken: TestContext.Current.CancellationToken)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => EmbeddingQuality.KnnAccuracy([1f, 0f, 0f], 2, [0, 1], 2, cancellationToken: TestContext.Current.CancellationToken));
     }
 }

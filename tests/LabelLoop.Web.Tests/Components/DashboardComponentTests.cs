@@ -5,7 +5,6 @@ using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Stats;
 using LabelLoop.Jobs.Health;
-using LabelLoop.Ml;
 using LabelLoop.Web.Components.Pages.Admin;
 using LabelLoop.Web.Components.Pages.Dashboard;
 using LabelLoop.Web.Components.Pages.Projects;
@@ -256,11 +255,10 @@ public sealed class DashboardComponentTests : IAsyncDisposable
     [Fact]
     public async Task Health_panel_warns_about_a_slow_blas()
     {
-        var info = new EngineInfo { NativeAvailable = true, TorchVersion = "1.13.1", AbiVersion = 3, Threads = 2, BlasGflops = 4.2 };
         var health = new InstanceHealth(
             new DatabaseHealth(true, "PostgreSQL 15.8 on x86_64, compiled by gcc", 0.8, 10 << 20, 0, null),
             new SchedulerHealth(false, "Created", null, true, 0, null, [], 1, 0, 0, null),
-            new EngineHealth(info, "CPU, 2 threads (no GPU visible)", "Matrix products run at 4.2 GFLOP/s, below 30 GFLOP/s."));
+            new EngineHealth(true, null, "1.13.1", 3, 4.2, SlowBlas: true, "CPU, 2 threads (no GPU visible)", "Matrix products run at 4.2 GFLOP/s, below 30 GFLOP/s."));
 
         var page = await _renderer.RenderAsync<HealthPanel>(new Dictionary<string, object?> { ["Health"] = health });
 
