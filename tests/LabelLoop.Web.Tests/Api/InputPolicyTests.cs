@@ -429,6 +429,27 @@ public sealed class InputPolicyTests(LabelLoopWebFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_nul_in_the_idempotency_key_is_a_400_naming_the_header()
+    {
+        var (userId, token) = await _kit.AccountAsync(Roles.Annotator, ApiScopes.Label);
+        var projectId = await _kit.ProjectAsync(members: userId);
+        await _kit.ImportTextAsync(projectId, 1);
+        var item = (await _kit.GetJsonAsync($"/api/v1/projects/{projectId}/items", (await _kit.AccountAsync(Roles.Admin, ApiScopes.Read)).Token))
+            .GetProperty("items")[0].GetProperty("id").GetInt64();
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/v1/projects/{projectId}/annotations", UriKind.Relative))
+        {
+            Content = new StringContent($"{{\"itemId\":{item},\"label\":\"yes\"}}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Assert.True(request.Headers.TryAddWithoutValidation("Idempotency-Key", Nul));
+
+        using var response = await client.SendAsync(request, Cancel);
+
+        AssertNamesField(response.StatusCode, await response.Content.ReadAsStringAsync(Cancel), "Idempotency-Key", "POST .../annotations");
+    }
+
+    [Fact]
     public async Task A_nul_in_a_page_form_is_a_400_naming_the_field_and_saves_nothing()
     {
         var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
@@ -488,7 +509,8 @@ public sealed class InputPolicyTests(LabelLoopWebFactory factory) : IClassFixtur
         Assert.StartsWith("Malformed JSON at line 1", syntax.Value[0].GetString(), StringComparison.Ordinal);
 
         var missing = await ErrorsAsync("POST", "/api/v1/projects", "{}");
-        Assert.Equal(["kind"], missing.EnumerateObject().Select(e => e.Name));
+        // Every required field left out is named, not only the first.
+        Assert.Equal(["name", "kind"], missing.EnumerateObject().Select(e => e.Name));
 
         var noBody = await ErrorsAsync("POST", "/api/v1/projects", null);
         Assert.Equal("A JSON body is required.", noBody.GetProperty("$")[0].GetString());
