@@ -185,15 +185,18 @@ public sealed class SignInTests(LabelLoopWebFactory factory) : IClassFixture<Lab
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("10.0.0.1")]
-    public async Task Forwarded_headers_count_only_from_a_configured_proxy(string? knownProxy)
+    [InlineData(null, "10.0.0.9")]
+    [InlineData(null, "127.0.0.1")]
+    [InlineData("10.0.0.1", "10.0.0.9")]
+    [InlineData("10.0.0.1", "127.0.0.1")]
+    public async Task Forwarded_headers_count_only_from_a_configured_proxy(string? knownProxy, string connectedFrom)
     {
         var settings = knownProxy is null ? null : new Dictionary<string, string> { ["ForwardedHeaders:KnownProxies"] = knownProxy };
         await using var app = WithThrottle(accountAttempts: 0, addressAttempts: 2, settings: settings);
 
-        // Off by default, and a header from any other address is the client's own claim: both share the proxy's budget.
-        var second = await SecondClientBehindProxyAsync(app, "10.0.0.9");
+        // Off by default, and a header from any other address (loopback included) is the client's own claim: both
+        // clients share the budget of the address they connect from.
+        var second = await SecondClientBehindProxyAsync(app, connectedFrom);
 
         Assert.StartsWith("Too many sign-in attempts", second, StringComparison.Ordinal);
     }
