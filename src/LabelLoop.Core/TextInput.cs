@@ -13,6 +13,16 @@ public static class TextInput
 
     public static bool HasNul(string? value) => value is not null && value.Contains('\0', StringComparison.Ordinal);
 
+    /// <summary>
+    /// <paramref name="value"/> with each NUL written as <c>\u0000</c>: for text the application writes itself from
+    /// what it was given (an exception's message, a receiver's answer), which must be stored rather than refused.
+    /// </summary>
+    public static string Storable(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return HasNul(value) ? value.Replace("\0", "\\u0000", StringComparison.Ordinal) : value;
+    }
+
     /// <summary>A field name fit to show: control characters (a NUL in a key, say) as <c>\u0000</c>.</summary>
     public static string Printable(string name)
     {

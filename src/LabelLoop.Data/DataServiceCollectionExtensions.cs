@@ -58,9 +58,9 @@ public static class DataServiceCollectionExtensions
                 o.User.RequireUniqueEmail = true;
                 o.Password.RequiredLength = 8;
                 o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
-                o.Lockout.AllowedForNewUsers = true;
+                // No lockout settings: Identity's lockout only holds disabled accounts (UserService.DisableAsync sets
+                // a lockout end at the end of time). Failed passwords never count towards it; the web application's
+                // SignInThrottle slows them down per e-mail address and per client address instead.
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<LabelLoopDbContext>();

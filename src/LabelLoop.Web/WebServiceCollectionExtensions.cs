@@ -28,6 +28,11 @@ public static class WebServiceCollectionExtensions
 
     public static WebApplication UseLabelLoopWeb(this WebApplication app)
     {
+        // Before anything reads the client address or the scheme; only when configuration names a proxy.
+        if (ForwardedHeadersSettings.Read(app.Configuration) is { } forwarded)
+        {
+            app.UseForwardedHeaders(forwarded);
+        }
         // First, so every response gets the headers: pages, API, static files, status pages and errors.
         app.UseSecurityHeaders();
         app.UseExceptionHandler();

@@ -276,4 +276,22 @@ public sealed class CliTests(CliFixture cli) : IClassFixture<CliFixture>
         await using var db = cli.Database.CreateContext();
         Assert.Equal(0, await db.LabelClasses.CountAsync(l => db.Projects.Any(p => p.Id == l.ProjectId && p.Name == name), Cancel));
     }
+
+    [Fact]
+    public async Task Import_refuses_a_nul_in_a_line_by_line_and_field_and_stores_nothing()
+    {
+        var name = UniqueName("cli-nul");
+        using var work = new TempDirectory();
+        var jsonl = work.WriteText("nul.jsonl", "{\"text\":\"fine\"}\n{\"text\":\"a\\u0000b\"}\n");
+        var csv = work.WriteText("nul.csv", "id,text\none,fine\n\"tw\0o\",two\n");
+
+        var fromJsonl = await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", jsonl);
+        var fromCsv = await cli.RunAsync("import", "--project", name, "--kind", "text", "--source", csv);
+
+        Assert.True(fromJsonl.ExitCode == ExitCodes.InvalidInput, fromJsonl.ToString());
+        Assert.Contains("  nul.jsonl:2: field \"text\" contains the NUL character (U+0000)", fromJsonl.Stderr, StringComparison.Ordinal);
+        Assert.True(fromCsv.ExitCode == ExitCodes.InvalidInput, fromCsv.ToString());
+        Assert.Contains("  nul.csv:3: column \"id\" contains the NUL character (U+0000)", fromCsv.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, await CountItemsAsync(name));
+    }
 }

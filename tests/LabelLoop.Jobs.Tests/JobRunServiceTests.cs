@@ -23,6 +23,21 @@ public sealed class JobRunServiceTests(JobsFixture fixture) : IClassFixture<Jobs
     }
 
     [Fact]
+    public async Task Messages_and_errors_quoting_a_nul_are_stored_with_it_written_out()
+    {
+        var (projectId, _) = await fixture.CreateProjectAsync(3, "a", "b");
+        var runs = fixture.Get<JobRunService>();
+        var request = await runs.RequestTrainingAsync(projectId, null, "labels", TestContext.Current.CancellationToken);
+        await runs.StartAsync(request.Run.Id, "node-a", TestContext.Current.CancellationToken);
+
+        Assert.True(await runs.ReportProgressAsync(request.Run.Id, "node-a", 10, "reading a\0b.jsonl", TestContext.Current.CancellationToken));
+        Assert.True(await runs.FailAsync(request.Run.Id, "cannot read 'a\0b.jsonl'", TestContext.Current.CancellationToken));
+
+        var run = await runs.FindAsync(request.Run.Id, TestContext.Current.CancellationToken);
+        Assert.Equal((JobStatus.Failed, "cannot read 'a\\u0000b.jsonl'"), (run!.Status, run.Error));
+    }
+
+    [Fact]
     public async Task A_running_chain_allows_one_more_queued_beside_it()
     {
         var (projectId, _) = await fixture.CreateProjectAsync(3, "a", "b");

@@ -20,8 +20,8 @@ public sealed record SubmitResult(long AnnotationId, bool Created, ItemStatus It
 /// <summary>The workspace's round trip: the stored answer, the caller's next items, and their progress.</summary>
 public sealed record LabelAndNext(SubmitResult Submitted, IReadOnlyList<ServedItem> Next, AnnotatorProgress Progress);
 
-/// <summary>An item in the review queue with every annotator's answer.</summary>
-public sealed record ReviewItem(long ItemId, string ExternalId, string? Text, string? ContentUrl, IReadOnlyList<ReviewAnswer> Answers);
+/// <summary>An item in the review queue with every annotator's answer; the external id for admins only (<c>ExportProjection</c>).</summary>
+public sealed record ReviewItem(long ItemId, string? ExternalId, string? Text, string? ContentUrl, IReadOnlyList<ReviewAnswer> Answers);
 
 /// <summary>One annotator's answer in the review queue.</summary>
 public sealed record ReviewAnswer(string Annotator, string? Label, DateTime CreatedUtc);

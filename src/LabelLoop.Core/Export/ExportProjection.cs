@@ -1,11 +1,12 @@
 using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
 
 namespace LabelLoop.Core.Export;
 
 /// <summary>
 /// What one role may read of a project's items and answers: the single rule behind the export stream, export jobs
-/// and their files, and the item listings. Admins see everything; a project's reviewers see every answer but not
+/// and their files, the item listings and the review queue. Admins see everything; a project's reviewers see every answer but not
 /// the import's external ids (an image's path names its class folder, the hidden ground truth); annotators may not
 /// export and see neither external ids nor other people's answers, final labels included.
 /// </summary>
@@ -79,6 +80,17 @@ public sealed record ExportProjection(string Role, bool MayExport, bool External
         {
             ExternalId = ExternalIds ? item.ExternalId : null,
             FinalLabel = EveryonesAnswers ? item.FinalLabel : null,
+        };
+    }
+
+    /// <summary>An item of the review queue as this role may read it.</summary>
+    public ReviewItem Apply(ReviewItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item with
+        {
+            ExternalId = ExternalIds ? item.ExternalId : null,
+            Answers = EveryonesAnswers ? item.Answers : [],
         };
     }
 

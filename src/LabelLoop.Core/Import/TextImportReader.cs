@@ -57,12 +57,20 @@ public sealed class TextImportReader(ImportLimits limits)
                 errors.Add(new ImportError(entry.RelativePath, $"cannot be read: {ex.Message}"));
                 continue;
             }
-            var records = extension.Equals(".csv", StringComparison.OrdinalIgnoreCase)
+            var csv = extension.Equals(".csv", StringComparison.OrdinalIgnoreCase);
+            var records = csv
                 ? ParseCsv(entry.RelativePath, content, errors)
                 : ParseJsonl(entry.RelativePath, content, errors);
             foreach (var (line, id, text, label) in records)
             {
                 var source = $"{entry.RelativePath}:{line}";
+                // Every value that is stored crosses the input rule here: PostgreSQL refuses a NUL in text, which
+                // would fail the whole import at the database instead of naming the line.
+                if (NulField(csv, (TextField, text), (IdField, id), (LabelField, label)) is { } nul)
+                {
+                    errors.Add(new ImportError(source, nul));
+                    continue;
+                }
                 if (string.IsNullOrWhiteSpace(text))
                 {
                     errors.Add(new ImportError(source, "empty text"));
@@ -104,6 +112,16 @@ public sealed class TextImportReader(ImportLimits limits)
             }
         }
     }
+
+    private const string TextField = "text";
+    private const string IdField = "id";
+    private const string LabelField = "label";
+
+    /// <summary>The error for the first of <paramref name="fields"/> holding a NUL character, or null.</summary>
+    private static string? NulField(bool csv, params (string Name, string? Value)[] fields) =>
+        fields.Where(f => TextInput.HasNul(f.Value))
+            .Select(f => $"{(csv ? "column" : "field")} \"{f.Name}\" contains the NUL character (U+0000), which cannot be stored")
+            .FirstOrDefault();
 
     private static List<(int Line, string? Id, string? Text, string? Label)> ParseJsonl(string file, string content, List<ImportError> errors)
     {

@@ -41,6 +41,12 @@ public sealed class ZipImportSource : IDisposable
             {
                 continue;
             }
+            if (TextInput.HasNul(entry.FullName))
+            {
+                // The name would be stored (as the item's external id) and shown: say what is wrong with it.
+                errors.Add(new ImportError(TextInput.Printable(entry.FullName), "zip entry name contains the NUL character (U+0000)"));
+                continue;
+            }
             var normalized = ImportPaths.Normalize(entry.FullName);
             if (normalized is null)
             {

@@ -1,6 +1,7 @@
 using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
+using LabelLoop.Core.Export;
 using LabelLoop.Core.Items;
 using LabelLoop.Data.Items;
 using LabelLoop.Data.Projects;
@@ -393,9 +394,11 @@ public sealed class AnnotationService(
                 .Join(db.Users, a => a.UserId, u => u.Id, (a, u) => new { a.ItemId, u.Email, a.Label, a.CreatedUtc, a.Id })
                 .OrderBy(a => a.Id).ToListAsync(cancellationToken))
             .ToLookup(a => a.ItemId);
-        return items.Select(i => new ReviewItem(i.Id, i.ExternalId, i.Text,
+        // Reviewers see every answer but not the import's external ids (an image's path names its class folder).
+        var projection = ExportProjection.For(caller);
+        return items.Select(i => projection.Apply(new ReviewItem(i.Id, i.ExternalId, i.Text,
                 i.BlobHash is null ? null : ItemLeaseService.ContentUrl(projectId, i.Id),
-                answers[i.Id].Select(a => new ReviewAnswer(a.Email ?? "", a.Label, a.CreatedUtc)).ToList()))
+                answers[i.Id].Select(a => new ReviewAnswer(a.Email ?? "", a.Label, a.CreatedUtc)).ToList())))
             .ToList();
     }
 

@@ -27,7 +27,7 @@ public sealed class ItemLeaseService(
     /// <summary>
     /// Returns up to <paramref name="count"/> items leased to the caller: live leases first, then new ones. Once the
     /// project's label budget is used up nothing is served, and new leases stop while the labels given plus the live
-    /// leases reach it.
+    /// leases reach it (counted under the project row lock, so parallel calls cannot pass it together).
     /// </summary>
     public async Task<IReadOnlyList<ServedItem>> NextAsync(Caller caller, int projectId, int count = 1, CancellationToken cancellationToken = default)
     {
@@ -61,6 +61,7 @@ public sealed class ItemLeaseService(
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
         }
+        batch.BatchCommands.Add(Command(BudgetLockSql, ("project", projectId)));
         batch.BatchCommands.Add(Command(ProjectForLeaseSql, ("project", projectId), ("now", now)));
         batch.BatchCommands.Add(Command(LiveLeasesSql, ("project", projectId), ("user", userId), ("now", now), ("count", count)));
         batch.BatchCommands.Add(Command(ActiveVersionSql, ("project", projectId)));
@@ -69,6 +70,7 @@ public sealed class ItemLeaseService(
         int? activeVersion = null;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            await reader.NextResultAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
                 throw new NotFoundException($"Project {projectId} does not exist.");
@@ -107,6 +109,14 @@ public sealed class ItemLeaseService(
     }
 
     private sealed record ProjectForLease(int Overlap, int LeaseMinutes, ProjectKind Kind, int AuditPercent, int LabeledCount, long? BudgetLeft, long LiveLeases);
+
+    // In a project with a label budget, leases queue on the project row as labels do (AnnotationService takes the
+    // same lock after the item's), so the counts below see every lease and label committed before ours and two
+    // calls cannot lease the last of the budget twice. It cannot deadlock with an answer that holds an item and
+    // waits for the project: leasing takes items with SKIP LOCKED and never waits for one. Projects without a
+    // budget lock nothing here.
+    private const string BudgetLockSql =
+        """SELECT 1 FROM "Projects" p WHERE p."Id" = @project AND p."LabelBudget" IS NOT NULL FOR NO KEY UPDATE""";
 
     // Labels given count as the dashboard counts them (no skips, no review decisions); both counts run only when
     // the project has a budget.

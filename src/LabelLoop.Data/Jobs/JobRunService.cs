@@ -322,15 +322,20 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         var text = Truncate(message);
+        var stored = error is null ? null : TextInput.Storable(error);
         return await db.JobRuns.Where(j => j.Id == id && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, status)
                 .SetProperty(j => j.FinishedUtc, now)
                 .SetProperty(j => j.Progress, j => status == JobStatus.Succeeded ? 100 : j.Progress)
                 .SetProperty(j => j.Message, text)
-                .SetProperty(j => j.Error, error), cancellationToken) == 1;
+                .SetProperty(j => j.Error, stored), cancellationToken) == 1;
     }
 
-    internal static string Truncate(string message) =>
-        message.Length <= MaxMessageLength ? message : message[..(MaxMessageLength - 1)] + "…";
+    /// <summary>A message fit to store: at most <see cref="MaxMessageLength"/> characters, NULs written out (messages quote file names and exceptions).</summary>
+    internal static string Truncate(string message)
+    {
+        message = TextInput.Storable(message);
+        return message.Length <= MaxMessageLength ? message : message[..(MaxMessageLength - 1)] + "…";
+    }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using LabelLoop.Core;
 using LabelLoop.Core.Webhooks;
 using LabelLoop.Data;
 using Microsoft.EntityFrameworkCore;
@@ -193,7 +194,9 @@ public sealed class WebhookDispatcher : BackgroundService
             : attempts >= Math.Max(1, _options.MaxAttempts) ? WebhookDeliveryStatus.Failed
             : WebhookDeliveryStatus.Pending;
         var next = status == WebhookDeliveryStatus.Pending ? now + Backoff(attempts) : now;
-        var error = outcome.Error is { Length: > MaxErrorLength } e ? e[..(MaxErrorLength - 1)] + "…" : outcome.Error;
+        // The error quotes the receiver's answer (reason phrase, Location), which is not ours to trust.
+        var error = outcome.Error is null ? null : TextInput.Storable(outcome.Error);
+        error = error is { Length: > MaxErrorLength } e ? e[..(MaxErrorLength - 1)] + "…" : error;
         await db.WebhookDeliveries.Where(d => d.Id == delivery.Id)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Attempts, attempts)

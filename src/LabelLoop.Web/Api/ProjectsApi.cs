@@ -91,16 +91,8 @@ public static class ProjectsApi
     {
         var caller = http.User.ToCaller();
         RequireAdmin(caller, "Only admins create projects.");
-        var kind = request.Kind ?? throw new DomainValidationException("kind", "The kind is required: Image or Text.");
-        var defaults = new ProjectInput("", kind, []);
-        var input = new ProjectInput(
-            request.Name ?? "",
-            kind,
-            request.Labels ?? [],
-            request.Instructions ?? defaults.Instructions,
-            request.Overlap ?? defaults.Overlap,
-            request.AllowHorizontalFlip ?? defaults.AllowHorizontalFlip,
-            request.LeaseMinutes ?? defaults.LeaseMinutes);
+        var input = new ProjectDraft(request.Name, request.Kind, request.Labels, request.Instructions, request.Overlap,
+            request.AllowHorizontalFlip, request.LeaseMinutes).ToInput();
         if (await NameTakenAsync(projects, input.Name, null, cancellationToken))
         {
             return NameConflict(input.Name);
@@ -115,14 +107,9 @@ public static class ProjectsApi
         var caller = http.User.ToCaller();
         var current = await projects.GetAsync(caller, projectId, cancellationToken);
         RequireAdmin(caller, "Only admins change projects.");
-        var input = new ProjectInput(
-            request.Name ?? current.Name,
-            request.Kind ?? current.Kind,
-            current.Labels,
-            request.Instructions ?? current.Instructions,
-            request.Overlap ?? current.Overlap,
-            request.AllowHorizontalFlip ?? current.AllowHorizontalFlip,
-            request.LeaseMinutes ?? current.LeaseMinutes);
+        // Labels change through their own endpoint: the draft leaves them out and keeps the current set.
+        var input = new ProjectDraft(request.Name, request.Kind, null, request.Instructions, request.Overlap,
+            request.AllowHorizontalFlip, request.LeaseMinutes).ToInput(current);
         if (await NameTakenAsync(projects, input.Name, projectId, cancellationToken))
         {
             return NameConflict(input.Name);

@@ -9,10 +9,10 @@ namespace LabelLoop.Web.Input;
 
 /// <summary>
 /// The input policy for every request, API and pages alike, before any endpoint runs: no text input may hold a NUL
-/// character (<see cref="TextInput"/>). Checks the query string, the route values, the fields of URL-encoded forms,
-/// the fields and file names of multipart forms that the endpoint reads, and every string of the JSON body of
-/// endpoints that bind one; a violation is a 400 ValidationProblemDetails keyed by field (<c>cursor</c>,
-/// <c>Input.Name</c>, <c>labels[0].name</c>). Runs after authorization and before the antiforgery check, which reads
+/// character (<see cref="TextInput"/>). Checks the query string, the headers, the route values, the fields of
+/// URL-encoded forms, the fields and file names of multipart forms that the endpoint reads, and every string of the
+/// JSON body of endpoints that bind one; a violation is a 400 ValidationProblemDetails keyed by field (<c>cursor</c>,
+/// <c>Input.Name</c>, <c>labels[0].name</c>, <c>Idempotency-Key</c>). Runs after authorization and before the antiforgery check, which reads
 /// (and, with a <c>%00</c> in it, refuses) the form without saying which field was wrong.
 /// </summary>
 internal sealed class InputPolicyMiddleware(RequestDelegate next)
@@ -25,6 +25,15 @@ internal sealed class InputPolicyMiddleware(RequestDelegate next)
         foreach (var (key, values) in context.Request.Query)
         {
             if (TextInput.HasNul(key) || values.Any(TextInput.HasNul))
+            {
+                Refuse(key);
+            }
+        }
+        // Headers an endpoint binds (Idempotency-Key is stored with the answer). Kestrel refuses control characters
+        // in headers before this runs; other servers and in-process hosts need not.
+        foreach (var (key, values) in context.Request.Headers)
+        {
+            if (values.Any(TextInput.HasNul))
             {
                 Refuse(key);
             }

@@ -289,4 +289,38 @@ public sealed class TextImportReaderTests
         Assert.Empty(errors);
         Assert.Equal([("=id", "=SUM(A1:A9)", "-1"), ("plain", "'+quoted", "'neutral")], candidates.Select(c => (c.ExternalId, c.Text, c.GroundTruth)));
     }
+
+    [Fact]
+    public void A_nul_in_a_jsonl_field_is_an_error_naming_the_line_and_the_field()
+    {
+        var (candidates, errors) = ReadText("data.jsonl", """
+            {"id":"a","text":"fine"}
+            {"id":"b","text":"a\u0000b"}
+            {"id":"c\u0000","text":"id with a nul"}
+            {"id":"d","text":"label with a nul","label":"cat\u0000"}
+            """);
+
+        Assert.Equal(
+            [
+                new ImportError("data.jsonl:2", "field \"text\" contains the NUL character (U+0000), which cannot be stored"),
+                new ImportError("data.jsonl:3", "field \"id\" contains the NUL character (U+0000), which cannot be stored"),
+                new ImportError("data.jsonl:4", "field \"label\" contains the NUL character (U+0000), which cannot be stored"),
+            ],
+            errors);
+        Assert.Equal(["a"], candidates.Select(c => c.ExternalId));
+    }
+
+    [Fact]
+    public void A_nul_byte_in_a_csv_cell_is_an_error_naming_the_row_and_the_column()
+    {
+        var (candidates, errors) = ReadText("data.csv", "id,text,label\na,fine,cat\nb,\"a\0b\",cat\nc,other,\"do\0g\"\n");
+
+        Assert.Equal(
+            [
+                new ImportError("data.csv:3", "column \"text\" contains the NUL character (U+0000), which cannot be stored"),
+                new ImportError("data.csv:4", "column \"label\" contains the NUL character (U+0000), which cannot be stored"),
+            ],
+            errors);
+        Assert.Equal(["a"], candidates.Select(c => c.ExternalId));
+    }
 }

@@ -23,6 +23,18 @@ public sealed class ZipImportSourceTests
     }
 
     [Fact]
+    public void An_entry_whose_name_holds_a_nul_is_reported_by_a_printable_name()
+    {
+        var zip = TestFiles.Zip(("cat/a.png", TestFiles.Png(1)), ("cat/b\0.png", TestFiles.Png(2)));
+        using var source = ZipImportSource.Open(new MemoryStream(zip));
+
+        var listing = source.List();
+
+        Assert.Equal(["cat/a.png"], listing.Entries.Select(e => e.RelativePath));
+        Assert.Equal(new ImportError("cat/b\\u0000.png", "zip entry name contains the NUL character (U+0000)"), Assert.Single(listing.Errors));
+    }
+
+    [Fact]
     public void Listed_entries_open_to_their_content_and_report_their_size()
     {
         var png = TestFiles.Png(1);

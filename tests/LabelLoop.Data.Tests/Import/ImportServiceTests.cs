@@ -253,6 +253,23 @@ public sealed class ImportServiceTests(LabelLoopDataFixture fixture) : IClassFix
         Assert.Equal((0, "", 0), await SnapshotAsync(id));
     }
 
+    [Theory]
+    [InlineData("data.jsonl", "{\"id\":\"a\",\"text\":\"fine\"}\n{\"id\":\"b\",\"text\":\"a\\u0000b\"}\n", "data.jsonl:2", "field \"text\"")]
+    [InlineData("data.csv", "id,text,label\na,fine,cat\nb,x,\"c\0at\"\n", "data.csv:3", "column \"label\"")]
+    public async Task A_nul_in_imported_text_is_an_error_on_its_line_and_stores_nothing(string file, string content, string source, string field)
+    {
+        var id = await CreateProjectAsync(ProjectKind.Text);
+        using var dir = new TempDirectory();
+        var path = dir.WriteText(file, content);
+
+        var report = await ImportPathAsync(id, path);
+
+        var error = Assert.Single(report.Errors);
+        Assert.Equal(source, error.Source);
+        Assert.StartsWith($"{field} contains the NUL character", error.Message, StringComparison.Ordinal);
+        Assert.Equal((0, "", 0), await SnapshotAsync(id));
+    }
+
     [Fact]
     public async Task Text_imports_are_idempotent_too()
     {

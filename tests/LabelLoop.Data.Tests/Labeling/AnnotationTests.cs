@@ -98,6 +98,26 @@ public sealed class AnnotationTests(LabelingFixture f) : IClassFixture<LabelingF
     }
 
     [Fact]
+    public async Task The_review_queue_shows_external_ids_to_admins_only()
+    {
+        var (project, a, item) = await OneLeasedItemAsync(overlap: 2);
+        var b = await f.MemberAsync(project);
+        Assert.Equal(item, (await f.Leases.NextAsync(b, project, 1, Cancel))[0].ItemId);
+        await f.Annotations.SubmitAsync(a, project, new SubmitAnnotation(item, "a"), Cancel);
+        await f.Annotations.SubmitAsync(b, project, new SubmitAnnotation(item, "b"), Cancel);
+        var reviewer = await f.MemberAsync(project, Roles.Reviewer);
+        await using var db = f.Data.CreateContext();
+        var externalId = await db.Items.Where(i => i.Id == item).Select(i => i.ExternalId).SingleAsync(Cancel);
+
+        var asReviewer = Assert.Single(await f.Annotations.ReviewQueueAsync(reviewer, project, cancellationToken: Cancel));
+        var asAdmin = Assert.Single(await f.Annotations.ReviewQueueAsync(Caller.System, project, cancellationToken: Cancel));
+
+        Assert.Null(asReviewer.ExternalId);
+        Assert.Equal(2, asReviewer.Answers.Count);
+        Assert.Equal(externalId, asAdmin.ExternalId);
+    }
+
+    [Fact]
     public async Task Disagreement_with_overlap_two_goes_to_review_and_the_reviewer_decides()
     {
         var (project, a, item) = await OneLeasedItemAsync(overlap: 2);

@@ -1,4 +1,5 @@
 using LabelLoop.Core;
+using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
 using Microsoft.EntityFrameworkCore;
@@ -165,6 +166,33 @@ public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixt
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => f.Leases.NextAsync(outsider, project, 1, Cancel));
         await Assert.ThrowsAsync<AccessDeniedException>(() => f.Annotations.SubmitAsync(outsider, project, new SubmitAnnotation(1, "a"), Cancel));
+    }
+
+    [Fact]
+    public async Task Parallel_calls_never_lease_past_the_label_budget()
+    {
+        const int annotators = 12, budget = 3;
+        for (var round = 0; round < 3; round++)
+        {
+            var project = await f.CreateProjectAsync(annotators * 2);
+            await using (var db = f.Data.CreateContext())
+            {
+                await db.Projects.Where(p => p.Id == project).ExecuteUpdateAsync(s => s.SetProperty(p => p.LabelBudget, budget), Cancel);
+            }
+            var callers = new List<Caller>();
+            for (var i = 0; i < annotators; i++)
+            {
+                callers.Add(await f.MemberAsync(project));
+            }
+
+            var served = 0;
+            await Parallel.ForAsync(0, annotators, new ParallelOptions { MaxDegreeOfParallelism = annotators, CancellationToken = Cancel }, async (i, ct) =>
+                Interlocked.Add(ref served, (await f.Leases.NextAsync(callers[i], project, 1, ct)).Count));
+
+            Assert.Equal(budget, served);
+            await using var check = f.Data.CreateContext();
+            Assert.Equal(budget, await check.ItemLeases.CountAsync(l => l.ProjectId == project, Cancel));
+        }
     }
 
     [Fact]

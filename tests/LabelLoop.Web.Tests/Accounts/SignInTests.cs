@@ -27,9 +27,14 @@ public sealed class SignInTests(LabelLoopWebFactory factory) : IClassFixture<Lab
     private static string NewEmail(string what) => $"{what}-{Guid.NewGuid():N}@example.org";
 
     /// <summary>The application with its own throttle settings; requests say which client address they come from.</summary>
-    private WebApplicationFactory<Program> WithThrottle(int accountAttempts, int addressAttempts, Action<IServiceCollection>? services = null) =>
+    private WebApplicationFactory<Program> WithThrottle(
+        int accountAttempts, int addressAttempts, Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string>? settings = null) =>
         factory.WithWebHostBuilder(b =>
         {
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                b.UseSetting(key, value);
+            }
             b.UseSetting("Accounts:SignInThrottle:AccountAttempts", accountAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
             b.UseSetting("Accounts:SignInThrottle:AccountRefillSeconds", "3600");
             b.UseSetting("Accounts:SignInThrottle:AddressAttempts", addressAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -144,6 +149,56 @@ public sealed class SignInTests(LabelLoopWebFactory factory) : IClassFixture<Lab
         Assert.NotNull(fromAttacker);
         Assert.StartsWith("Too many sign-in attempts", fromAttacker, StringComparison.Ordinal);
         Assert.Null(fromOwner);
+    }
+
+    /// <summary>Two clients behind one proxy at <paramref name="proxy"/>: the first spends its attempts, then the second tries.</summary>
+    private static async Task<string?> SecondClientBehindProxyAsync(WebApplicationFactory<Program> app, string proxy)
+    {
+        using var first = Browser(app, proxy);
+        first.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.5");
+        using var second = Browser(app, proxy);
+        second.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.6");
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(SignInService.WrongCredentials, await SignInAsync(first, NewEmail("spray"), "Summer2026"));
+        }
+        Assert.StartsWith("Too many sign-in attempts", await SignInAsync(first, NewEmail("spray"), "Summer2026"), StringComparison.Ordinal);
+        return await SignInAsync(second, NewEmail("other"), "Winter2026");
+    }
+
+    [Fact]
+    public async Task Behind_a_configured_proxy_each_forwarded_client_has_its_own_address_budget()
+    {
+        await using var app = WithThrottle(accountAttempts: 0, addressAttempts: 2,
+            settings: new Dictionary<string, string> { ["ForwardedHeaders:KnownProxies"] = "10.0.0.1" });
+
+        Assert.Equal(SignInService.WrongCredentials, await SecondClientBehindProxyAsync(app, "10.0.0.1"));
+    }
+
+    [Fact]
+    public async Task Behind_a_network_given_as_a_list_each_forwarded_client_has_its_own_address_budget()
+    {
+        await using var app = WithThrottle(accountAttempts: 0, addressAttempts: 2,
+            settings: new Dictionary<string, string> { ["ForwardedHeaders:KnownNetworks:0"] = "10.1.0.0/16" });
+
+        Assert.Equal(SignInService.WrongCredentials, await SecondClientBehindProxyAsync(app, "10.1.2.3"));
+    }
+
+    [Theory]
+    [InlineData(null, "10.0.0.9")]
+    [InlineData(null, "127.0.0.1")]
+    [InlineData("10.0.0.1", "10.0.0.9")]
+    [InlineData("10.0.0.1", "127.0.0.1")]
+    public async Task Forwarded_headers_count_only_from_a_configured_proxy(string? knownProxy, string connectedFrom)
+    {
+        var settings = knownProxy is null ? null : new Dictionary<string, string> { ["ForwardedHeaders:KnownProxies"] = knownProxy };
+        await using var app = WithThrottle(accountAttempts: 0, addressAttempts: 2, settings: settings);
+
+        // Off by default, and a header from any other address (loopback included) is the client's own claim: both
+        // clients share the budget of the address they connect from.
+        var second = await SecondClientBehindProxyAsync(app, connectedFrom);
+
+        Assert.StartsWith("Too many sign-in attempts", second, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -309,6 +309,146 @@ public sealed class InputPolicyTests(LabelLoopWebFactory factory) : IClassFixtur
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    /// <summary><paramref name="node"/> with every string in it replaced by one holding a NUL.</summary>
+    private static JsonNode? AllNul(JsonNode? node) => node switch
+    {
+        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, AllNul(p.Value)))),
+        JsonArray array => new JsonArray(array.Select(AllNul).ToArray()),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => JsonValue.Create(Nul),
+        _ => node?.DeepClone(),
+    };
+
+    /// <summary>The request bodies to try on an operation: a NUL in every string it may carry, and broken JSON.</summary>
+    private static IEnumerable<(string What, Func<HttpContent> Body)> HostileBodies(JsonElement document, JsonElement operation)
+    {
+        if (!operation.TryGetProperty("requestBody", out var requestBody))
+        {
+            yield break;
+        }
+        foreach (var media in requestBody.GetProperty("content").EnumerateObject())
+        {
+            switch (media.Name)
+            {
+                case "application/json":
+                    var sample = AllNul(Sample(document, media.Value.GetProperty("schema")));
+                    yield return ("json with NULs", () => new StringContent(sample?.ToJsonString() ?? "null", Encoding.UTF8, "application/json"));
+                    yield return ("malformed json", () => new StringContent("{\"name\": \"a\", \"labels\": [", Encoding.UTF8, "application/json"));
+                    break;
+                case "application/x-ndjson":
+                    yield return ("jsonl with NULs", () => new StringContent(
+                        "{\"id\":\"i\\u0000\",\"text\":\"a\\u0000b\",\"label\":\"c\\u0000\"}\n{\"text\":\"a\u0000b\"}\n", Encoding.UTF8, media.Name));
+                    break;
+                case "text/csv":
+                    yield return ("csv with NULs", () => new StringContent("id,text,label\ni\0,a\0b,c\0\n", Encoding.UTF8, media.Name));
+                    break;
+                case "application/zip":
+                    yield return ("zip with NULs", () => new ByteArrayContent(TestImages.Zip(
+                        ("a\0b.jsonl", Encoding.UTF8.GetBytes("{\"text\":\"x\"}\n")), ("nul.jsonl", Encoding.UTF8.GetBytes("{\"text\":\"a\\u0000b\"}\n"))))
+                    {
+                        Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(media.Name) },
+                    });
+                    break;
+                case "multipart/form-data":
+                    yield return ("multipart with NULs", () => new MultipartFormDataContent
+                    {
+                        { new StringContent("{\"text\":\"a\\u0000b\"}\n"), "files", "nul.jsonl" },
+                        { new StringContent("id,text\nx,a\0b\n"), "files", "nul.csv" },
+                        { new StringContent(Nul), "field" },
+                    });
+                    // HttpClient will not write a NUL into a part's headers; a hand-made client can.
+                    yield return ("multipart with a NUL in a file name", RawMultipartWithNulFileName);
+                    break;
+                default:
+                    yield return ($"{media.Name} with NULs", () => new StringContent(Nul, Encoding.UTF8, media.Name));
+                    break;
+            }
+        }
+    }
+
+    private static ByteArrayContent RawMultipartWithNulFileName()
+    {
+        var raw = new ByteArrayContent(Encoding.UTF8.GetBytes(
+            "--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"n\0ul.jsonl\"\r\n" +
+            "Content-Type: application/x-ndjson\r\n\r\n{\"text\":\"fine\"}\n\r\n--b--\r\n"));
+        raw.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+        return raw;
+    }
+
+    [Fact]
+    public async Task Every_operation_answers_nul_characters_and_broken_json_without_a_5xx()
+    {
+        var document = await OpenApiAsync();
+        var projectId = await _kit.ProjectAsync();
+        await _kit.ImportTextAsync(projectId, 3);
+        using var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject()
+                .Where(o => o.Name is "get" or "post" or "put" or "patch" or "delete")
+                .Select(o => (Path: path.Name, Method: o.Name, Operation: o.Value)))
+            // Deletes last: they may remove the project or the token the others use.
+            .OrderBy(o => o.Method == "delete")
+            .ToList();
+        var failures = new List<string>();
+        var requests = 0;
+        foreach (var (path, method, operation) in operations)
+        {
+            // A fresh admin token per operation: no rate limit to meet, and a delete cannot revoke the next one's.
+            var (_, token) = await _kit.AccountAsync(Roles.Admin, ApiScopes.Admin);
+            var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().ToList() : [];
+            // Every string query parameter at once; path values stay valid (Kestrel refuses a %00 in a path itself).
+            var query = string.Join('&', parameters
+                .Where(p => p.GetProperty("in").GetString() == "query" && IsType(Resolve(document, p.GetProperty("schema")), "string"))
+                .Select(p => $"{Uri.EscapeDataString(p.GetProperty("name").GetString()!)}=a%00b"));
+            var url = FillRoute(path, projectId) + (query.Length > 0 ? "?" + query : "");
+            var headers = parameters.Where(p => p.GetProperty("in").GetString() == "header").Select(p => p.GetProperty("name").GetString()!).ToList();
+            var bodies = HostileBodies(document, operation).ToList();
+            if (bodies.Count == 0)
+            {
+                bodies.Add(("no body", () => null!));
+            }
+            foreach (var (what, body) in bodies)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), new Uri(url, UriKind.Relative)) { Content = body() };
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                foreach (var header in headers)
+                {
+                    request.Headers.TryAddWithoutValidation(header, Nul);
+                }
+                using var response = await client.SendAsync(request, Cancel);
+                requests++;
+                if ((int)response.StatusCode >= 500)
+                {
+                    failures.Add($"{method.ToUpperInvariant()} {url} ({what}): {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Cancel)}");
+                }
+            }
+        }
+
+        Assert.True(operations.Count >= 40, $"Only {operations.Count} operations in the document.");
+        Assert.True(requests > operations.Count, $"Only {requests} requests sent.");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task A_nul_in_the_idempotency_key_is_a_400_naming_the_header()
+    {
+        var (userId, token) = await _kit.AccountAsync(Roles.Annotator, ApiScopes.Label);
+        var projectId = await _kit.ProjectAsync(members: userId);
+        await _kit.ImportTextAsync(projectId, 1);
+        var item = (await _kit.GetJsonAsync($"/api/v1/projects/{projectId}/items", (await _kit.AccountAsync(Roles.Admin, ApiScopes.Read)).Token))
+            .GetProperty("items")[0].GetProperty("id").GetInt64();
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/v1/projects/{projectId}/annotations", UriKind.Relative))
+        {
+            Content = new StringContent($"{{\"itemId\":{item},\"label\":\"yes\"}}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Assert.True(request.Headers.TryAddWithoutValidation("Idempotency-Key", Nul));
+
+        using var response = await client.SendAsync(request, Cancel);
+
+        AssertNamesField(response.StatusCode, await response.Content.ReadAsStringAsync(Cancel), "Idempotency-Key", "POST .../annotations");
+    }
+
     [Fact]
     public async Task A_nul_in_a_page_form_is_a_400_naming_the_field_and_saves_nothing()
     {
@@ -369,7 +509,8 @@ public sealed class InputPolicyTests(LabelLoopWebFactory factory) : IClassFixtur
         Assert.StartsWith("Malformed JSON at line 1", syntax.Value[0].GetString(), StringComparison.Ordinal);
 
         var missing = await ErrorsAsync("POST", "/api/v1/projects", "{}");
-        Assert.Equal(["kind"], missing.EnumerateObject().Select(e => e.Name));
+        // Every required field left out is named, not only the first.
+        Assert.Equal(["name", "kind"], missing.EnumerateObject().Select(e => e.Name));
 
         var noBody = await ErrorsAsync("POST", "/api/v1/projects", null);
         Assert.Equal("A JSON body is required.", noBody.GetProperty("$")[0].GetString());

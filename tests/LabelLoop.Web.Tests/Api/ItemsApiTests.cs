@@ -111,6 +111,29 @@ public sealed class ItemsApiTests(LabelLoopWebFactory factory) : IClassFixture<L
     }
 
     [Fact]
+    public async Task A_nul_in_imported_text_is_a_422_naming_the_line_and_the_field_and_stores_nothing()
+    {
+        var (_, token) = await _kit.AccountAsync(Roles.Admin, ApiScopes.Write);
+        var project = await _kit.ProjectAsync();
+
+        using var jsonl = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token,
+            content: Body("{\"id\":\"ok\",\"text\":\"fine\"}\n{\"id\":\"bad\",\"text\":\"a\\u0000b\"}\n", "application/x-ndjson"));
+        using var csv = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token,
+            content: Body("text,label\nfine,cat\n\"a\0b\",cat\n", "text/csv"));
+        using var multipart = await _kit.SendAsync(HttpMethod.Post, $"/api/v1/projects/{project}/items", token,
+            content: new MultipartFormDataContent { { new StringContent("{\"text\":\"fine\",\"label\":\"do\\u0000g\"}\n"), "files", "more.jsonl" } });
+
+        foreach (var (response, source, field) in new[] { (jsonl, "upload.jsonl:2", "field \"text\""), (csv, "upload.csv:3", "column \"text\""), (multipart, "more.jsonl:1", "field \"label\"") })
+        {
+            var problem = await ApiKit.ProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+            var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+            Assert.Equal(source, error.GetProperty("source").GetString());
+            Assert.StartsWith($"{field} contains the NUL character (U+0000)", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, await ItemCountAsync(project));
+    }
+
+    [Fact]
     public async Task Importing_needs_the_write_scope_the_admin_role_and_an_existing_project()
     {
         var (memberId, memberToken) = await _kit.AccountAsync(Roles.Annotator, ApiScopes.Write);

@@ -11,13 +11,15 @@ internal static class PageForms
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     /// <summary>GETs <paramref name="path"/>, finds the form whose Blazor handler is <paramref name="handler"/>, and posts it back to <paramref name="path"/>.</summary>
-    public static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, string path, string handler, IReadOnlyDictionary<string, string>? valuesById = null)
+    /// <param name="omit">A field name left out of the post, as a hand-made or older client might.</param>
+    public static async Task<HttpResponseMessage> SubmitAsync(
+        HttpClient client, string path, string handler, IReadOnlyDictionary<string, string>? valuesById = null, string? omit = null)
     {
         using var page = await client.GetAsync(new Uri(path, UriKind.Relative), Cancel);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var form = (await Html.ParseAsync(page)).QuerySelector($"form:has(input[name=_handler][value='{handler}'])");
         Assert.NotNull(form);
-        using var content = new FormUrlEncodedContent(Fields(form, valuesById ?? new Dictionary<string, string>()));
+        using var content = new FormUrlEncodedContent(Fields(form, valuesById ?? new Dictionary<string, string>()).Where(f => f.Key != omit));
         return await client.PostAsync(new Uri(path, UriKind.Relative), content, Cancel);
     }
 

@@ -215,6 +215,84 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         }
     }
 
+    [Theory]
+    [InlineData("Input.Instructions")]
+    [InlineData("Input.LabelsText")]
+    [InlineData("Input.Overlap")]
+    [InlineData("Input.LeaseMinutes")]
+    public async Task The_create_form_takes_an_absent_optional_field_as_its_default(string omitted)
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var name = $"absent-{Guid.NewGuid():N}";
+            using var response = await SubmitFormAsync(client, "/projects/new", "project", new Dictionary<string, string>
+            {
+                ["project-name"] = name,
+                ["project-kind"] = nameof(ProjectKind.Text),
+                ["project-labels"] = "yes\nno",
+                ["project-instructions"] = "Read twice.",
+                ["project-overlap"] = "2",
+                ["project-lease"] = "30",
+            }, omit: omitted);
+
+            Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Cancel)}");
+            var id = (await Projects.ListAsync(Caller.System, Cancel)).Single(p => p.Name == name).Id;
+            var details = await Projects.GetAsync(Caller.System, id, Cancel);
+            Assert.Equal(omitted == "Input.Instructions" ? "" : "Read twice.", details.Instructions);
+            Assert.Equal(omitted == "Input.LabelsText" ? [] : ["yes", "no"], details.Labels.Select(l => l.Name));
+            Assert.Equal(omitted == "Input.Overlap" ? 1 : 2, details.Overlap);
+            Assert.Equal(omitted == "Input.LeaseMinutes" ? 10 : 30, details.LeaseMinutes);
+        }
+    }
+
+    [Theory]
+    [InlineData("Input.Name", "name")]
+    [InlineData("Input.Kind", "kind")]
+    public async Task The_create_form_refuses_an_absent_required_field_by_name(string omitted, string field)
+    {
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            var before = (await Projects.ListAsync(Caller.System, Cancel)).Count;
+            using var response = await SubmitFormAsync(client, "/projects/new", "project", new Dictionary<string, string>
+            {
+                ["project-name"] = $"absent-{Guid.NewGuid():N}",
+                ["project-kind"] = nameof(ProjectKind.Text),
+            }, omit: omitted);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var page = await Html.ParseAsync(response);
+            Assert.Contains("is required", page.QuerySelector($"li[data-field={field}]")!.Text(), StringComparison.Ordinal);
+            Assert.NotNull(page.QuerySelector("[data-testid=project-form]"));
+            Assert.Equal(before, (await Projects.ListAsync(Caller.System, Cancel)).Count);
+        }
+    }
+
+    [Theory]
+    [InlineData("Input.Name")]
+    [InlineData("Input.Kind")]
+    [InlineData("Input.LabelsText")]
+    [InlineData("Input.Instructions")]
+    [InlineData("Input.Overlap")]
+    [InlineData("Input.LeaseMinutes")]
+    public async Task The_edit_form_keeps_the_value_of_an_absent_field(string omitted)
+    {
+        var name = $"keep-{Guid.NewGuid():N}";
+        var id = await Projects.CreateAsync(Caller.System,
+            new ProjectInput(name, ProjectKind.Text, [new LabelSpec("yes"), new LabelSpec("no")], "Read twice.", Overlap: 2, LeaseMinutes: 30), Cancel);
+        var (client, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (client)
+        {
+            using var response = await SubmitFormAsync(client, $"/projects/{id}/edit", "project-edit", [], omit: omitted);
+
+            Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Cancel)}");
+            var details = await Projects.GetAsync(Caller.System, id, Cancel);
+            Assert.Equal((name, ProjectKind.Text, "Read twice.", 2, 30), (details.Name, details.Kind, details.Instructions, details.Overlap, details.LeaseMinutes));
+            Assert.Equal(["yes", "no"], details.Labels.Select(l => l.Name));
+        }
+    }
+
     /// <summary>
     /// Fills the rendered create form as a browser would: every field keeps the name and value the page gave it
     /// (hidden handler and token included), and <paramref name="valuesById"/> sets fields by element id.
@@ -222,7 +300,8 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
     private static Task<HttpResponseMessage> SubmitProjectFormAsync(HttpClient client, Dictionary<string, string> valuesById) =>
         SubmitFormAsync(client, "/projects/new", "project", valuesById);
 
-    private static async Task<HttpResponseMessage> SubmitFormAsync(HttpClient client, string path, string handler, Dictionary<string, string> valuesById)
+    private static async Task<HttpResponseMessage> SubmitFormAsync(
+        HttpClient client, string path, string handler, Dictionary<string, string> valuesById, string? omit = null)
     {
         using var page = await client.GetAsync(Url(path), Cancel);
         var form = (await Html.ParseAsync(page)).QuerySelector($"form:has(input[name=_handler][value='{handler}'])")!;
@@ -232,7 +311,7 @@ public sealed class ProjectPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         foreach (var field in form.QuerySelectorAll("input[name], select[name], textarea[name]"))
         {
             var type = field.GetAttribute("type");
-            if (type == "checkbox" && !field.HasAttribute("checked"))
+            if ((type == "checkbox" && !field.HasAttribute("checked")) || field.GetAttribute("name") == omit)
             {
                 continue;
             }

@@ -2,25 +2,47 @@ using LabelLoop.Core.Projects;
 
 namespace LabelLoop.Web.Components.Pages.Projects;
 
-/// <summary>The create/edit form's fields; labels are one per line (<c>name | hotkey | #colour</c>).</summary>
+/// <summary>
+/// The create/edit form's fields; labels are one per line (<c>name | hotkey | #colour</c>). Every field a post may
+/// leave out is nullable: the form mapping sets a field that is not in the post to null (not to the initialiser's
+/// value), and <see cref="ProjectDraft"/> decides what an absent field means. A cleared checkbox is never posted,
+/// so the flip box is a plain <c>bool</c>: absent is off.
+/// </summary>
 public sealed class ProjectFormModel
 {
-    public string Name { get; set; } = "";
+    public string? Name { get; set; }
 
-    public ProjectKind Kind { get; set; } = ProjectKind.Image;
+    public ProjectKind? Kind { get; set; }
 
-    public string LabelsText { get; set; } = "";
+    public string? LabelsText { get; set; }
 
-    public string Instructions { get; set; } = "";
+    public string? Instructions { get; set; }
 
-    public int Overlap { get; set; } = 1;
+    public int? Overlap { get; set; }
 
     public bool AllowHorizontalFlip { get; set; }
 
-    public int LeaseMinutes { get; set; } = 10;
+    public int? LeaseMinutes { get; set; }
 
-    public ProjectInput ToInput() =>
-        new(Name, Kind, ProjectRules.ParseLabelLines(LabelsText), Instructions, Overlap, AllowHorizontalFlip, LeaseMinutes);
+    /// <summary>What the form shows for a new project.</summary>
+    public static ProjectFormModel ForNew()
+    {
+        var defaults = new ProjectInput("", ProjectKind.Image, []);
+        return new()
+        {
+            Name = "",
+            Kind = defaults.Kind,
+            LabelsText = "",
+            Instructions = defaults.Instructions,
+            Overlap = defaults.Overlap,
+            AllowHorizontalFlip = defaults.AllowHorizontalFlip,
+            LeaseMinutes = defaults.LeaseMinutes,
+        };
+    }
+
+    /// <summary>The posted fields as a draft: null where the post left a field out.</summary>
+    public ProjectDraft ToDraft() =>
+        new(Name, Kind, LabelsText is null ? null : ProjectRules.ParseLabelLines(LabelsText), Instructions, Overlap, AllowHorizontalFlip, LeaseMinutes);
 
     public static ProjectFormModel From(ProjectDetails p) => new()
     {
