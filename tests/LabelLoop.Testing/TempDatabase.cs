@@ -30,9 +30,6 @@ public sealed class TempDatabase : IAsyncDisposable
             ? DatabaseProvider.Postgres
             : DatabaseProvider.Sqlite;
 
-    /// <summary>Both providers, for theories over the provider seams.</summary>
-    public static TheoryDataProviders Providers => [DatabaseProvider.Sqlite, DatabaseProvider.Postgres];
-
     public string Name { get; }
 
     public DatabaseSettings Settings { get; }
@@ -120,6 +117,3 @@ public sealed class TempDatabase : IAsyncDisposable
         public LabelLoopDbContext CreateDbContext() => db.CreateContext();
     }
 }
-
-/// <summary>Theory data: database providers.</summary>
-public sealed class TheoryDataProviders : Xunit.TheoryData<DatabaseProvider>;
