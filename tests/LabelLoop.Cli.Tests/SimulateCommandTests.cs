@@ -24,7 +24,8 @@ public sealed class SimulateCommandTests(CliFixture cli) : IClassFixture<CliFixt
         using var output = new TempDirectory();
 
         var result = await cli.RunAsync("simulate", "--data", data.Path, "--strategies", "random,margin+diverse,default",
-            "--initial", "4", "--step", "4", "--budget", "12", "--seeds", "2", "--out", output.Path, "--test-fraction", "0.2", "--threads", "1");
+            "--initial", "4", "--step", "4", "--budget", "12", "--seeds", "2", "--out", output.Path, "--test-fraction", "0.2", "--threads", "1",
+            "--train-steps", "60");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var csv = await File.ReadAllLinesAsync(Path.Combine(output.Path, "curves.csv"), TestContext.Current.CancellationToken);
@@ -67,7 +68,7 @@ public sealed class SimulateCommandTests(CliFixture cli) : IClassFixture<CliFixt
 
         var result = await cli.RunAsync("simulate", "--data", data.Path, "--strategies", "random,margin", "--labels", "4,8", "--seeds", "1",
             "--out", output.Path, "--pretrain", "--pretrain-epochs", "1", "--fine-tune", "finetune,freeze", "--compare-scratch",
-            "--initial-strategy", "typical", "--threads", "1");
+            "--initial-strategy", "typical", "--threads", "1", "--train-steps", "60");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var csv = await File.ReadAllLinesAsync(Path.Combine(output.Path, "curves.csv"), TestContext.Current.CancellationToken);

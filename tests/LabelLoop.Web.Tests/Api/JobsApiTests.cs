@@ -217,7 +217,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
     [Fact]
     public async Task Flips_and_training_steps_are_read_and_changed_through_the_loop_settings()
     {
-        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var (admin, _, _) = await factory.CreateApiClientAsync(Roles.Admin);
         var project = await CreateProjectAsync();
         var loop = new Uri($"/api/v1/projects/{project}/loop", UriKind.Relative);
 

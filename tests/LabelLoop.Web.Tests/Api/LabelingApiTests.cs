@@ -141,9 +141,9 @@ public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixtu
     [Fact]
     public async Task Answers_outside_the_callers_lease_or_past_the_items_overlap_are_409_with_the_reason()
     {
-        var (a, aId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
-        var (b, bId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
-        var (c, cId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (a, aId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
+        var (b, bId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
+        var (c, cId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var project = await CreateTextProjectAsync(2, aId, bId, cId);
         var itemId = (await NextAsync(a, project))!.Value.GetProperty("itemId").GetInt64();
         var free = (await ItemIdsAsync(project)).Single(i => i != itemId);
@@ -168,7 +168,7 @@ public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixtu
     [Fact]
     public async Task Labels_past_the_projects_budget_are_409()
     {
-        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (client, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var project = await CreateTextProjectAsync(5, userId);
         await using (var db = factory.Database.CreateContext())
         {
@@ -197,7 +197,7 @@ public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixtu
     [Fact]
     public async Task An_idempotency_key_reused_in_another_project_is_a_409_not_a_404()
     {
-        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (client, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var first = await CreateTextProjectAsync(1, userId);
         var second = await CreateTextProjectAsync(1, userId);
         var one = (await NextAsync(client, first))!.Value.GetProperty("itemId").GetInt64();
@@ -217,7 +217,7 @@ public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixtu
     [Fact]
     public async Task Next_carries_the_projects_labels_in_label_bar_order()
     {
-        var (client, userId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (client, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var project = await CreateTextProjectAsync(1, userId);
 
         var next = (await NextAsync(client, project))!.Value;
@@ -234,7 +234,7 @@ public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixtu
     [Fact]
     public async Task The_workspace_form_refuses_an_item_leased_to_another_annotator_and_says_why()
     {
-        var (owner, ownerId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (owner, ownerId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
         var (other, otherId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
         var project = await CreateTextProjectAsync(3, ownerId, otherId);
         var itemId = (await NextAsync(owner, project))!.Value.GetProperty("itemId").GetInt64();
