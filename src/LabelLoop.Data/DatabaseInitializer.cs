@@ -40,7 +40,7 @@ public sealed class DatabaseInitializer(
         catch (NpgsqlException ex)
         {
             throw new DatabaseConfigurationException(
-                $"cannot use the PostgreSQL database ({ex.Message}). Is the server running and does the connection string name it?", ex);
+                $"cannot use the database ({ex.Message}). Is the PostgreSQL server running, and does --db name it?", ex);
         }
     }
 
