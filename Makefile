@@ -6,16 +6,17 @@ SHELL := /bin/bash
 
 CONFIG      ?= Release
 URLS        ?= http://127.0.0.1:5000
-DB          ?= Host=/var/run/postgresql;Database=labelloop
+# The database: empty means the embedded SQLite file DATA_DIR/labelloop.db; a PostgreSQL string selects PostgreSQL.
+DB          ?=
 DATA_DIR    ?= data
 NATIVE_DIR  := artifacts/native
 WEB_DIR     := src/LabelLoop.Web
 CLI_DLL     := artifacts/bin/LabelLoop.Cli/$(shell echo $(CONFIG) | tr A-Z a-z)/labelloop.dll
 RESULTS_DIR := artifacts/test-results
-APT_PACKAGES := postgresql libtorch-dev libopenblas0-pthread cmake g++ pkg-config libstb-dev libgtest-dev \
+APT_PACKAGES := libtorch-dev libopenblas0-pthread cmake g++ pkg-config libstb-dev libgtest-dev \
                 chromium dataset-fashion-mnist fortunes
 
-.PHONY: help setup packages postgres assets native dotnet build run test samples clean
+.PHONY: help setup packages postgres test-packages assets native dotnet build run test samples clean
 
 help:
 	@echo "make run    build everything and start the server on $(URLS)"
@@ -23,12 +24,16 @@ help:
 	@echo "make build  set up and build (native library, web assets, .NET) without running"
 	@echo "make samples  write the sample datasets under sample-projects/*/data"
 
-setup: packages postgres
+setup: packages
 
 packages:
 	@bash build/setup-packages.sh $(APT_PACKAGES)
 
-postgres:
+# PostgreSQL is for the tests of the scale-out provider (and for deployments that choose it); `make run` needs none.
+test-packages:
+	@bash build/setup-packages.sh postgresql
+
+postgres: test-packages
 	@bash build/setup-postgres.sh
 
 assets: $(WEB_DIR)/wwwroot/lib/.stamp
@@ -50,6 +55,7 @@ native: packages
 	cmake --build $(NATIVE_DIR) -j2
 
 dotnet: assets native
+	dotnet tool restore
 	dotnet build LabelLoop.sln -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 
 build: setup dotnet
@@ -57,9 +63,9 @@ build: setup dotnet
 # libgomp reads OMP_WAIT_POLICY only at start-up: passive waiting keeps libtorch's threads from spinning
 # against the web on a small machine (bench/README.md has the figures). Set it for `labelloop worker` too.
 run: build
-	OMP_WAIT_POLICY=PASSIVE dotnet $(CLI_DLL) serve --urls "$(URLS)" --db "$(DB)" --data-dir "$(DATA_DIR)"
+	OMP_WAIT_POLICY=PASSIVE dotnet $(CLI_DLL) serve --urls "$(URLS)" $(if $(DB),--db "$(DB)") --data-dir "$(DATA_DIR)"
 
-test: build
+test: build postgres
 	@bash build/run-tests.sh "$(CONFIG)" "$(NATIVE_DIR)" "$(RESULTS_DIR)"
 
 samples: build

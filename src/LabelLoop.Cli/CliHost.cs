@@ -1,10 +1,11 @@
 using System.CommandLine;
+using System.Data.Common;
 using LabelLoop.Data;
+using LabelLoop.Data.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace LabelLoop.Cli;
 
@@ -28,16 +29,14 @@ public static class CliHost
     {
         try
         {
-            using var host = await StartAsync(parse, cancellationToken);
-            await using var scope = host.Services.CreateAsyncScope();
-            var code = await body(scope.ServiceProvider);
-            await host.StopAsync(CancellationToken.None);
-            return code;
-        }
-        catch (NpgsqlException ex)
-        {
-            await Console.Error.WriteLineAsync($"error: cannot use the database ({ex.Message}). Is PostgreSQL running? `make run` starts it.");
-            return ExitCodes.Environment;
+            return await GuardDatabaseAsync(async () =>
+            {
+                using var host = await StartAsync(parse, cancellationToken);
+                await using var scope = host.Services.CreateAsyncScope();
+                var code = await body(scope.ServiceProvider);
+                await host.StopAsync(CancellationToken.None);
+                return code;
+            });
         }
         catch (Core.NotFoundException ex)
         {
@@ -48,6 +47,30 @@ public static class CliHost
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return ExitCodes.InvalidInput;
+        }
+    }
+
+    /// <summary>
+    /// Runs a command that opens the database, turning an unusable database (a bad <c>--db</c>, a read-only or corrupt
+    /// SQLite file, an unreachable server, a schema from a newer version, a full disk) into its message on stderr and
+    /// exit code 3.
+    /// </summary>
+    public static async Task<int> GuardDatabaseAsync(Func<Task<int>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        try
+        {
+            return await body();
+        }
+        catch (DatabaseConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Environment;
+        }
+        catch (DbException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot use the database ({ex.Message}).");
+            return ExitCodes.Environment;
         }
     }
 }

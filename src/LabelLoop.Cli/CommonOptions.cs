@@ -1,4 +1,4 @@
-using LabelLoop.Data;
+using LabelLoop.Data.Providers;
 using System.CommandLine;
 
 namespace LabelLoop.Cli;
@@ -13,10 +13,19 @@ public static class CommonOptions
         Recursive = true,
     };
 
-    public static readonly Option<string> Db = new("--db")
+    public static readonly Option<string?> Db = new("--db")
     {
-        Description = "Npgsql connection string; a database that does not exist yet is created and migrated",
-        DefaultValueFactory = _ => DataServiceCollectionExtensions.DefaultConnectionString,
+        Description = """
+            The database: a SQLite file path or "Data Source=FILE" string (default: DATA_DIR/labelloop.db), or a
+            PostgreSQL connection string such as "Host=/var/run/postgresql;Database=labelloop" for scale-out. A database
+            that does not exist yet is created and migrated
+            """,
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> DbProvider = new("--db-provider")
+    {
+        Description = "Force the database provider (sqlite or postgres) instead of telling it from --db",
         Recursive = true,
     };
 
@@ -24,6 +33,7 @@ public static class CommonOptions
     public static Dictionary<string, string?> ToConfiguration(ParseResult parse) => new()
     {
         ["ConnectionStrings:LabelLoop"] = parse.GetValue(Db),
+        [DatabaseSettings.ProviderKey] = parse.GetValue(DbProvider),
         ["DataDir"] = parse.GetValue(DataDir),
     };
 }

@@ -11,6 +11,7 @@ var root = new RootCommand("""
 {
     CommonOptions.DataDir,
     CommonOptions.Db,
+    CommonOptions.DbProvider,
     ServeCommand.Create(),
     WorkerCommand.Create(),
     UsersCommand.Create(),

@@ -9,6 +9,7 @@ using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Models;
 using LabelLoop.Data.Predictions;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Providers;
 using LabelLoop.Data.Webhooks;
 using LabelLoop.Data.Stats;
 using Microsoft.AspNetCore.Identity;
@@ -22,19 +23,29 @@ namespace LabelLoop.Data;
 
 public static class DataServiceCollectionExtensions
 {
-    /// <summary>The local server over its Unix socket, as the OS user (peer authentication, no password).</summary>
-    public const string DefaultConnectionString = "Host=/var/run/postgresql;Database=labelloop";
+    /// <summary>
+    /// The database a host's configuration names: <c>ConnectionStrings:LabelLoop</c> (a SQLite file or
+    /// <c>Data Source=...</c>, or a PostgreSQL <c>Host=...</c> string), <c>Database:Provider</c> to force the provider,
+    /// and by default the SQLite file <c>labelloop.db</c> under <c>DataDir</c>.
+    /// </summary>
+    public static DatabaseSettings ResolveDatabase(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return DatabaseSettings.Resolve(
+            configuration.GetConnectionString("LabelLoop"), configuration[DatabaseSettings.ProviderKey], configuration["DataDir"] ?? "data");
+    }
 
     /// <summary>
-    /// Registers the database (connection string <c>ConnectionStrings:LabelLoop</c>), the migrator, the blob
-    /// store, Identity's stores and the feature services.
+    /// Registers the database (see <see cref="ResolveDatabase"/>), the migrator, the blob store, Identity's stores and
+    /// the feature services.
     /// </summary>
     public static IHostApplicationBuilder AddLabelLoopData(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("LabelLoop") ?? DefaultConnectionString;
+        var database = ResolveDatabase(builder.Configuration);
+        builder.Services.AddSingleton(database);
         // Pooled: services create a context per call, several per request on the labeling path, and a new context
         // builds its service scope each time (about a tenth of that path's CPU before pooling).
-        builder.Services.AddPooledDbContextFactory<LabelLoopDbContext>(o => LabelLoopDbContext.Configure(o, connectionString));
+        builder.Services.AddPooledDbContextFactory<LabelLoopDbContext>(o => LabelLoopDbContext.Configure(o, database));
         // Identity's stores take the context itself, per scope.
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LabelLoopDbContext>>().CreateDbContext());
 
@@ -75,7 +86,10 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton<ExportRunService>();
         builder.Services.AddSingleton<WebhookService>();
         var labelingSlots = builder.Configuration.GetValue(LabelingGate.ConfigurationKey, 0);
-        builder.Services.AddSingleton(new LabelingGate(labelingSlots == 0 ? LabelingGate.DefaultSlots : labelingSlots));
+        // SQLite runs one writer at a time: more than one labeling transaction in flight would only wait in its busy
+        // handler, so the node queues them here instead, in order and without polling.
+        var defaultSlots = database.Provider == DatabaseProvider.Sqlite ? 1 : LabelingGate.DefaultSlots;
+        builder.Services.AddSingleton(new LabelingGate(labelingSlots == 0 ? defaultSlots : labelingSlots));
         builder.Services.AddSingleton<ItemLeaseService>();
         builder.Services.AddSingleton<AnnotationService>();
         builder.Services.AddSingleton<JobRunService>();

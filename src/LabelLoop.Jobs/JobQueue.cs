@@ -167,7 +167,7 @@ public sealed class JobQueue(
                 .Build();
             await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
         }
-        catch (Exception ex) when (ex is SchedulerException or Npgsql.NpgsqlException)
+        catch (Exception ex) when (ex is SchedulerException or System.Data.Common.DbException)
         {
             await runs.FailAsync(run.Id, $"Could not queue the job: {ex.Message}", CancellationToken.None);
             throw;

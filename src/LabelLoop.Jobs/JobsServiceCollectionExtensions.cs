@@ -1,5 +1,6 @@
 using LabelLoop.Core.Import;
 using LabelLoop.Data;
+using LabelLoop.Data.Providers;
 using LabelLoop.Jobs.Export;
 using LabelLoop.Jobs.Health;
 using LabelLoop.Jobs.Import;
@@ -50,16 +51,18 @@ public static class JobsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Quartz on the project's PostgreSQL database (persistent, clustered, tables created on first start), the
-    /// job queue, the runners, and, where <c>Jobs:Enabled</c> (the default), the scheduler and the retrain loop.
-    /// A node with jobs off still enqueues: its triggers wait in the shared store for a node that runs them.
+    /// Quartz, the job queue, the runners, and, where <c>Jobs:Enabled</c> (the default), the scheduler and the retrain
+    /// loop. On PostgreSQL Quartz keeps its triggers in the project's database (persistent, clustered, tables created
+    /// on first start), and a node with jobs off still enqueues: its triggers wait in the shared store for a node that
+    /// runs them. On SQLite (one node) Quartz keeps them in memory and <see cref="JobRunRecovery"/> re-queues the
+    /// unfinished JobRuns rows at start-up.
     /// </summary>
     public static IHostApplicationBuilder AddLabelLoopJobs(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Jobs");
         var settings = section.Get<JobsOptions>() ?? new JobsOptions();
         builder.Services.Configure<JobsOptions>(section);
-        var connectionString = builder.Configuration.GetConnectionString("LabelLoop") ?? DataServiceCollectionExtensions.DefaultConnectionString;
+        var database = DataServiceCollectionExtensions.ResolveDatabase(builder.Configuration);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DecodedImageCache>();
@@ -100,9 +103,16 @@ public static class JobsServiceCollectionExtensions
             q.AddJobType<ImportJob>();
             q.AddJobType<ExportJob>();
             q.AddJobType<SimulateJob>();
+            if (database.Provider == DatabaseProvider.Sqlite)
+            {
+                // One node on the embedded database: Quartz keeps its triggers in memory, and our JobRuns rows are the
+                // durable record (JobRunRecovery queues unfinished runs again at start-up). Clustering needs PostgreSQL.
+                q.UseInMemoryStore();
+                return;
+            }
             q.UsePersistentStore(store =>
             {
-                store.UsePostgres(connectionString);
+                store.UsePostgres(database.ConnectionString);
                 store.UseClustering(c =>
                 {
                     c.CheckinInterval = TimeSpan.FromSeconds(settings.CheckinIntervalSeconds);
@@ -117,6 +127,10 @@ public static class JobsServiceCollectionExtensions
 
         if (settings.Enabled)
         {
+            if (database.Provider == DatabaseProvider.Sqlite)
+            {
+                builder.Services.AddHostedService<JobRunRecovery>();
+            }
             builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainWatcher>());
             builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());

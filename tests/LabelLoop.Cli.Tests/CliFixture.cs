@@ -71,7 +71,7 @@ public sealed class CliFixture : IAsyncLifetime
     /// The CLI's own build output (beside this test project's under <c>artifacts/bin</c>), whose deps and
     /// runtime config describe the CLI rather than the test host; the copy referenced into this folder otherwise.
     /// </summary>
-    private static string CliAssemblyPath
+    public static string CliAssemblyPath
     {
         get
         {

@@ -7,6 +7,7 @@ using LabelLoop.Data.Accounts;
 using LabelLoop.Data.Annotations;
 using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Providers;
 using LabelLoop.Ml;
 using LabelLoop.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -38,12 +39,15 @@ public class JobsFixture : IAsyncLifetime
 
     public IHost Host => _host ?? throw new InvalidOperationException("not initialized");
 
+    /// <summary>The database provider: the test run's default unless a derived fixture names one.</summary>
+    protected virtual DatabaseProvider? Provider => null;
+
     /// <summary>Settings a derived fixture adds (section <c>Jobs</c> and others).</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Jobs:Enabled"] = "false" };
 
     public virtual async ValueTask InitializeAsync()
     {
-        Database = await TempDatabase.CreateMigratedAsync();
+        Database = await TempDatabase.CreateMigratedAsync(Provider);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

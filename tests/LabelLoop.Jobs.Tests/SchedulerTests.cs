@@ -5,14 +5,19 @@ using Xunit;
 
 namespace LabelLoop.Jobs.Tests;
 
-/// <summary>A fixture whose host runs the clustered Quartz scheduler and the retrain loop on its database.</summary>
+/// <summary>
+/// A fixture whose host runs the Quartz scheduler and the retrain loop on its database (in memory on SQLite, the
+/// clustered store on PostgreSQL: <see cref="RunningPostgresJobsFixture"/>).
+/// </summary>
 public sealed class RunningJobsFixture : JobsFixture
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    internal static Dictionary<string, string?> RunningSettings => new()
     {
         ["Jobs:Enabled"] = "true",
         ["Jobs:LoopPollMilliseconds"] = "200",
     };
+
+    protected override IDictionary<string, string?> Settings => RunningSettings;
 
     public override async ValueTask InitializeAsync()
     {
@@ -21,7 +26,8 @@ public sealed class RunningJobsFixture : JobsFixture
     }
 }
 
-public sealed class SchedulerTests(RunningJobsFixture fixture) : IClassFixture<RunningJobsFixture>
+public abstract class SchedulerTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : JobsFixture
 {
     private static readonly string[] Labels = ["coat", "shirt", "bag"];
 
@@ -123,3 +129,9 @@ public sealed class SchedulerTests(RunningJobsFixture fixture) : IClassFixture<R
         Assert.True(versions[0].IsActive);
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class SchedulerTests(RunningJobsFixture fixture) : SchedulerTests<RunningJobsFixture>(fixture);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class SchedulerTestsOnPostgres(RunningPostgresJobsFixture fixture) : SchedulerTests<RunningPostgresJobsFixture>(fixture);

@@ -9,7 +9,8 @@ using Xunit;
 
 namespace LabelLoop.Jobs.Tests;
 
-public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<JobsFixture>
+public abstract class TrainingRunnerTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : JobsFixture
 {
     private static readonly string[] Labels = ["coat", "shirt", "bag"];
 
@@ -305,3 +306,9 @@ public sealed class TrainingRunnerTests(JobsFixture fixture) : IClassFixture<Job
         Assert.Equal(JsonValueKind.Null, metrics.RootElement.GetProperty("auditConfusion").ValueKind);
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class TrainingRunnerTests(JobsFixture fixture) : TrainingRunnerTests<JobsFixture>(fixture);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class TrainingRunnerTestsOnPostgres(PostgresJobsFixture fixture) : TrainingRunnerTests<PostgresJobsFixture>(fixture);

@@ -11,7 +11,7 @@ namespace LabelLoop.Jobs.Tests;
 /// kill -9 of a worker in the middle of a training: another worker recovers the job and completes it, no label
 /// is lost, and the project serves the previous ranking meanwhile. Real processes, real engine, real scheduler.
 /// </summary>
-public sealed class WorkerCrashRecoveryTests(JobsFixture fixture) : IClassFixture<JobsFixture>
+public sealed class WorkerCrashRecoveryTests(PostgresJobsFixture fixture) : IClassFixture<PostgresJobsFixture>
 {
     private static readonly string[] Labels = ["coat", "shirt", "bag"];
 

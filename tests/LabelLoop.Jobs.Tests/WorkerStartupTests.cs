@@ -3,7 +3,7 @@ using Xunit;
 namespace LabelLoop.Jobs.Tests;
 
 /// <summary>What <c>labelloop worker</c> does when it starts, as a real process on the shared data folder.</summary>
-public sealed class WorkerStartupTests(JobsFixture fixture) : IClassFixture<JobsFixture>
+public sealed class WorkerStartupTests(PostgresJobsFixture fixture) : IClassFixture<PostgresJobsFixture>
 {
     [Fact]
     public async Task A_starting_worker_sweeps_stale_temporaries_and_keeps_recent_ones()

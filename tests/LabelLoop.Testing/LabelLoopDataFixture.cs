@@ -1,6 +1,7 @@
 using LabelLoop.Core.Accounts;
 using LabelLoop.Data;
 using LabelLoop.Data.Accounts;
+using LabelLoop.Data.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,10 +12,19 @@ namespace LabelLoop.Testing;
 /// <summary>
 /// The data layer as the application wires it (<c>AddLabelLoopData</c>) on a migrated throwaway database and a
 /// temporary data folder. One per test class (<c>IClassFixture</c>); tests keep apart by using their own projects.
+/// The database is SQLite unless the test run asks otherwise (<see cref="TempDatabase.DefaultProvider"/>);
+/// <see cref="PostgresDataFixture"/> is the same on PostgreSQL, for tests of the provider seams.
 /// </summary>
-public sealed class LabelLoopDataFixture : IAsyncLifetime
+public class LabelLoopDataFixture : IAsyncLifetime
 {
+    private readonly DatabaseProvider? _provider;
     private TempDatabase? _database;
+
+    public LabelLoopDataFixture()
+    {
+    }
+
+    protected LabelLoopDataFixture(DatabaseProvider provider) => _provider = provider;
     private IHost? _host;
 
     public TempDatabase Database => _database ?? throw new InvalidOperationException("The fixture is not initialized.");
@@ -27,7 +37,7 @@ public sealed class LabelLoopDataFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _database = await TempDatabase.CreateMigratedAsync();
+        _database = await TempDatabase.CreateMigratedAsync(_provider);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -55,6 +65,7 @@ public sealed class LabelLoopDataFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         _host?.Dispose();
         if (_database is not null)
         {

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Data.Accounts;
+using LabelLoop.Data.Providers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,15 +13,23 @@ namespace LabelLoop.Testing;
 /// The real web application on a migrated throwaway database and a temporary data folder, with first-run
 /// seeding off. One per test class (<c>IClassFixture</c>); both the database and the folder go on dispose.
 /// </summary>
-public sealed class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    private readonly DatabaseProvider? _provider;
     private TempDatabase? _database;
+
+    public LabelLoopWebFactory()
+    {
+    }
+
+    /// <summary>The factory on <paramref name="provider"/> instead of the test run's default (see <see cref="PostgresWebFactory"/>).</summary>
+    protected LabelLoopWebFactory(DatabaseProvider provider) => _provider = provider;
 
     public TempDatabase Database => _database ?? throw new InvalidOperationException("The factory is not initialized.");
 
     public TempDirectory DataDir { get; } = new();
 
-    public async ValueTask InitializeAsync() => _database = await TempDatabase.CreateMigratedAsync();
+    public async ValueTask InitializeAsync() => _database = await TempDatabase.CreateMigratedAsync(_provider);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -84,6 +93,7 @@ public sealed class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsync
 
     public override async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await base.DisposeAsync();
         if (_database is not null)
         {

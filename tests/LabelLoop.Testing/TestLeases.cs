@@ -1,3 +1,4 @@
+using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelLoop.Testing;
@@ -16,12 +17,13 @@ public static class TestLeases
         var expires = now.AddHours(1);
         var ids = itemIds.ToArray();
         await using var db = database.CreateContext();
-        await db.Database.ExecuteSqlAsync(
-            $"""
+        var dialect = DatabaseDialect.Of(db);
+        var sql = $$"""
             INSERT INTO "ItemLeases" ("ProjectId", "ItemId", "UserId", "LeasedUtc", "ExpiresUtc")
-            SELECT {projectId}, i."Id", {userId}, {now}, {expires} FROM "Items" i WHERE i."ProjectId" = {projectId} AND i."Id" = ANY({ids})
+            SELECT {0}, i."Id", {1}, {2}, {3} FROM "Items" i WHERE i."ProjectId" = {0} AND {{dialect.InList("i.\"Id\"", "{4}")}}
             ON CONFLICT ("ItemId", "UserId") DO UPDATE SET "LeasedUtc" = EXCLUDED."LeasedUtc", "ExpiresUtc" = EXCLUDED."ExpiresUtc"
-            """);
+            """;
+        await db.Database.ExecuteSqlRawAsync(sql, projectId, userId, now, expires, dialect.ListValue(ids));
     }
 
     /// <summary>Leases one item (see <see cref="LeaseAsync(TempDatabase, int, string, IEnumerable{long}, TimeProvider?)"/>).</summary>

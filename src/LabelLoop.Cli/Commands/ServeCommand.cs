@@ -27,10 +27,13 @@ public static class ServeCommand
             {
                 settings["Jobs:Enabled"] = "false";
             }
-            var app = LabelLoopWebApplication.Create([], builder => builder.Configuration.AddInMemoryCollection(settings));
-            await app.StartAsync(cancellationToken);
-            await app.WaitForShutdownAsync(cancellationToken);
-            return ExitCodes.Ok;
+            return await CliHost.GuardDatabaseAsync(async () =>
+            {
+                var app = LabelLoopWebApplication.Create([], builder => builder.Configuration.AddInMemoryCollection(settings));
+                await app.StartAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
+                return ExitCodes.Ok;
+            });
         });
         return command;
     }

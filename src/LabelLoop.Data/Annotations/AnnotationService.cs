@@ -8,8 +8,7 @@ using LabelLoop.Data.Projects;
 using LabelLoop.Data.Webhooks;
 using LabelLoop.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using Npgsql;
+using LabelLoop.Data.Providers;
 
 namespace LabelLoop.Data.Annotations;
 
@@ -38,14 +37,13 @@ public sealed class AnnotationService(
             var (result, labeledDelta) = await SubmitInTransactionAsync(db, caller, projectId, request, time.GetUtcNow().UtcDateTime, cancellationToken);
             if (labeledDelta != 0)
             {
-                await using var move = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
-                move.BatchCommands.Add(MoveLabeledCount(projectId, labeledDelta));
+                await using var move = DatabaseDialect.Command(db.Database, MoveLabeledCountSql, ("delta", labeledDelta), ("project", projectId));
                 await move.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
             return result;
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (Exception ex) when (DatabaseDialect.IsUniqueViolation(ex))
         {
             return await FirstWithKeyAsync(caller, request, cancellationToken);
         }
@@ -76,7 +74,7 @@ public sealed class AnnotationService(
             await transaction.CommitAsync(cancellationToken);
             return new LabelAndNext(submitted, next, progress);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (Exception ex) when (DatabaseDialect.IsUniqueViolation(ex))
         {
             var submitted = await FirstWithKeyAsync(caller, request, cancellationToken);
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
@@ -129,15 +127,15 @@ public sealed class AnnotationService(
     // live leases on the item, the overlap and, with a budget, what is left of it), every answer on the item, and
     // whether a webhook listens. Each statement sees what committed before it ran, so the answers read after the lock
     // include every answer stored before we got it.
-    private const string LockItemSql =
-        """SELECT "Status", "ExternalId", "FinalLabel", "ContentHash" FROM "Items" WHERE "Id" = @item AND "ProjectId" = @project FOR UPDATE""";
+    private static string LockItemSql(IDatabaseDialect dialect) =>
+        $"""SELECT "Status", "ExternalId", "FinalLabel", "ContentHash" FROM "Items" WHERE "Id" = @item AND "ProjectId" = @project{dialect.ForUpdate}""";
 
     // An answer on another item sorts first (false before true): it can only have matched by key, and a key reused
     // for another item is refused rather than mistaken for a retry.
     private const string PreviousAnswerSql =
         """
         SELECT a."Id", a."ItemId" FROM "Annotations" a
-        WHERE a."UserId" = @user AND NOT a."IsGroundTruth" AND (a."ItemId" = @item OR (@key::text IS NOT NULL AND a."IdempotencyKey" = @key))
+        WHERE a."UserId" = @user AND NOT a."IsGroundTruth" AND (a."ItemId" = @item OR (CAST(@key AS text) IS NOT NULL AND a."IdempotencyKey" = @key))
         ORDER BY a."ItemId" = @item, a."Id" LIMIT 1
         """;
 
@@ -147,8 +145,8 @@ public sealed class AnnotationService(
     // Labels of a project with a budget queue here, after the item lock (the order every labeling transaction
     // takes), so the count below sees every label committed before ours and the budget holds exactly. Projects
     // without a budget lock nothing here: their counter row is written last, as before.
-    private const string BudgetLockSql =
-        """SELECT 1 FROM "Projects" p WHERE p."Id" = @project AND p."LabelBudget" IS NOT NULL AND @label FOR NO KEY UPDATE""";
+    private static string BudgetLockSql(IDatabaseDialect dialect) =>
+        $"""SELECT 1 FROM "Projects" p WHERE p."Id" = @project AND p."LabelBudget" IS NOT NULL AND @label{dialect.ForNoKeyUpdate}""";
 
     // One statement, each part an index lookup: the (item, user) lease, the item's other live leases, and, only with a
     // budget, the project's labels and live leases (the counts the lease service checks before serving).
@@ -169,8 +167,8 @@ public sealed class AnnotationService(
     private const string AnswersSql =
         """SELECT a."Label", a."WasSkipped", a."IsGroundTruth" FROM "Annotations" a WHERE a."ItemId" = @item ORDER BY a."Id" """;
 
-    private const string WebhookListensSql =
-        """SELECT EXISTS (SELECT 1 FROM "Webhooks" w WHERE w."ProjectId" = @project AND w."IsActive" AND @event = ANY (w."Events"))""";
+    private static string WebhookListensSql(IDatabaseDialect dialect) =>
+        $"""SELECT EXISTS (SELECT 1 FROM "Webhooks" w WHERE w."ProjectId" = @project AND w."IsActive" AND {dialect.ArrayContains("w.\"Events\"", "@event")})""";
 
     /// <summary>
     /// Stores the answer under the item's row lock, once <see cref="AnswerAdmission"/> admits it (a refusal is a
@@ -180,8 +178,7 @@ public sealed class AnnotationService(
     private static async Task<(SubmitResult Result, int LabeledDelta)> SubmitInTransactionAsync(
         LabelLoopDbContext db, Caller caller, int projectId, SubmitAnnotation request, DateTime now, CancellationToken cancellationToken)
     {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        var dialect = DatabaseDialect.Of(db);
         var label = request.Skip ? null : request.Label?.Trim();
         var key = request.IdempotencyKey;
 
@@ -195,18 +192,17 @@ public sealed class AnnotationService(
         int? budget;
         long othersLiveLeases, labelsGiven, liveLeases;
         bool webhookListens;
-        await using (var read = new NpgsqlBatch(connection, transaction))
+        await using (var read = DatabaseDialect.Batch(db.Database,
+            (LockItemSql(dialect), [("item", request.ItemId), ("project", projectId)]),
+            (PreviousAnswerSql, [("user", caller.UserId), ("item", request.ItemId), ("key", key)]),
+            (LabelExistsSql, [("project", projectId), ("label", label ?? "")]),
+            (BudgetLockSql(dialect), [("project", projectId), ("label", !request.Skip)]),
+            (AdmissionSql, [("item", request.ItemId), ("user", caller.UserId), ("project", projectId), ("now", now), ("label", !request.Skip)]),
+            (AnswersSql, [("item", request.ItemId)]),
+            (WebhookListensSql(dialect), [("project", projectId), ("event", WebhookEvents.AnnotationCreated)])))
         {
-            read.BatchCommands.Add(ItemLeaseService.Command(LockItemSql, ("item", request.ItemId), ("project", projectId)));
-            read.BatchCommands.Add(ItemLeaseService.Command(PreviousAnswerSql, ("user", caller.UserId), ("item", request.ItemId), ("key", key)));
-            read.BatchCommands.Add(ItemLeaseService.Command(LabelExistsSql, ("project", projectId), ("label", label ?? "")));
-            read.BatchCommands.Add(ItemLeaseService.Command(BudgetLockSql, ("project", projectId), ("label", !request.Skip)));
-            read.BatchCommands.Add(ItemLeaseService.Command(AdmissionSql,
-                ("item", request.ItemId), ("user", caller.UserId), ("project", projectId), ("now", now), ("label", !request.Skip)));
-            read.BatchCommands.Add(ItemLeaseService.Command(AnswersSql, ("item", request.ItemId)));
-            read.BatchCommands.Add(ItemLeaseService.Command(WebhookListensSql, ("project", projectId), ("event", WebhookEvents.AnnotationCreated)));
             // "key" is compared as text even when null.
-            read.BatchCommands[1].Parameters["key"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+            TypeNullText(read, "key_1");
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
@@ -236,7 +232,7 @@ public sealed class AnnotationService(
             budget = reader.IsDBNull(1) ? null : reader.GetInt32(1);
             if (!reader.IsDBNull(2))
             {
-                lease = (reader.GetDateTime(2), reader.IsDBNull(4) ? null : reader.GetInt64(4));
+                lease = (dialect.ReadUtc(reader, 2), reader.IsDBNull(4) ? null : reader.GetInt64(4));
                 callerLease = reader.GetDateTime(3) > now ? AnswerAdmission.Lease.Live : AnswerAdmission.Lease.Expired;
             }
             othersLiveLeases = reader.GetInt64(5);
@@ -295,33 +291,31 @@ public sealed class AnnotationService(
         var (status, delta) = Recompute(item, overlap, answers);
 
         // One round trip: the answer, the lease it ends and the item's new state.
-        await using (var write = new NpgsqlBatch(connection, transaction))
-        {
-            write.BatchCommands.Add(ItemLeaseService.Command(
+        List<(string, (string, object?)[])> writes =
+        [
+            (
                 """
                 INSERT INTO "Annotations" ("ItemId", "ProjectId", "UserId", "Label", "WasSkipped", "Comment", "IsGroundTruth",
                                            "LeadTimeSeconds", "ParentPredictionId", "IdempotencyKey", "CreatedUtc")
                 VALUES (@item, @project, @user, @label, @skipped, @comment, FALSE, @lead, @prediction, @key, @now)
                 RETURNING "Id"
                 """,
-                ("item", item.Id), ("project", projectId), ("user", caller.UserId), ("label", annotation.Label), ("skipped", annotation.WasSkipped),
-                ("comment", annotation.Comment), ("lead", annotation.LeadTimeSeconds), ("prediction", annotation.ParentPredictionId),
-                ("key", annotation.IdempotencyKey), ("now", now)));
-            foreach (var name in new[] { "label", "comment", "key" })
-            {
-                write.BatchCommands[0].Parameters[name].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
-            }
-            write.BatchCommands[0].Parameters["prediction"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-            if (lease is not null)
-            {
-                write.BatchCommands.Add(ItemLeaseService.Command(
-                    """DELETE FROM "ItemLeases" WHERE "ItemId" = @item AND "UserId" = @user""", ("item", item.Id), ("user", caller.UserId)));
-            }
-            write.BatchCommands.Add(ItemLeaseService.Command(
-                """UPDATE "Items" SET "Status" = @status, "FinalLabel" = @final, "AnnotationCount" = @count WHERE "Id" = @item""",
-                ("status", item.Status.ToString()), ("final", item.FinalLabel), ("count", item.AnnotationCount), ("item", item.Id)));
-            write.BatchCommands[^1].Parameters["final"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
-            annotation.Id = (long)(await write.ExecuteScalarAsync(cancellationToken))!;
+                [("item", item.Id), ("project", projectId), ("user", caller.UserId), ("label", annotation.Label), ("skipped", annotation.WasSkipped),
+                 ("comment", annotation.Comment), ("lead", annotation.LeadTimeSeconds), ("prediction", annotation.ParentPredictionId),
+                 ("key", annotation.IdempotencyKey), ("now", now)]
+            ),
+        ];
+        if (lease is not null)
+        {
+            writes.Add(("""DELETE FROM "ItemLeases" WHERE "ItemId" = @item AND "UserId" = @user""", [("item", item.Id), ("user", caller.UserId)]));
+        }
+        writes.Add((
+            """UPDATE "Items" SET "Status" = @status, "FinalLabel" = @final, "AnnotationCount" = @count WHERE "Id" = @item""",
+            [("status", item.Status.ToString()), ("final", item.FinalLabel), ("count", item.AnnotationCount), ("item", item.Id)]));
+        await using (var write = DatabaseDialect.Batch(db.Database, [.. writes]))
+        {
+            TypeNullText(write, "label_0", "comment_0", "key_0", "final_" + (writes.Count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            annotation.Id = Convert.ToInt64(await write.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
         if (webhookListens)
         {
@@ -445,8 +439,19 @@ public sealed class AnnotationService(
     /// Moves the project's labeled counter. Every label writes this one row, so labeling transactions run it last,
     /// just before their commit, and hold its lock as briefly as they can.
     /// </summary>
-    private static NpgsqlBatchCommand MoveLabeledCount(int projectId, int delta) => ItemLeaseService.Command(
-        """UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + @delta WHERE "Id" = @project""", ("delta", delta), ("project", projectId));
+    private const string MoveLabeledCountSql = """UPDATE "Projects" SET "LabeledCount" = "LabeledCount" + @delta WHERE "Id" = @project""";
+
+    /// <summary>Null parameters compared or stored as text need a type on PostgreSQL; SQLite needs none.</summary>
+    private static void TypeNullText(System.Data.Common.DbCommand command, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (command.Parameters[name].Value is DBNull)
+            {
+                command.Parameters[name].DbType = System.Data.DbType.String;
+            }
+        }
+    }
 
     /// <summary>
     /// <see cref="ProgressAsync"/> in one round trip on the caller's open connection (and transaction, if any), after
@@ -456,19 +461,19 @@ public sealed class AnnotationService(
     private static async Task<AnnotatorProgress> ProgressInTransactionAsync(
         LabelLoopDbContext db, int projectId, string userId, DateTime now, int labeledDelta, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(
-            (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        List<(string, (string, object?)[])> statements = [];
         if (labeledDelta != 0)
         {
-            batch.BatchCommands.Add(MoveLabeledCount(projectId, labeledDelta));
+            statements.Add((MoveLabeledCountSql, [("delta", labeledDelta), ("project", projectId)]));
         }
-        batch.BatchCommands.Add(ItemLeaseService.Command(
+        statements.Add((
             """
             SELECT count(*) FILTER (WHERE a."CreatedUtc" >= @today), count(*),
                    (SELECT p."ItemCount" - p."LabeledCount" FROM "Projects" p WHERE p."Id" = @project)
             FROM "Annotations" a
             WHERE a."UserId" = @user AND a."ProjectId" = @project AND NOT a."WasSkipped"
-            """, ("today", now.Date), ("user", userId), ("project", projectId)));
+            """, [("today", now.Date), ("user", userId), ("project", projectId)]));
+        await using var batch = DatabaseDialect.Batch(db.Database, [.. statements]);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new AnnotatorProgress((int)reader.GetInt64(0), (int)reader.GetInt64(1), reader.IsDBNull(2) ? 0 : reader.GetInt32(2));
@@ -538,8 +543,7 @@ public sealed class AnnotationService(
                 x.Annotation.ParentPredictionId, x.Annotation.CreatedUtc));
 
     private static async Task<Item> LockItemAsync(LabelLoopDbContext db, int projectId, long itemId, CancellationToken cancellationToken) =>
-        await db.Items.FromSql($"""SELECT * FROM "Items" WHERE "Id" = {itemId} AND "ProjectId" = {projectId} FOR UPDATE""")
-            .SingleOrDefaultAsync(cancellationToken)
+        await db.Items.LockedById(db, "Items", itemId).Where(i => i.ProjectId == projectId).SingleOrDefaultAsync(cancellationToken)
         ?? throw new NotFoundException($"Item {itemId} is not in project {projectId}.");
 
     /// <summary>Applies <see cref="ItemOutcome"/> to the locked item and moves the project's labeled counter with it.</summary>

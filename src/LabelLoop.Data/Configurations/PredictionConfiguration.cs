@@ -12,7 +12,6 @@ internal sealed class PredictionConfiguration : IEntityTypeConfiguration<Predict
     public void Configure(EntityTypeBuilder<Prediction> builder)
     {
         builder.Property(p => p.Label).HasMaxLength(LabelClass.MaxNameLength);
-        builder.Property(p => p.Probabilities).HasColumnType("real[]");
         builder.Property(p => p.ReasonJson).HasColumnType("text");
         builder.HasIndex(p => new { p.ItemId, p.ModelVersionId }).IsUnique();
         builder.HasIndex(p => new { p.ModelVersionId, p.Rank });

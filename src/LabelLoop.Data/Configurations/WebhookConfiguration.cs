@@ -10,7 +10,6 @@ internal sealed class WebhookConfiguration : IEntityTypeConfiguration<Webhook>
     public void Configure(EntityTypeBuilder<Webhook> builder)
     {
         builder.Property(w => w.Url).HasMaxLength(Webhook.MaxUrlLength);
-        builder.Property(w => w.Events).HasColumnType("text[]");
         builder.Property(w => w.Secret).HasMaxLength(100);
         builder.HasIndex(w => w.ProjectId);
         builder.HasOne<Project>().WithMany().HasForeignKey(w => w.ProjectId).OnDelete(DeleteBehavior.Cascade);

@@ -7,9 +7,8 @@ using LabelLoop.Core.Webhooks;
 using LabelLoop.Data.Projects;
 using LabelLoop.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using LabelLoop.Data.Providers;
 
 namespace LabelLoop.Data.Export;
 
@@ -209,13 +208,11 @@ public sealed class ExportRunService(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         // The run row lock orders this against a concurrent cancel or delete: whichever commits first wins.
-        await using (var check = new NpgsqlCommand(
-            """SELECT "Status" = 'Running' AND "Node" = @node FROM "JobRuns" WHERE "Id" = @id FOR UPDATE""",
-            (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction()))
+        await using (var check = DatabaseDialect.Command(db.Database,
+            $"""SELECT "Status" = 'Running' AND "Node" = @node FROM "JobRuns" WHERE "Id" = @id{DatabaseDialect.Of(db).ForUpdate}""",
+            ("id", jobRunId), ("node", node)))
         {
-            check.Parameters.AddWithValue("id", jobRunId);
-            check.Parameters.AddWithValue("node", node);
-            if (await check.ExecuteScalarAsync(cancellationToken) is not true)
+            if (!DatabaseDialect.IsTrue(await check.ExecuteScalarAsync(cancellationToken)))
             {
                 return false;
             }

@@ -7,9 +7,10 @@ using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Items;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using Npgsql;
-using NpgsqlTypes;
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using LabelLoop.Data.Providers;
 
 namespace LabelLoop.Data.Export;
 
@@ -55,13 +56,8 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
         filter = filter.Validated();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var efTransaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        var transaction = (NpgsqlTransaction)efTransaction.GetDbTransaction();
-        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
-        {
-            await readOnly.ExecuteNonQueryAsync(cancellationToken);
-        }
+        var dialect = DatabaseDialect.Of(db);
+        await using var efTransaction = await dialect.BeginSnapshotAsync(db.Database, cancellationToken);
 
         var kind = await db.Projects.Where(p => p.Id == projectId).Select(p => (ProjectKind?)p.Kind).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"Project {projectId} does not exist.");
@@ -74,14 +70,14 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
         long total = -1;
         if (progress is not null)
         {
-            await using var count = new NpgsqlCommand($"""SELECT count(*) FROM "Items" i WHERE i."ProjectId" = @project {where}""", connection, transaction);
-            AddParameters(count, projectId, filter, active?.Id, 0);
-            total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+            await using var count = DatabaseDialect.Command(db.Database, $"""SELECT count(*) FROM "Items" i WHERE i."ProjectId" = @project {where}""");
+            AddParameters(count, projectId, filter, null, null);
+            total = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             progress(0, total);
         }
 
-        await using var page = new NpgsqlCommand(PageSql(where), connection, transaction);
-        AddParameters(page, projectId, filter, active?.Id, 0);
+        await using var page = DatabaseDialect.Command(db.Database, PageSql(dialect, where));
+        AddParameters(page, projectId, filter, active?.Id, 0L);
         var after = page.Parameters["after"];
         long written = 0;
         while (true)
@@ -92,7 +88,7 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var record = projection.Apply(Read(reader, projectId, kind, labelOrder, active?.Version));
+                    var record = projection.Apply(Read(dialect, reader, projectId, kind, labelOrder, active?.Version));
                     // Written while the page is read: the reader holds at most one row, the writer streams.
                     await writer.WriteAsync(record, cancellationToken);
                     lastId = record.Id;
@@ -125,10 +121,9 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
             ?? throw new NotFoundException($"Project {projectId} does not exist.");
         filter = ForFormat(format, kind, filter);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var count = new NpgsqlCommand(
-            $"""SELECT count(*) FROM "Items" i WHERE i."ProjectId" = @project {WhereClause(filter)}""", (NpgsqlConnection)db.Database.GetDbConnection());
-        AddParameters(count, projectId, filter, null, 0);
-        return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        await using var count = DatabaseDialect.Command(db.Database, $"""SELECT count(*) FROM "Items" i WHERE i."ProjectId" = @project {WhereClause(filter)}""");
+        AddParameters(count, projectId, filter, null, null);
+        return Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     private static ExportFilter ForFormat(string format, ProjectKind kind, ExportFilter filter)
@@ -202,9 +197,8 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
         }
         if (filter.SinceUtc is not null || filter.UntilUtc is not null)
         {
-            where += """
-                 AND EXISTS (SELECT 1 FROM "Annotations" f WHERE f."ItemId" = i."Id"
-                    AND (@since::timestamptz IS NULL OR f."CreatedUtc" >= @since) AND (@until::timestamptz IS NULL OR f."CreatedUtc" < @until))
+            where += $"""
+                 AND EXISTS (SELECT 1 FROM "Annotations" f WHERE f."ItemId" = i."Id"{(filter.SinceUtc is null ? "" : """ AND f."CreatedUtc" >= @since""")}{(filter.UntilUtc is null ? "" : """ AND f."CreatedUtc" < @until""")})
                 """;
         }
         return where;
@@ -215,7 +209,7 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
     // the predictions lets a merge join start its index scan at the page: without it every page scanned the
     // version's predictions from the first item on (measured at 1,000,000 items: 0.5 s per page late in the export,
     // 14 ms with it).
-    private static string PageSql(string where) => $"""
+    private static string PageSql(IDatabaseDialect dialect, string where) => dialect.Provider == DatabaseProvider.Sqlite ? SqlitePageSql(where) : $"""
         SELECT i."Id", i."ExternalId", i."Text", i."BlobHash", i."MediaType", i."Status", i."FinalLabel",
                p."Label", p."Probabilities", p."Score",
                a.emails, a.labels, a.skipped, a.created, a.lead, a.reviewed
@@ -235,24 +229,52 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
         LIMIT {PageSize}
         """;
 
-    private static void AddParameters(NpgsqlCommand command, int projectId, ExportFilter filter, int? versionId, long after)
+    // SQLite has neither LATERAL nor arrays: each item's annotations come as one JSON array, aggregated in id order.
+    private static string SqlitePageSql(string where) => $"""
+        SELECT i."Id", i."ExternalId", i."Text", i."BlobHash", i."MediaType", i."Status", i."FinalLabel",
+               p."Label", p."Probabilities", p."Score",
+               (SELECT json_group_array(json_array(COALESCE(u."Email", ''), an."Label", an."WasSkipped", an."CreatedUtc", an."LeadTimeSeconds",
+                                                   an."IsGroundTruth") ORDER BY an."Id")
+                FROM "Annotations" an LEFT JOIN "AspNetUsers" u ON u."Id" = an."UserId"
+                WHERE an."ItemId" = i."Id") AS annotations
+        FROM "Items" i
+        LEFT JOIN "Predictions" p ON p."ItemId" = i."Id" AND p."ModelVersionId" = @version
+        WHERE i."ProjectId" = @project AND i."Id" > @after {where}
+        ORDER BY i."Id"
+        LIMIT {PageSize}
+        """;
+
+    // Parameters the statement names: the page's (version, after) only for pages, the filter's only when set.
+    private static void AddParameters(DbCommand command, int projectId, ExportFilter filter, int? versionId, long? after)
     {
-        command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Integer) { Value = projectId });
-        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bigint) { Value = after });
-        command.Parameters.Add(new NpgsqlParameter("version", NpgsqlDbType.Integer) { Value = (object?)versionId ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("label", NpgsqlDbType.Varchar) { Value = (object?)filter.FinalLabel ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = (object?)filter.SinceUtc ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = (object?)filter.UntilUtc ?? DBNull.Value });
+        DatabaseDialect.Add(command, "project", projectId);
+        if (after is { } from)
+        {
+            DatabaseDialect.Add(command, "after", from);
+            DatabaseDialect.Add(command, "version", versionId ?? -1);
+        }
+        if (filter.FinalLabel is not null)
+        {
+            DatabaseDialect.Add(command, "label", filter.FinalLabel);
+        }
+        if (filter.SinceUtc is { } since)
+        {
+            DatabaseDialect.Add(command, "since", DateTime.SpecifyKind(since, DateTimeKind.Utc));
+        }
+        if (filter.UntilUtc is { } until)
+        {
+            DatabaseDialect.Add(command, "until", DateTime.SpecifyKind(until, DateTimeKind.Utc));
+        }
     }
 
-    private static ExportRecord Read(NpgsqlDataReader reader, int projectId, ProjectKind kind, List<string> labelOrder, int? activeVersion)
+    private static ExportRecord Read(IDatabaseDialect dialect, DbDataReader reader, int projectId, ProjectKind kind, List<string> labelOrder, int? activeVersion)
     {
         var id = reader.GetInt64(0);
         var blob = reader.IsDBNull(3) ? null : reader.GetString(3);
         ExportPrediction? prediction = null;
         if (activeVersion is { } version && !reader.IsDBNull(7))
         {
-            var probabilities = reader.GetFieldValue<float[]>(8);
+            var probabilities = dialect.ReadSingles(reader, 8);
             var byLabel = new Dictionary<string, float>(Math.Min(labelOrder.Count, probabilities.Length), StringComparer.Ordinal);
             for (var k = 0; k < labelOrder.Count && k < probabilities.Length; k++)
             {
@@ -261,7 +283,11 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
             prediction = new ExportPrediction(version, reader.GetString(7), byLabel, reader.GetDouble(9));
         }
         IReadOnlyList<ExportAnnotation> annotations = [];
-        if (!reader.IsDBNull(10))
+        if (dialect.Provider == DatabaseProvider.Sqlite)
+        {
+            annotations = ReadSqliteAnnotations(reader.GetString(10));
+        }
+        else if (!reader.IsDBNull(10))
         {
             var emails = reader.GetFieldValue<string[]>(10);
             var labels = reader.GetFieldValue<string?[]>(11);
@@ -287,6 +313,20 @@ public sealed class ExportService(IDbContextFactory<LabelLoopDbContext> contextF
             prediction,
             reader.IsDBNull(4) ? null : reader.GetString(4),
             kind == ProjectKind.Image && blob is not null ? ItemLeaseService.ContentUrl(projectId, id) : null);
+    }
+
+    private static ExportAnnotation[] ReadSqliteAnnotations(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var list = new ExportAnnotation[document.RootElement.GetArrayLength()];
+        var k = 0;
+        foreach (var a in document.RootElement.EnumerateArray())
+        {
+            var created = DateTime.SpecifyKind(DateTime.Parse(a[3].GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.None), DateTimeKind.Utc);
+            list[k++] = new ExportAnnotation(a[0].GetString() ?? "", a[1].ValueKind == JsonValueKind.Null ? null : a[1].GetString(),
+                a[2].GetInt32() != 0, created, a[4].GetDouble(), a[5].GetInt32() != 0);
+        }
+        return list;
     }
 
     private static string StatusName(string status) => status switch

@@ -6,8 +6,7 @@ using LabelLoop.Core.Projects;
 using LabelLoop.Data.Blobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using NpgsqlTypes;
+using LabelLoop.Data.Providers;
 
 namespace LabelLoop.Data.Import;
 
@@ -133,7 +132,7 @@ public sealed class ImportService(
         var now = time.GetUtcNow().UtcDateTime;
         // The project row lock serialises imports of one project, and the label set is read again under it: two
         // imports that each fit the label limit cannot pass it together.
-        await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Projects" WHERE "Id" = {project.Id} FOR UPDATE""", cancellationToken);
+        await db.Projects.LockedById(db, "Projects", project.Id).Select(p => p.Id).ToListAsync(cancellationToken);
         var known = (await db.LabelClasses.Where(l => l.ProjectId == project.Id).Select(l => l.Name).ToListAsync(cancellationToken))
             .ToHashSet(StringComparer.Ordinal);
         var newLabels = NewLabels(candidates, known);
@@ -156,39 +155,29 @@ public sealed class ImportService(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await db.Database.ExecuteSqlRawAsync(
+        var dialect = DatabaseDialect.Of(db);
+        await dialect.CreateTransactionTempTableAsync(db.Database, "import_items",
             """
-            CREATE TEMP TABLE import_items (
-                "ContentHash" varchar(64) NOT NULL, "BlobHash" varchar(64), "MediaType" varchar(32), "Text" text,
-                "ExternalId" varchar(256) NOT NULL, "MetaJson" text NOT NULL, "GroundTruth" varchar(64)
-            ) ON COMMIT DROP
+            "ContentHash" varchar(64) NOT NULL, "BlobHash" varchar(64), "MediaType" varchar(32), "Text" text,
+            "ExternalId" varchar(256) NOT NULL, "MetaJson" text NOT NULL, "GroundTruth" varchar(64)
             """, cancellationToken);
-        // Binary COPY: 70,000 rows in well under a second, where one INSERT per row takes tens of seconds.
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY import_items (\"ContentHash\", \"BlobHash\", \"MediaType\", \"Text\", \"ExternalId\", \"MetaJson\", \"GroundTruth\") FROM STDIN (FORMAT BINARY)",
-            cancellationToken))
-        {
-            foreach (var c in candidates)
+        await dialect.BulkInsertAsync(db.Database, "import_items",
+            ["ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", "GroundTruth"],
+            candidates.Select(c => new object?[]
             {
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(c.ContentHash, NpgsqlDbType.Varchar, cancellationToken);
-                await WriteNullableAsync(copy, c.MediaType is null ? null : c.ContentHash, cancellationToken);
-                await WriteNullableAsync(copy, c.MediaType, cancellationToken);
-                await WriteNullableAsync(copy, c.Text, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(Truncate(c.ExternalId, Item.MaxExternalIdLength), NpgsqlDbType.Varchar, cancellationToken);
-                await copy.WriteAsync(MetaJson(c), NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(copy, c.GroundTruth, cancellationToken);
-            }
-            await copy.CompleteAsync(cancellationToken);
-        }
+                c.ContentHash, c.MediaType is null ? null : c.ContentHash, c.MediaType, c.Text, Truncate(c.ExternalId, Item.MaxExternalIdLength),
+                MetaJson(c), c.GroundTruth,
+            }), cancellationToken);
+        // "WHERE TRUE": SQLite reads an INSERT ... SELECT ... ON CONFLICT only when the SELECT has a WHERE.
         var added = await db.Database.ExecuteSqlAsync(
             $"""
             INSERT INTO "Items" ("ProjectId", "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", "Status", "GroundTruth", "AnnotationCount", "IsAudit", "CreatedUtc")
             SELECT {project.Id}, "ContentHash", "BlobHash", "MediaType", "Text", "ExternalId", "MetaJson", {nameof(ItemStatus.Unlabeled)}, "GroundTruth", 0, FALSE, {now}
             FROM import_items
+            WHERE TRUE
             ON CONFLICT ("ProjectId", "ContentHash") DO NOTHING
             """, cancellationToken);
+        await dialect.DropTransactionTempTableAsync(db.Database, "import_items", cancellationToken);
         await db.Projects.Where(p => p.Id == project.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.ItemCount, p => p.ItemCount + added).SetProperty(p => p.UpdatedUtc, now), cancellationToken);
         // The first import that can tell decides whether models see colour; later imports and admins' choices keep it.
@@ -218,19 +207,4 @@ public sealed class ImportService(
         c.MediaType is null ? "{}" : JsonSerializer.Serialize(new { width = c.Width, height = c.Height });
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
-
-    private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken) =>
-        WriteNullableAsync(copy, value, NpgsqlDbType.Varchar, cancellationToken);
-
-    private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken cancellationToken)
-    {
-        if (value is null)
-        {
-            await copy.WriteNullAsync(cancellationToken);
-        }
-        else
-        {
-            await copy.WriteAsync(value, type, cancellationToken);
-        }
-    }
 }

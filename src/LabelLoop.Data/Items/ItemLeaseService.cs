@@ -6,16 +6,16 @@ using LabelLoop.Core.Projects;
 using LabelLoop.Data.Annotations;
 using LabelLoop.Data.Projects;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using System.Security.Cryptography;
-using Npgsql;
+using LabelLoop.Data.Providers;
 
 namespace LabelLoop.Data.Items;
 
 /// <summary>
 /// Serves items to annotators. An annotator first gets back the items already leased to them (so a retry or a
 /// reload shows the same item); new leases take the best-ranked items that are not leased to or labeled by
-/// enough others, under row locks (<c>FOR UPDATE SKIP LOCKED</c>), so two annotators never race for one item.
+/// enough others, under row locks on PostgreSQL (<c>FOR UPDATE SKIP LOCKED</c>) and in SQLite's one-writer-at-a-time
+/// transactions, so two annotators never race for one item.
 /// </summary>
 public sealed class ItemLeaseService(
     IDbContextFactory<LabelLoopDbContext> contextFactory, ProjectService projects, TimeProvider time, LabelingGate? gate = null)
@@ -51,20 +51,20 @@ public sealed class ItemLeaseService(
         LabelLoopDbContext db, int projectId, string userId, int count, DateTime now, bool relaxedCommit, int pendingLabeled,
         CancellationToken cancellationToken)
     {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var transaction = (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+        var dialect = DatabaseDialect.Of(db);
 
         // One round trip: the project's settings (and, with a budget, what is left of it), the caller's live
         // leases, and the active ranking.
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        if (relaxedCommit)
+        List<(string, (string, object?)[])> statements = [];
+        if (relaxedCommit && dialect.RelaxedCommit.Length > 0)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+            statements.Add((dialect.RelaxedCommit, []));
         }
-        batch.BatchCommands.Add(Command(BudgetLockSql, ("project", projectId)));
-        batch.BatchCommands.Add(Command(ProjectForLeaseSql, ("project", projectId), ("now", now)));
-        batch.BatchCommands.Add(Command(LiveLeasesSql, ("project", projectId), ("user", userId), ("now", now), ("count", count)));
-        batch.BatchCommands.Add(Command(ActiveVersionSql, ("project", projectId)));
+        statements.Add((BudgetLockSql(dialect), [("project", projectId)]));
+        statements.Add((ProjectForLeaseSql, [("project", projectId), ("now", now)]));
+        statements.Add((LiveLeasesSql, [("project", projectId), ("user", userId), ("now", now), ("count", count)]));
+        statements.Add((ActiveVersionSql, [("project", projectId)]));
+        await using var batch = DatabaseDialect.Batch(db.Database, [.. statements]);
         ProjectForLease project;
         var leased = new List<long>();
         int? activeVersion = null;
@@ -102,10 +102,10 @@ public sealed class ItemLeaseService(
         if (wanted > 0)
         {
             var audit = new AuditRoute(project.AuditPercent, project.LabeledCount + pendingLabeled + leased.Count);
-            leased.AddRange(await LeaseNewAsync(connection, transaction, projectId, userId, project.Overlap, project.LeaseMinutes, wanted, now, audit,
+            leased.AddRange(await LeaseNewAsync(db, dialect, projectId, userId, project.Overlap, project.LeaseMinutes, wanted, now, audit,
                 activeVersion, cancellationToken));
         }
-        return await DescribeAsync(connection, transaction, projectId, project.Kind, userId, leased, cancellationToken);
+        return await DescribeAsync(db, dialect, projectId, project.Kind, userId, leased, cancellationToken);
     }
 
     private sealed record ProjectForLease(int Overlap, int LeaseMinutes, ProjectKind Kind, int AuditPercent, int LabeledCount, long? BudgetLeft, long LiveLeases);
@@ -115,8 +115,9 @@ public sealed class ItemLeaseService(
     // calls cannot lease the last of the budget twice. It cannot deadlock with an answer that holds an item and
     // waits for the project: leasing takes items with SKIP LOCKED and never waits for one. Projects without a
     // budget lock nothing here.
-    private const string BudgetLockSql =
-        """SELECT 1 FROM "Projects" p WHERE p."Id" = @project AND p."LabelBudget" IS NOT NULL FOR NO KEY UPDATE""";
+    // On SQLite the immediate transaction already serialises writers, and the lock clause is empty.
+    private static string BudgetLockSql(IDatabaseDialect dialect) =>
+        $"""SELECT 1 FROM "Projects" p WHERE p."Id" = @project AND p."LabelBudget" IS NOT NULL{dialect.ForNoKeyUpdate}""";
 
     // Labels given count as the dashboard counts them (no skips, no review decisions); both counts run only when
     // the project has a budget.
@@ -143,16 +144,6 @@ public sealed class ItemLeaseService(
     private const string ActiveVersionSql =
         """SELECT m."Id" FROM "ModelVersions" m WHERE m."ProjectId" = @project AND m."IsActive" LIMIT 1""";
 
-    internal static NpgsqlBatchCommand Command(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command;
-    }
-
     /// <summary>Leases one specific item to the caller again (after an undo), whatever its rank.</summary>
     internal static async Task RenewAsync(LabelLoopDbContext db, int projectId, long itemId, string userId, DateTime now, int minutes, CancellationToken cancellationToken)
     {
@@ -166,7 +157,7 @@ public sealed class ItemLeaseService(
     }
 
     private static async Task<List<long>> LeaseNewAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now,
+        LabelLoopDbContext db, IDatabaseDialect dialect, int projectId, string userId, int overlap, int leaseMinutes, int wanted, DateTime now,
         AuditRoute audit, int? activeVersion, CancellationToken cancellationToken)
     {
         var result = new List<long>();
@@ -177,18 +168,17 @@ public sealed class ItemLeaseService(
                 // An audit pick: uniform over the open pool, whatever the ranking says, and leased without the
                 // model's suggestion so the label does not lean on the model it will judge.
                 var start = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-                var picks = await SelectCandidatesAsync(connection, transaction, AuditCandidatesSql, projectId, userId, now, overlap, result, 0, cancellationToken, start);
+                var picks = await SelectCandidatesAsync(db, dialect, CandidateQuery.Audit, projectId, userId, now, overlap, result, 0, cancellationToken, start);
                 if (picks.Count == 0)
                 {
-                    picks = await SelectCandidatesAsync(connection, transaction, AuditCandidatesSql, projectId, userId, now, overlap, result, 0, cancellationToken, "");
+                    picks = await SelectCandidatesAsync(db, dialect, CandidateQuery.Audit, projectId, userId, now, overlap, result, 0, cancellationToken, "");
                 }
                 audit.Tried(result.Count);
                 foreach (var (itemId, _) in picks)
                 {
-                    if (await ClaimAsync(connection, transaction, projectId, userId, now, leaseMinutes, overlap, itemId, null, cancellationToken))
+                    if (await ClaimAsync(db, projectId, userId, now, leaseMinutes, overlap, itemId, null, cancellationToken))
                     {
-                        await using var mark = new NpgsqlCommand("""UPDATE "Items" SET "IsAudit" = TRUE WHERE "Id" = @item""", connection, transaction);
-                        mark.Parameters.AddWithValue("item", itemId);
+                        await using var mark = DatabaseDialect.Command(db.Database, """UPDATE "Items" SET "IsAudit" = TRUE WHERE "Id" = @item""", ("item", itemId));
                         await mark.ExecuteNonQueryAsync(cancellationToken);
                         result.Add(itemId);
                         break;
@@ -200,12 +190,12 @@ public sealed class ItemLeaseService(
             // order (stable and pseudo-random), each an index walk that stops at the limit; rows are locked so no
             // concurrent call can lease them meanwhile.
             var candidates = activeVersion is { } version
-                ? await SelectCandidatesAsync(connection, transaction, RankedCandidatesSql, projectId, userId, now, overlap, result, version, cancellationToken)
+                ? await SelectCandidatesAsync(db, dialect, CandidateQuery.Ranked, projectId, userId, now, overlap, result, version, cancellationToken)
                 : [];
             if (candidates.Count < CandidateBatch)
             {
                 // Items the ranking holds are excluded here: they were offered above (and are leased or locked).
-                candidates.AddRange(await SelectCandidatesAsync(connection, transaction, PoolCandidatesSql, projectId, userId, now, overlap, result, activeVersion ?? 0, cancellationToken));
+                candidates.AddRange(await SelectCandidatesAsync(db, dialect, CandidateQuery.Pool, projectId, userId, now, overlap, result, activeVersion ?? 0, cancellationToken));
             }
             if (candidates.Count == 0)
             {
@@ -225,7 +215,7 @@ public sealed class ItemLeaseService(
                 {
                     break;
                 }
-                if (await ClaimAsync(connection, transaction, projectId, userId, now, leaseMinutes, overlap, itemId, predictionId, cancellationToken))
+                if (await ClaimAsync(db, projectId, userId, now, leaseMinutes, overlap, itemId, predictionId, cancellationToken))
                 {
                     result.Add(itemId);
                 }
@@ -235,12 +225,12 @@ public sealed class ItemLeaseService(
     }
 
     private static async Task<bool> ClaimAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, int projectId, string userId, DateTime now, int leaseMinutes, int overlap,
+        LabelLoopDbContext db, int projectId, string userId, DateTime now, int leaseMinutes, int overlap,
         long itemId, long? predictionId, CancellationToken cancellationToken)
     {
         // Re-count under the row lock with a fresh statement: the candidate query's snapshot may predate
         // a lease another annotator committed just before we locked the row.
-        await using var claim = new NpgsqlCommand(
+        await using var claim = DatabaseDialect.Command(db.Database,
             """
             INSERT INTO "ItemLeases" ("ProjectId", "ItemId", "UserId", "LeasedUtc", "ExpiresUtc", "PredictionId")
             SELECT @project, i."Id", @user, @now, @expires, @prediction
@@ -249,14 +239,8 @@ public sealed class ItemLeaseService(
               AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now AND l."UserId" <> @user) < @overlap
             ON CONFLICT ("ItemId", "UserId") DO UPDATE
               SET "LeasedUtc" = EXCLUDED."LeasedUtc", "ExpiresUtc" = EXCLUDED."ExpiresUtc", "PredictionId" = EXCLUDED."PredictionId"
-            """, connection, transaction);
-        claim.Parameters.AddWithValue("project", projectId);
-        claim.Parameters.AddWithValue("user", userId);
-        claim.Parameters.AddWithValue("now", now);
-        claim.Parameters.AddWithValue("expires", now.AddMinutes(leaseMinutes));
-        claim.Parameters.AddWithValue("prediction", (object?)predictionId ?? DBNull.Value);
-        claim.Parameters.AddWithValue("item", itemId);
-        claim.Parameters.AddWithValue("overlap", overlap);
+            """, ("project", projectId), ("user", userId), ("now", now), ("expires", now.AddMinutes(leaseMinutes)), ("prediction", predictionId),
+            ("item", itemId), ("overlap", overlap));
         return await claim.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -280,66 +264,70 @@ public sealed class ItemLeaseService(
     public static bool IsAuditPosition(int position, int percent) =>
         percent > 0 && (percent >= 100 || ((long)(position + 1) * percent / 100) > ((long)position * percent / 100));
 
-    private const string AuditCandidatesSql =
-        $"""
-        SELECT i."Id", NULL::bigint
-        FROM "Items" i
-        WHERE i."ProjectId" = @project AND i."ContentHash" >= @start
-          AND {OpenForUser}
-        ORDER BY i."ContentHash"
-        LIMIT @limit
-        FOR UPDATE OF i SKIP LOCKED
-        """;
+    private enum CandidateQuery
+    {
+        Audit,
+        Ranked,
+        Pool,
+    }
+
+    private static string CandidatesSql(CandidateQuery query, IDatabaseDialect dialect) => query switch
+    {
+        CandidateQuery.Audit =>
+            $"""
+            SELECT i."Id", CAST(NULL AS bigint)
+            FROM "Items" i
+            WHERE i."ProjectId" = @project AND i."ContentHash" >= @start
+              AND {OpenForUser(dialect)}
+            ORDER BY i."ContentHash"
+            LIMIT @limit{dialect.ForUpdateSkipLocked("i")}
+            """,
+        CandidateQuery.Ranked =>
+            $"""
+            SELECT i."Id", p."Id"
+            FROM "Predictions" p JOIN "Items" i ON i."Id" = p."ItemId"
+            WHERE p."ModelVersionId" = @version AND p."Rank" IS NOT NULL AND i."ProjectId" = @project
+              AND {OpenForUser(dialect)}
+            ORDER BY p."Rank"
+            LIMIT @limit{dialect.ForUpdateSkipLocked("i")}
+            """,
+        _ =>
+            $"""
+            SELECT i."Id", CAST(NULL AS bigint)
+            FROM "Items" i
+            WHERE i."ProjectId" = @project
+              AND {OpenForUser(dialect)}
+              AND NOT EXISTS (SELECT 1 FROM "Predictions" p WHERE p."ItemId" = i."Id" AND p."ModelVersionId" = @version AND p."Rank" IS NOT NULL)
+            ORDER BY i."ContentHash"
+            LIMIT @limit{dialect.ForUpdateSkipLocked("i")}
+            """,
+    };
 
     // Shared conditions: not answered or leased by this annotator, fewer live leases and labels than the overlap.
-    private const string OpenForUser =
-        """
+    private static string OpenForUser(IDatabaseDialect dialect) =>
+        $"""
         i."Status" = 'Unlabeled'
-          AND NOT (i."Id" = ANY(@taken))
+          AND NOT ({dialect.InList("i.\"Id\"", "@taken")})
           AND NOT EXISTS (SELECT 1 FROM "Annotations" a WHERE a."ItemId" = i."Id" AND a."UserId" = @user)
           AND NOT EXISTS (SELECT 1 FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."UserId" = @user AND l."ExpiresUtc" > @now)
           AND i."AnnotationCount" + (SELECT count(*) FROM "ItemLeases" l WHERE l."ItemId" = i."Id" AND l."ExpiresUtc" > @now) < @overlap
         """;
 
-    private const string RankedCandidatesSql =
-        $"""
-        SELECT i."Id", p."Id"
-        FROM "Predictions" p JOIN "Items" i ON i."Id" = p."ItemId"
-        WHERE p."ModelVersionId" = @version AND p."Rank" IS NOT NULL AND i."ProjectId" = @project
-          AND {OpenForUser}
-        ORDER BY p."Rank"
-        LIMIT @limit
-        FOR UPDATE OF i SKIP LOCKED
-        """;
-
-    private const string PoolCandidatesSql =
-        $"""
-        SELECT i."Id", NULL::bigint
-        FROM "Items" i
-        WHERE i."ProjectId" = @project
-          AND {OpenForUser}
-          AND NOT EXISTS (SELECT 1 FROM "Predictions" p WHERE p."ItemId" = i."Id" AND p."ModelVersionId" = @version AND p."Rank" IS NOT NULL)
-        ORDER BY i."ContentHash"
-        LIMIT @limit
-        FOR UPDATE OF i SKIP LOCKED
-        """;
-
     private static async Task<List<(long ItemId, long? PredictionId)>> SelectCandidatesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, int projectId, string userId, DateTime now, int overlap,
+        LabelLoopDbContext db, IDatabaseDialect dialect, CandidateQuery query, int projectId, string userId, DateTime now, int overlap,
         List<long> taken, int version, CancellationToken cancellationToken, string? start = null)
     {
         var candidates = new List<(long, long?)>();
-        await using var select = new NpgsqlCommand(sql, connection, transaction);
-        select.Parameters.AddWithValue("project", projectId);
-        select.Parameters.AddWithValue("user", userId);
-        select.Parameters.AddWithValue("now", now);
-        select.Parameters.AddWithValue("overlap", overlap);
-        select.Parameters.AddWithValue("taken", taken.ToArray());
-        select.Parameters.AddWithValue("limit", CandidateBatch);
-        select.Parameters.AddWithValue("version", version);
+        await using var select = DatabaseDialect.Command(db.Database, CandidatesSql(query, dialect),
+            ("project", projectId), ("user", userId), ("now", now), ("overlap", overlap), ("taken", dialect.ListValue(taken)),
+            ("limit", CandidateBatch));
+        if (query != CandidateQuery.Audit)
+        {
+            DatabaseDialect.Add(select, "version", version);
+        }
         if (start is not null)
         {
-            select.Parameters.AddWithValue("start", start);
+            DatabaseDialect.Add(select, "start", start);
         }
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -350,23 +338,21 @@ public sealed class ItemLeaseService(
     }
 
     private static async Task<IReadOnlyList<ServedItem>> DescribeAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, int projectId, ProjectKind kind, string userId, List<long> itemIds,
+        LabelLoopDbContext db, IDatabaseDialect dialect, int projectId, ProjectKind kind, string userId, List<long> itemIds,
         CancellationToken cancellationToken)
     {
         if (itemIds.Count == 0)
         {
             return [];
         }
-        await using var select = new NpgsqlCommand(
-            """
+        await using var select = DatabaseDialect.Command(db.Database,
+            $"""
             SELECT i."Id", i."Text", l."ExpiresUtc", p."Id", p."Label", p."Probabilities", p."Score", p."Rank", p."ReasonJson"
             FROM "ItemLeases" l
             JOIN "Items" i ON i."Id" = l."ItemId"
             LEFT JOIN "Predictions" p ON p."Id" = l."PredictionId"
-            WHERE l."UserId" = @user AND l."ItemId" = ANY(@items)
-            """, connection, transaction);
-        select.Parameters.AddWithValue("user", userId);
-        select.Parameters.AddWithValue("items", itemIds.ToArray());
+            WHERE l."UserId" = @user AND {dialect.InList("l.\"ItemId\"", "@items")}
+            """, ("user", userId), ("items", dialect.ListValue(itemIds)));
         var byId = new Dictionary<long, ServedItem>(itemIds.Count);
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
@@ -377,13 +363,13 @@ public sealed class ItemLeaseService(
                 SelectionReason? why = null;
                 if (!reader.IsDBNull(3))
                 {
-                    var probabilities = reader.GetFieldValue<float[]>(5);
+                    var probabilities = dialect.ReadSingles(reader, 5);
                     suggestion = new Suggestion(reader.GetString(4), probabilities.Length == 0 ? 0 : probabilities.Max(), reader.GetInt64(3));
                     why = ParseReason(reader.GetString(8), reader.GetDouble(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
                 }
                 var contentUrl = kind == ProjectKind.Image ? ContentUrl(projectId, id) : null;
                 var text = reader.IsDBNull(1) ? null : reader.GetString(1);
-                byId[id] = new ServedItem(id, projectId, kind, text, contentUrl, reader.GetDateTime(2), suggestion, why);
+                byId[id] = new ServedItem(id, projectId, kind, text, contentUrl, dialect.ReadUtc(reader, 2), suggestion, why);
             }
         }
         return itemIds.Select(id => byId[id]).ToList();

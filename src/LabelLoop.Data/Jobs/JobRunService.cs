@@ -3,6 +3,7 @@ using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelLoop.Data.Jobs;
@@ -44,7 +45,7 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // The project row lock serialises requests from every node, so two can never both see "none queued".
-        var project = await db.Projects.FromSql($"""SELECT * FROM "Projects" WHERE "Id" = {projectId} FOR UPDATE""")
+        var project = await db.Projects.LockedById(db, "Projects", projectId)
             .SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"Project {projectId} does not exist.");
         var now = time.GetUtcNow().UtcDateTime;
@@ -307,6 +308,14 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await db.JobRuns.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+    }
+
+    /// <summary>Every run still Queued or Running, oldest first (what a restarted single node must queue again).</summary>
+    public async Task<IReadOnlyList<JobRun>> ListUnfinishedAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.JobRuns.AsNoTracking().Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
+            .OrderBy(j => j.Id).ToListAsync(cancellationToken);
     }
 
     /// <summary>Queued runs created before <paramref name="olderThanUtc"/> (to re-submit ones the scheduler lost).</summary>

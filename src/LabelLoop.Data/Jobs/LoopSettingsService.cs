@@ -4,6 +4,7 @@ using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelLoop.Data.Jobs;
@@ -41,7 +42,7 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // The row lock keeps two admins' concurrent edits from both recording the same "old" value.
-        var project = await db.Projects.FromSql($"""SELECT * FROM "Projects" WHERE "Id" = {projectId} FOR UPDATE""")
+        var project = await db.Projects.LockedById(db, "Projects", projectId)
             .SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException($"Project {projectId} does not exist.");
         if (settings.ImageColour is not null && project.Kind != ProjectKind.Image)

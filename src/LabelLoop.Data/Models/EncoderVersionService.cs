@@ -4,6 +4,7 @@ using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Models;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelLoop.Data.Models;
@@ -31,13 +32,13 @@ public sealed class EncoderVersionService(IDbContextFactory<LabelLoopDbContext> 
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var running = await db.JobRuns
-            .FromSql($"""SELECT * FROM "JobRuns" WHERE "Id" = {jobRunId} FOR UPDATE""")
+            .LockedById(db, "JobRuns", jobRunId)
             .AnyAsync(j => j.Status == JobStatus.Running && j.Node == node, cancellationToken);
         if (!running)
         {
             return null;
         }
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({VersionLockNamespace}, {projectId})", cancellationToken);
+        await DatabaseDialect.Of(db).LockVersionsAsync(db.Database, VersionLockNamespace, projectId, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         var next = 1 + (await db.EncoderVersions.Where(e => e.ProjectId == projectId).MaxAsync(e => (int?)e.Version, cancellationToken) ?? 0);
         // Old off first, new on second: the partial unique index allows one active encoder per project.

@@ -3,9 +3,7 @@ using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Webhooks;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using Npgsql;
-using NpgsqlTypes;
+using LabelLoop.Data.Providers;
 
 namespace LabelLoop.Data.Models;
 
@@ -29,92 +27,59 @@ public sealed class ModelVersionService(IDbContextFactory<LabelLoopDbContext> co
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var dialect = DatabaseDialect.Of(db);
         await using var efTransaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var transaction = (NpgsqlTransaction)efTransaction.GetDbTransaction();
         var now = time.GetUtcNow().UtcDateTime;
 
         // The run row lock orders this against a concurrent cancel: whichever commits first wins.
-        await using (var check = new NpgsqlCommand(
-            """SELECT "Status" = @running AND "Node" = @node FROM "JobRuns" WHERE "Id" = @id FOR UPDATE""", connection, transaction))
+        await using (var check = DatabaseDialect.Command(db.Database,
+            $"""SELECT "Status" = @running AND "Node" = @node FROM "JobRuns" WHERE "Id" = @id{dialect.ForUpdate}""",
+            ("id", jobRunId), ("running", nameof(JobStatus.Running)), ("node", node)))
         {
-            check.Parameters.AddWithValue("id", jobRunId);
-            check.Parameters.AddWithValue("running", nameof(JobStatus.Running));
-            check.Parameters.AddWithValue("node", node);
-            if (await check.ExecuteScalarAsync(cancellationToken) is not true)
+            if (!DatabaseDialect.IsTrue(await check.ExecuteScalarAsync(cancellationToken)))
             {
                 return null;
             }
         }
 
         // Not the project row: annotations update its counters, and labeling must never wait for a job.
-        await using (var versionLock = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@ns, @project)", connection, transaction))
-        {
-            versionLock.Parameters.AddWithValue("ns", VersionLockNamespace);
-            versionLock.Parameters.AddWithValue("project", draft.ProjectId);
-            await versionLock.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await dialect.LockVersionsAsync(db.Database, VersionLockNamespace, draft.ProjectId, cancellationToken);
 
         int versionId, version;
-        await using (var insert = new NpgsqlCommand(
+        await using (var insert = DatabaseDialect.Command(db.Database,
             """
             INSERT INTO "ModelVersions" ("ProjectId", "Version", "ArtifactPath", "Strategy", "LabelCount", "MetricsJson", "IsActive", "CreatedUtc")
             SELECT @project, COALESCE(MAX("Version"), 0) + 1, @artifact, @strategy, @labels, @metrics, FALSE, @now
             FROM "ModelVersions" WHERE "ProjectId" = @project
             RETURNING "Id", "Version"
-            """, connection, transaction))
+            """,
+            ("project", draft.ProjectId), ("artifact", draft.ArtifactPath), ("strategy", draft.Strategy), ("labels", draft.LabelCount),
+            ("metrics", draft.MetricsJson), ("now", now)))
         {
-            insert.Parameters.AddWithValue("project", draft.ProjectId);
-            insert.Parameters.AddWithValue("artifact", draft.ArtifactPath);
-            insert.Parameters.AddWithValue("strategy", draft.Strategy);
-            insert.Parameters.AddWithValue("labels", draft.LabelCount);
-            insert.Parameters.AddWithValue("metrics", draft.MetricsJson);
-            insert.Parameters.AddWithValue("now", now);
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             versionId = reader.GetInt32(0);
             version = reader.GetInt32(1);
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            """COPY "Predictions" ("ItemId", "ModelVersionId", "Label", "Probabilities", "Score", "Rank", "ReasonJson") FROM STDIN (FORMAT BINARY)""",
-            cancellationToken))
-        {
-            foreach (var row in rows)
+        await dialect.BulkInsertAsync(db.Database, "\"Predictions\"",
+            ["ItemId", "ModelVersionId", "Label", "Probabilities", "Score", "Rank", "ReasonJson"],
+            rows.Select(row => new object?[]
             {
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(row.ItemId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(versionId, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(row.Label, NpgsqlDbType.Varchar, cancellationToken);
-                await copy.WriteAsync(row.Probabilities, NpgsqlDbType.Array | NpgsqlDbType.Real, cancellationToken);
-                await copy.WriteAsync(double.IsFinite(row.Score) ? row.Score : 0.0, NpgsqlDbType.Double, cancellationToken);
-                if (row.Rank is { } rank)
-                {
-                    await copy.WriteAsync(rank, NpgsqlDbType.Integer, cancellationToken);
-                }
-                else
-                {
-                    await copy.WriteNullAsync(cancellationToken);
-                }
-                await copy.WriteAsync(row.ReasonJson, NpgsqlDbType.Text, cancellationToken);
-            }
-            await copy.CompleteAsync(cancellationToken);
-        }
+                row.ItemId, versionId, row.Label, row.Probabilities, double.IsFinite(row.Score) ? row.Score : 0.0, row.Rank, row.ReasonJson,
+            }), cancellationToken);
 
         // Old off first, new on second: the partial unique index allows one active version per project.
-        await using (var swap = new NpgsqlCommand(
+        await using (var swap = DatabaseDialect.Command(db.Database,
             """
             UPDATE "ModelVersions" SET "IsActive" = FALSE WHERE "ProjectId" = @project AND "IsActive";
             UPDATE "ModelVersions" SET "IsActive" = TRUE WHERE "Id" = @version;
             UPDATE "JobRuns" SET "Status" = 'Succeeded', "Progress" = 100, "FinishedUtc" = @now, "Message" = @message, "Error" = NULL
             WHERE "Id" = @run;
-            """, connection, transaction))
+            """,
+            ("project", draft.ProjectId), ("version", versionId), ("now", now), ("message", message.Length > 500 ? message[..500] : message),
+            ("run", jobRunId)))
         {
-            swap.Parameters.AddWithValue("project", draft.ProjectId);
-            swap.Parameters.AddWithValue("version", versionId);
-            swap.Parameters.AddWithValue("now", now);
-            swap.Parameters.AddWithValue("message", message.Length > 500 ? message[..500] : message);
-            swap.Parameters.AddWithValue("run", jobRunId);
             await swap.ExecuteNonQueryAsync(cancellationToken);
         }
         await WebhookOutbox.ModelTrainedAsync(db, draft.ProjectId, versionId, version, jobRunId, draft.Strategy, draft.LabelCount, draft.MetricsJson,

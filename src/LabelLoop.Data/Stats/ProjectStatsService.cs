@@ -6,6 +6,7 @@ using LabelLoop.Core.Items;
 using LabelLoop.Core.Metrics;
 using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Projects;
+using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -85,12 +86,15 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             """).SingleAsync(cancellationToken);
         var today = DateOnly.FromDateTime(now);
         var since = today.AddDays(1 - days).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var perDay = await db.Database.SqlQuery<DayRow>($"""
-            SELECT ("CreatedUtc" AT TIME ZONE 'UTC')::date AS "Day", count(*) AS "Count"
+        var dialect = DatabaseDialect.Of(db);
+        var perDaySql = $$"""
+            SELECT {{dialect.DayOf("\"CreatedUtc\"")}} AS "Day", count(*) AS "Count"
             FROM "Annotations"
-            WHERE "ProjectId" = {projectId} AND "CreatedUtc" >= {since} AND NOT "WasSkipped" AND NOT "IsGroundTruth"
+            WHERE "ProjectId" = {0} AND "CreatedUtc" >= {1} AND NOT "WasSkipped" AND NOT "IsGroundTruth"
             GROUP BY 1
-            """).ToDictionaryAsync(r => r.Day, r => r.Count, cancellationToken);
+            """;
+        var perDay = await db.Database.SqlQueryRaw<DayRow>(perDaySql, projectId, since)
+            .ToDictionaryAsync(r => r.Day, r => r.Count, cancellationToken);
         var labelsPerDay = DayRange(today, days).Select(d => new DayCount(d, perDay.GetValueOrDefault(d))).ToList();
 
         var budget = project.LabelBudget is { } b
@@ -157,12 +161,7 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             GROUP BY a."UserId"
             """).ToListAsync(cancellationToken);
         // A separate pass: the median sorts each person's times, and sorting the joined rows above would cost more.
-        var medians = await db.Database.SqlQuery<MedianRow>($"""
-            SELECT "UserId", percentile_cont(0.5) WITHIN GROUP (ORDER BY "LeadTimeSeconds") AS "MedianSeconds"
-            FROM "Annotations"
-            WHERE "ProjectId" = {projectId} AND NOT "IsGroundTruth" AND NOT "WasSkipped"
-            GROUP BY "UserId"
-            """).ToDictionaryAsync(r => r.UserId, r => r.MedianSeconds, cancellationToken);
+        var medians = await MedianLeadTimesAsync(db, projectId, cancellationToken);
         // Each label on an item a reviewer decided, against the decision.
         var reviews = await db.Database.SqlQuery<AgreementCountRow>($"""
             SELECT a."UserId", count(*) AS "Items", count(*) FILTER (WHERE a."Label" = g."Label") AS "Agreed"
@@ -173,12 +172,13 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             """).ToDictionaryAsync(r => r.UserId, cancellationToken);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var since = today.AddDays(1 - days).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var daily = await db.Database.SqlQuery<UserDayRow>($"""
-            SELECT "UserId", ("CreatedUtc" AT TIME ZONE 'UTC')::date AS "Day", count(*) AS "Count"
+        var dailySql = $$"""
+            SELECT "UserId", {{DatabaseDialect.Of(db).DayOf("\"CreatedUtc\"")}} AS "Day", count(*) AS "Count"
             FROM "Annotations"
-            WHERE "ProjectId" = {projectId} AND "CreatedUtc" >= {since} AND NOT "IsGroundTruth"
+            WHERE "ProjectId" = {0} AND "CreatedUtc" >= {1} AND NOT "IsGroundTruth"
             GROUP BY 1, 2
-            """).ToListAsync(cancellationToken);
+            """;
+        var daily = await db.Database.SqlQueryRaw<UserDayRow>(dailySql, projectId, since).ToListAsync(cancellationToken);
         var emails = await EmailsAsync(db, work.Select(w => w.UserId), cancellationToken);
 
         var rows = work.Select(w =>
@@ -214,17 +214,17 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         // category, over items with two or more ratings. Integer sums: bigint sums would go through numeric.
         var summary = await db.Database.SqlQuery<RatingRow>($"""
             WITH per_label AS (
-                SELECT "ItemId", "Label", count(*)::int AS n
+                SELECT "ItemId", "Label", CAST(count(*) AS int) AS n
                 FROM "Annotations"
                 WHERE "ProjectId" = {projectId} AND NOT "WasSkipped" AND NOT "IsGroundTruth"
                 GROUP BY "ItemId", "Label"),
             per_item AS (
-                SELECT "ItemId", sum(n)::int AS raters, sum(n * (n - 1))::bigint AS agreeing
+                SELECT "ItemId", CAST(sum(n) AS int) AS raters, CAST(sum(n * (n - 1)) AS bigint) AS agreeing
                 FROM per_label GROUP BY "ItemId" HAVING sum(n) >= 2)
             SELECT 'unit' AS "Kind", raters AS "Raters", agreeing AS "AgreeingPairs", count(*) AS "Count"
             FROM per_item GROUP BY raters, agreeing
             UNION ALL
-            SELECT 'category', 0, 0, sum(l.n)::bigint
+            SELECT 'category', 0, 0, CAST(sum(l.n) AS bigint)
             FROM per_label l JOIN per_item i ON i."ItemId" = l."ItemId"
             GROUP BY l."Label"
             """).ToListAsync(cancellationToken);
@@ -247,24 +247,48 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
     /// A read-only snapshot for one panel's queries, so its numbers agree with each other, with room for the
     /// aggregates' hash tables (the server default of 4 MB sends a 100,000-label project's grouping to disk).
     /// </summary>
-    private static async Task<IDbContextTransaction> BeginReadAsync(LabelLoopDbContext db, CancellationToken cancellationToken)
+    private static Task<IDbContextTransaction> BeginReadAsync(LabelLoopDbContext db, CancellationToken cancellationToken) =>
+        DatabaseDialect.Of(db).BeginSnapshotAsync(db.Database, cancellationToken);
+
+    /// <summary>
+    /// Each annotator's median time per label. PostgreSQL computes it (<c>percentile_cont</c>); SQLite has no such
+    /// aggregate, so the times come back sorted per annotator and the median is taken here.
+    /// </summary>
+    private static async Task<Dictionary<string, double?>> MedianLeadTimesAsync(LabelLoopDbContext db, int projectId, CancellationToken cancellationToken)
     {
-        var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        await db.Database.ExecuteSqlRawAsync("SET TRANSACTION READ ONLY; SET LOCAL work_mem = '32MB'", cancellationToken);
-        return transaction;
+        if (DatabaseDialect.Of(db).Provider == DatabaseProvider.Postgres)
+        {
+            return await db.Database.SqlQuery<MedianRow>($"""
+                SELECT "UserId", percentile_cont(0.5) WITHIN GROUP (ORDER BY "LeadTimeSeconds") AS "MedianSeconds"
+                FROM "Annotations"
+                WHERE "ProjectId" = {projectId} AND NOT "IsGroundTruth" AND NOT "WasSkipped"
+                GROUP BY "UserId"
+                """).ToDictionaryAsync(r => r.UserId, r => r.MedianSeconds, cancellationToken);
+        }
+        var times = await db.Annotations.AsNoTracking()
+            .Where(a => a.ProjectId == projectId && !a.IsGroundTruth && !a.WasSkipped)
+            .OrderBy(a => a.UserId).ThenBy(a => a.LeadTimeSeconds)
+            .Select(a => new { a.UserId, a.LeadTimeSeconds }).ToListAsync(cancellationToken);
+        return times.GroupBy(t => t.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g =>
+        {
+            var sorted = g.Select(t => t.LeadTimeSeconds).ToList();
+            var middle = sorted.Count / 2;
+            return (double?)(sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2);
+        }, StringComparer.Ordinal);
     }
 
     private static async Task<IReadOnlyList<UncertainItem>> MostUncertainAsync(LabelLoopDbContext db, int versionId, CancellationToken cancellationToken)
     {
         // The ranking's index walk, skipping items labeled since the version was published.
-        var rows = await db.Database.SqlQuery<UncertainRow>($"""
-            SELECT p."ItemId", p."Rank", p."Score", p."Label", p."Probabilities", left(i."Text", 160) AS "TextPreview"
-            FROM "Predictions" p JOIN "Items" i ON i."Id" = p."ItemId"
-            WHERE p."ModelVersionId" = {versionId} AND p."Rank" IS NOT NULL AND i."Status" = 'Unlabeled'
-            ORDER BY p."Rank"
-            LIMIT {UncertainItems}
-            """).ToListAsync(cancellationToken);
-        return rows.Select(r => new UncertainItem(r.ItemId, r.Rank, r.Score, r.Label, r.Probabilities.Length == 0 ? 0 : r.Probabilities.Max(), r.TextPreview)).ToList();
+        var rows = await db.Predictions.AsNoTracking()
+            .Where(p => p.ModelVersionId == versionId && p.Rank != null)
+            .Join(db.Items.Where(i => i.Status == ItemStatus.Unlabeled), p => p.ItemId, i => i.Id, (p, i) => new { p, i.Text })
+            .OrderBy(x => x.p.Rank)
+            .Take(UncertainItems)
+            .Select(x => new { x.p.ItemId, x.p.Rank, x.p.Score, x.p.Label, x.p.Probabilities, x.Text })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new UncertainItem(r.ItemId, r.Rank ?? 0, r.Score, r.Label, r.Probabilities.Length == 0 ? 0 : r.Probabilities.Max(),
+            r.Text is { Length: > 160 } text ? text[..160] : r.Text)).ToList();
     }
 
     private static async Task<Dictionary<string, string>> EmailsAsync(LabelLoopDbContext db, IEnumerable<string> userIds, CancellationToken cancellationToken)
@@ -418,20 +442,5 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         public long AgreeingPairs { get; set; }
 
         public long Count { get; set; }
-    }
-
-    private sealed class UncertainRow
-    {
-        public long ItemId { get; set; }
-
-        public int Rank { get; set; }
-
-        public double Score { get; set; }
-
-        public string Label { get; set; } = "";
-
-        public float[] Probabilities { get; set; } = [];
-
-        public string? TextPreview { get; set; }
     }
 }

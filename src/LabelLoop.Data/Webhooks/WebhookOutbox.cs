@@ -2,6 +2,7 @@ using System.Text.Json;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Webhooks;
+using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
 
 namespace LabelLoop.Data.Webhooks;
@@ -32,12 +33,13 @@ public static class WebhookOutbox
             data,
         }, Json);
         var pending = nameof(WebhookDeliveryStatus.Pending);
-        return await db.Database.ExecuteSqlAsync($"""
+        var sql = $$"""
             INSERT INTO "WebhookDeliveries" ("WebhookId", "ProjectId", "Event", "PayloadJson", "Status", "Attempts", "CreatedUtc", "NextAttemptUtc")
-            SELECT w."Id", w."ProjectId", {eventName}, {payload}, {pending}, 0, {now}, {now}
+            SELECT w."Id", w."ProjectId", {0}, {1}, {2}, 0, {3}, {3}
             FROM "Webhooks" w
-            WHERE w."ProjectId" = {projectId} AND w."IsActive" AND {eventName} = ANY (w."Events")
-            """, cancellationToken);
+            WHERE w."ProjectId" = {4} AND w."IsActive" AND {{DatabaseDialect.Of(db).ArrayContains("w.\"Events\"", "{0}")}}
+            """;
+        return await db.Database.ExecuteSqlRawAsync(sql, [eventName, payload, pending, now, projectId], cancellationToken);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using LabelLoop.Core.Jobs;
@@ -5,7 +6,6 @@ using LabelLoop.Data;
 using LabelLoop.Ml;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Quartz;
 
 namespace LabelLoop.Jobs.Health;
@@ -71,13 +71,18 @@ public sealed class InstanceHealthService(
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
             await db.Database.OpenConnectionAsync(cancellationToken);
             var clock = Stopwatch.StartNew();
-            var server = await db.Database.SqlQuery<string>($"SELECT version() AS \"Value\"").SingleAsync(cancellationToken);
+            var sqlite = db.Database.IsSqlite();
+            var server = sqlite
+                ? await db.Database.SqlQuery<string>($"SELECT 'SQLite ' || sqlite_version() AS \"Value\"").SingleAsync(cancellationToken)
+                : await db.Database.SqlQuery<string>($"SELECT version() AS \"Value\"").SingleAsync(cancellationToken);
             var roundTrip = clock.Elapsed.TotalMilliseconds;
-            var size = await db.Database.SqlQuery<long>($"SELECT pg_database_size(current_database()) AS \"Value\"").SingleAsync(cancellationToken);
+            var size = sqlite
+                ? await db.Database.SqlQuery<long>($"SELECT p.page_count * s.page_size AS \"Value\" FROM pragma_page_count() p, pragma_page_size() s").SingleAsync(cancellationToken)
+                : await db.Database.SqlQuery<long>($"SELECT pg_database_size(current_database()) AS \"Value\"").SingleAsync(cancellationToken);
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
             return new DatabaseHealth(true, server, Math.Round(roundTrip, 2), size, pending, null);
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
         {
             return new DatabaseHealth(false, null, 0, null, 0, ex.Message);
         }
@@ -103,7 +108,7 @@ public sealed class InstanceHealthService(
             failed = counts.GetValueOrDefault(JobStatus.Failed);
             nodes = await NodesAsync(db, now, cancellationToken);
         }
-        catch (NpgsqlException ex)
+        catch (DbException ex)
         {
             error = ex.Message;
         }
@@ -122,7 +127,11 @@ public sealed class InstanceHealthService(
 
     private async Task<IReadOnlyList<SchedulerNode>> NodesAsync(LabelLoopDbContext db, DateTime now, CancellationToken cancellationToken)
     {
-        // Quartz's own cluster table: absent until a node has run the scheduler once.
+        // Quartz's own cluster table: absent until a node has run the scheduler once, and on SQLite (one node, Quartz in memory).
+        if (db.Database.IsSqlite())
+        {
+            return [];
+        }
         var exists = await db.Database.SqlQuery<bool>($"SELECT to_regclass('qrtz_scheduler_state') IS NOT NULL AS \"Value\"").SingleAsync(cancellationToken);
         if (!exists)
         {

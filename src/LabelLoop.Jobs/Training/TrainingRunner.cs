@@ -8,12 +8,12 @@ using LabelLoop.Core.Strategies;
 using LabelLoop.Data;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Models;
+using LabelLoop.Data.Providers;
 using LabelLoop.Ml;
 using LabelLoop.Ml.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace LabelLoop.Jobs.Training;
 
@@ -117,10 +117,8 @@ public sealed class TrainingRunner(
     /// <summary>Failures worth another try: the database or the disk, not the data or the code.</summary>
     public static bool IsTransient(Exception ex) => ex switch
     {
-        NpgsqlException npgsql => npgsql.IsTransient,
-        DbUpdateException { InnerException: { } inner } => IsTransient(inner),
         TimeoutException or IOException => true,
-        _ => false,
+        _ => DatabaseDialect.IsTransient(ex),
     };
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);

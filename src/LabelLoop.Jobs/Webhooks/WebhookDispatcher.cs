@@ -6,6 +6,7 @@ using System.Text;
 using LabelLoop.Core;
 using LabelLoop.Core.Webhooks;
 using LabelLoop.Data;
+using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ using Microsoft.Extensions.Options;
 namespace LabelLoop.Jobs.Webhooks;
 
 /// <summary>
-/// Sends the webhook outbox on job nodes: claims due deliveries (<c>FOR UPDATE SKIP LOCKED</c>, so nodes never send
+/// Sends the webhook outbox on job nodes: claims due deliveries (<c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, so nodes never send
 /// one twice at once), POSTs each body signed with its webhook's secret, and records the attempt. A non-2xx answer,
 /// a timeout or a network error is retried with exponential back-off until <see cref="WebhookOptions.MaxAttempts"/>.
 /// Redirects are never followed: a 3xx is a failed attempt, so a receiver cannot bounce a delivery to another host.
@@ -130,16 +131,16 @@ public sealed class WebhookDispatcher : BackgroundService
         var pending = nameof(WebhookDeliveryStatus.Pending);
         var batch = Math.Max(1, _options.BatchSize);
         // Pushing NextAttemptUtc forward is the claim: other nodes' scans skip the rows until it passes.
-        var ids = await db.Database.SqlQuery<long>($"""
-            UPDATE "WebhookDeliveries" SET "NextAttemptUtc" = {until}
+        var claim = $$"""
+            UPDATE "WebhookDeliveries" SET "NextAttemptUtc" = {0}
             WHERE "Id" IN (
-                SELECT "Id" FROM "WebhookDeliveries"
-                WHERE "Status" = {pending} AND "NextAttemptUtc" <= {now}
-                ORDER BY "NextAttemptUtc", "Id"
-                LIMIT {batch}
-                FOR UPDATE SKIP LOCKED)
+                SELECT d."Id" FROM "WebhookDeliveries" d
+                WHERE d."Status" = {1} AND d."NextAttemptUtc" <= {2}
+                ORDER BY d."NextAttemptUtc", d."Id"
+                LIMIT {3}{{DatabaseDialect.Of(db).ForUpdateSkipLocked("d")}})
             RETURNING "Id" AS "Value"
-            """).ToListAsync(cancellationToken);
+            """;
+        var ids = await db.Database.SqlQueryRaw<long>(claim, until, pending, now, batch).ToListAsync(cancellationToken);
         if (ids.Count == 0)
         {
             return [];

@@ -1,11 +1,16 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Export;
 using LabelLoop.Core.Import;
+using LabelLoop.Core.Items;
+using LabelLoop.Core.Models;
+using LabelLoop.Core.Predictions;
 using LabelLoop.Core.Projects;
 using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Export;
@@ -18,7 +23,8 @@ using Xunit;
 namespace LabelLoop.Data.Tests.Export;
 
 /// <summary>Exports larger than one page, checked line by line against the database; the zip and the file writer.</summary>
-public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixture<LabelLoopDataFixture>
+public abstract class ExportPagingTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : LabelLoopDataFixture
 {
     private static readonly string[] ZipSources = ["cat/a.png", "dog/b.png", "cat/c.png", "unlabeled/d.png"];
 
@@ -39,35 +45,65 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
         var email = LabelLoopDataFixture.UniqueEmail("pager");
         var first = await fixture.CreateUserAsync(email);
         var second = await fixture.CreateUserAsync(LabelLoopDataFixture.UniqueEmail("second"));
+        // Written through EF, so the same rows land on either provider.
         await using var db = fixture.CreateContext();
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "Items" ("ProjectId", "ContentHash", "Text", "ExternalId", "MetaJson", "Status", "FinalLabel", "AnnotationCount", "IsAudit", "CreatedUtc")
-            SELECT {projectId}, md5(g::text) || md5((g + 1)::text), 'text ' || g, 'ext-' || g, {"{}"},
-                   CASE WHEN g % 3 = 0 THEN 'Labeled' ELSE 'Unlabeled' END,
-                   CASE WHEN g % 3 = 0 THEN CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END END,
-                   CASE WHEN g % 3 = 0 THEN 1 ELSE 0 END, FALSE, {Start}
-            FROM generate_series(1, {items}) g
-            """, Cancel);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "Annotations" ("ItemId", "ProjectId", "UserId", "Label", "WasSkipped", "IsGroundTruth", "LeadTimeSeconds", "CreatedUtc")
-            SELECT i."Id", i."ProjectId", {first}, i."FinalLabel", FALSE, FALSE, 1.5, {Start} + (i."Id" - (SELECT min(f."Id") FROM "Items" f WHERE f."ProjectId" = {projectId})) * interval '1 minute'
-            FROM "Items" i WHERE i."ProjectId" = {projectId} AND i."FinalLabel" IS NOT NULL
-            """, Cancel);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "Annotations" ("ItemId", "ProjectId", "UserId", "Label", "WasSkipped", "IsGroundTruth", "LeadTimeSeconds", "CreatedUtc")
-            SELECT i."Id", i."ProjectId", {second}, NULL, TRUE, FALSE, 2, {Start}
-            FROM "Items" i WHERE i."ProjectId" = {projectId} AND i."FinalLabel" = 'a'
-            """, Cancel);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "ModelVersions" ("ProjectId", "Version", "ArtifactPath", "Strategy", "LabelCount", "MetricsJson", "IsActive", "CreatedUtc")
-            VALUES ({projectId}, 3, '', 'margin', 0, {"{}"}, TRUE, {Start})
-            """, Cancel);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO "Predictions" ("ItemId", "ModelVersionId", "Label", "Probabilities", "Score", "Rank", "ReasonJson")
-            SELECT i."Id", v."Id", 'b', ARRAY[0.25, 0.75]::real[], i."Id" / 1000.0, NULL, {"{}"}
-            FROM "Items" i JOIN "ModelVersions" v ON v."ProjectId" = i."ProjectId"
-            WHERE i."ProjectId" = {projectId} AND i."Id" % 5 = 0
-            """, Cancel);
+        var rows = Enumerable.Range(1, items).Select(g => new Item
+        {
+            ProjectId = projectId,
+            ContentHash = g.ToString("x64", CultureInfo.InvariantCulture),
+            Text = $"text {g}",
+            ExternalId = $"ext-{g}",
+            MetaJson = "{}",
+            Status = g % 3 == 0 ? ItemStatus.Labeled : ItemStatus.Unlabeled,
+            FinalLabel = g % 3 == 0 ? (g % 2 == 0 ? "a" : "b") : null,
+            AnnotationCount = g % 3 == 0 ? 1 : 0,
+            CreatedUtc = Start,
+        }).ToList();
+        db.Items.AddRange(rows);
+        await db.SaveChangesAsync(Cancel);
+        var firstId = rows.Min(i => i.Id);
+        db.Annotations.AddRange(rows.Where(i => i.FinalLabel is not null).Select(i => new Annotation
+        {
+            ItemId = i.Id,
+            ProjectId = projectId,
+            UserId = first,
+            Label = i.FinalLabel,
+            LeadTimeSeconds = 1.5,
+            CreatedUtc = Start.AddMinutes(i.Id - firstId),
+        }));
+        db.Annotations.AddRange(rows.Where(i => i.FinalLabel == "a").Select(i => new Annotation
+        {
+            ItemId = i.Id,
+            ProjectId = projectId,
+            UserId = second,
+            Label = null,
+            WasSkipped = true,
+            LeadTimeSeconds = 2,
+            CreatedUtc = Start,
+        }));
+        var version = new ModelVersion
+        {
+            ProjectId = projectId,
+            Version = 3,
+            ArtifactPath = "",
+            Strategy = "margin",
+            LabelCount = 0,
+            MetricsJson = "{}",
+            IsActive = true,
+            CreatedUtc = Start,
+        };
+        db.ModelVersions.Add(version);
+        await db.SaveChangesAsync(Cancel);
+        db.Predictions.AddRange(rows.Where(i => i.Id % 5 == 0).Select(i => new Prediction
+        {
+            ItemId = i.Id,
+            ModelVersionId = version.Id,
+            Label = "b",
+            Probabilities = [0.25f, 0.75f],
+            Score = i.Id / 1000.0,
+            ReasonJson = "{}",
+        }));
+        await db.SaveChangesAsync(Cancel);
         return (projectId, email);
     }
 
@@ -240,3 +276,9 @@ public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : IClassFixt
         Assert.Equal(3, await _exports.CountAsync(Caller.System, projectId, "csv", new ExportFilter(), Cancel));
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class ExportPagingTests(LabelLoopDataFixture fixture) : ExportPagingTests<LabelLoopDataFixture>(fixture);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class ExportPagingTestsOnPostgres(PostgresDataFixture fixture) : ExportPagingTests<PostgresDataFixture>(fixture);

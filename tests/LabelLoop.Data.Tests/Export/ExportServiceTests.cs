@@ -19,7 +19,8 @@ using Xunit;
 
 namespace LabelLoop.Data.Tests.Export;
 
-public sealed class ExportServiceTests(LabelLoopDataFixture fixture) : IClassFixture<LabelLoopDataFixture>
+public abstract class ExportServiceTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : LabelLoopDataFixture
 {
     private static readonly DateTime Monday = new(2025, 6, 2, 9, 30, 0, DateTimeKind.Utc);
 
@@ -244,3 +245,9 @@ public sealed class ExportServiceTests(LabelLoopDataFixture fixture) : IClassFix
         Assert.Contains("\"externalId\":\"r1\"", await Export(Caller.System, "jsonl"), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class ExportServiceTests(LabelLoopDataFixture fixture) : ExportServiceTests<LabelLoopDataFixture>(fixture);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class ExportServiceTestsOnPostgres(PostgresDataFixture fixture) : ExportServiceTests<PostgresDataFixture>(fixture);

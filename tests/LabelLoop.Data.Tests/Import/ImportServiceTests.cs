@@ -13,7 +13,8 @@ using Xunit;
 
 namespace LabelLoop.Data.Tests.Import;
 
-public sealed class ImportServiceTests(LabelLoopDataFixture fixture) : IClassFixture<LabelLoopDataFixture>
+public abstract class ImportServiceTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : LabelLoopDataFixture
 {
     private readonly ImportService _imports = fixture.Get<ImportService>();
 
@@ -364,3 +365,9 @@ public sealed class ImportServiceTests(LabelLoopDataFixture fixture) : IClassFix
         Assert.Equal(1, (await SnapshotAsync(id)).Items);
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class ImportServiceTests(LabelLoopDataFixture fixture) : ImportServiceTests<LabelLoopDataFixture>(fixture);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class ImportServiceTestsOnPostgres(PostgresDataFixture fixture) : ImportServiceTests<PostgresDataFixture>(fixture);

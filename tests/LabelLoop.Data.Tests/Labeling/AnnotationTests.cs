@@ -7,7 +7,8 @@ using Xunit;
 
 namespace LabelLoop.Data.Tests.Labeling;
 
-public sealed class AnnotationTests(LabelingFixture f) : IClassFixture<LabelingFixture>
+public abstract class AnnotationTests<TFixture>(TFixture f) : IClassFixture<TFixture>
+    where TFixture : LabelingFixture
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -155,3 +156,9 @@ public sealed class AnnotationTests(LabelingFixture f) : IClassFixture<LabelingF
         Assert.Contains(item, (await f.Leases.NextAsync(b, project, 3, Cancel)).Select(i => i.ItemId));
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class AnnotationTests(LabelingFixture f) : AnnotationTests<LabelingFixture>(f);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class AnnotationTestsOnPostgres(PostgresLabelingFixture f) : AnnotationTests<PostgresLabelingFixture>(f);

@@ -10,9 +10,16 @@ using Xunit;
 namespace LabelLoop.Data.Tests.Labeling;
 
 /// <summary>Leasing and annotation services over one database, with a clock the tests move.</summary>
-public sealed class LabelingFixture : IAsyncLifetime
+public class LabelingFixture : IAsyncLifetime
 {
-    private readonly LabelLoopDataFixture _data = new();
+    private readonly LabelLoopDataFixture _data;
+
+    public LabelingFixture()
+        : this(new LabelLoopDataFixture())
+    {
+    }
+
+    protected LabelingFixture(LabelLoopDataFixture data) => _data = data;
 
     public async ValueTask InitializeAsync()
     {
@@ -64,5 +71,9 @@ public sealed class LabelingFixture : IAsyncLifetime
         return new Caller(userId, role == Roles.Admin, role == Roles.Reviewer);
     }
 
-    public ValueTask DisposeAsync() => _data.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return _data.DisposeAsync();
+    }
 }

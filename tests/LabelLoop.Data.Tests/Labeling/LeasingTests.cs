@@ -7,7 +7,8 @@ using Xunit;
 
 namespace LabelLoop.Data.Tests.Labeling;
 
-public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixture>
+public abstract class LeasingTests<TFixture>(TFixture f) : IClassFixture<TFixture>
+    where TFixture : LabelingFixture
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -292,3 +293,9 @@ public sealed class LeasingTests(LabelingFixture f) : IClassFixture<LabelingFixt
         Assert.Equal(items, await db.Projects.Where(p => p.Id == project).Select(p => p.LabeledCount).SingleAsync(Cancel));
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class LeasingTests(LabelingFixture f) : LeasingTests<LabelingFixture>(f);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class LeasingTestsOnPostgres(PostgresLabelingFixture f) : LeasingTests<PostgresLabelingFixture>(f);

@@ -28,7 +28,8 @@ namespace LabelLoop.Data.Tests.Stats;
 ///   i7    Unlabeled                                            ranked 1st
 ///   i8    Labeled a   u3 a (5 s, yesterday)                    ranked 3rd, but labeled since
 /// </summary>
-public sealed class ProjectStatsServiceTests(LabelLoopDataFixture fixture) : IClassFixture<LabelLoopDataFixture>, IAsyncLifetime
+public abstract class ProjectStatsServiceTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IAsyncLifetime
+    where TFixture : LabelLoopDataFixture
 {
     private readonly ProjectStatsService _stats = fixture.Get<ProjectStatsService>();
     private readonly Dictionary<string, long> _items = [];
@@ -114,7 +115,11 @@ public sealed class ProjectStatsServiceTests(LabelLoopDataFixture fixture) : ICl
             new LoopSettings(20, 0, 0, 5, "margin", LabelBudget: 10), Cancel);
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
 
     [Fact]
     public async Task Overview_counts_items_by_state_labels_per_day_and_the_budget()
@@ -233,3 +238,9 @@ public sealed class ProjectStatsServiceTests(LabelLoopDataFixture fixture) : ICl
         Assert.Empty(agreement.Pairs);
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class ProjectStatsServiceTests(LabelLoopDataFixture fixture) : ProjectStatsServiceTests<LabelLoopDataFixture>(fixture);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class ProjectStatsServiceTestsOnPostgres(PostgresDataFixture fixture) : ProjectStatsServiceTests<PostgresDataFixture>(fixture);

@@ -13,7 +13,8 @@ using Xunit;
 namespace LabelLoop.Data.Tests.Webhooks;
 
 /// <summary>Events land in the outbox in the transaction that makes them, once per subscribed webhook.</summary>
-public sealed class WebhookOutboxTests(LabelingFixture fixture) : IClassFixture<LabelingFixture>
+public abstract class WebhookOutboxTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : LabelingFixture
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -132,3 +133,9 @@ public sealed class WebhookOutboxTests(LabelingFixture fixture) : IClassFixture<
         await Assert.ThrowsAsync<NotFoundException>(() => Webhooks.ListAsync(Caller.System, int.MaxValue, null, 10, Cancel));
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class WebhookOutboxTests(LabelingFixture fixture) : WebhookOutboxTests<LabelingFixture>(fixture);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class WebhookOutboxTestsOnPostgres(PostgresLabelingFixture fixture) : WebhookOutboxTests<PostgresLabelingFixture>(fixture);

@@ -15,7 +15,8 @@ using Xunit;
 
 namespace LabelLoop.Web.Tests.Api;
 
-public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixture<LabelLoopWebFactory>
+public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixture<TFixture>
+    where TFixture : LabelLoopWebFactory
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -304,3 +305,9 @@ public sealed class LabelingApiTests(LabelLoopWebFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 }
+
+/// <summary>The tests above on the default provider (SQLite).</summary>
+public sealed class LabelingApiTests(LabelLoopWebFactory factory) : LabelingApiTests<LabelLoopWebFactory>(factory);
+
+/// <summary>The tests above on PostgreSQL.</summary>
+public sealed class LabelingApiTestsOnPostgres(PostgresWebFactory factory) : LabelingApiTests<PostgresWebFactory>(factory);

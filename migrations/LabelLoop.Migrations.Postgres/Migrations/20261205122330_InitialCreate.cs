@@ -1,18 +1,15 @@
-using System;
-using LabelLoop.Data;
-using Microsoft.EntityFrameworkCore.Infrastructure;
+﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace LabelLoop.Migrations
+namespace LabelLoop.Migrations.Postgres.Migrations
 {
-    /// <summary>Projects, label sets, items, annotations, predictions, model versions, job runs, accounts, tokens.</summary>
-    [DbContext(typeof(LabelLoopDbContext))]
-    [Migration("20261121110000_InitialSchema")]
-    public partial class InitialSchema : Migration
+    /// <inheritdoc />
+    public partial class InitialCreate : Migration
     {
+        /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
@@ -22,7 +19,7 @@ namespace LabelLoop.Migrations
                     Id = table.Column<string>(type: "text", nullable: false),
                     Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
                     NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -50,7 +47,7 @@ namespace LabelLoop.Migrations
                     TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
                     LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -68,10 +65,28 @@ namespace LabelLoop.Migrations
                     Instructions = table.Column<string>(type: "text", nullable: false),
                     Overlap = table.Column<int>(type: "integer", nullable: false),
                     AllowHorizontalFlip = table.Column<bool>(type: "boolean", nullable: false),
+                    LeaseMinutes = table.Column<int>(type: "integer", nullable: false),
+                    RetrainEvery = table.Column<int>(type: "integer", nullable: false),
+                    RetrainGrowthPercent = table.Column<int>(type: "integer", nullable: false),
+                    RetrainIntervalMinutes = table.Column<int>(type: "integer", nullable: false),
+                    CommitteeSize = table.Column<int>(type: "integer", nullable: false),
+                    Strategy = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ColdStartLabelsPerClass = table.Column<int>(type: "integer", nullable: false),
+                    AuditPercent = table.Column<int>(type: "integer", nullable: false),
+                    PretrainEnabled = table.Column<bool>(type: "boolean", nullable: false),
+                    TextModel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    TrainingSteps = table.Column<int>(type: "integer", nullable: false),
+                    FineTuneMode = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ImageColour = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    PretrainItemCount = table.Column<int>(type: "integer", nullable: false),
+                    BatchSize = table.Column<int>(type: "integer", nullable: false),
+                    LabelBudget = table.Column<int>(type: "integer", nullable: true),
+                    LoopLabelCount = table.Column<int>(type: "integer", nullable: false),
+                    LoopEnqueuedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     ItemCount = table.Column<int>(type: "integer", nullable: false),
                     LabeledCount = table.Column<int>(type: "integer", nullable: false),
                     CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    UpdatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -86,7 +101,7 @@ namespace LabelLoop.Migrations
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     RoleId = table.Column<string>(type: "text", nullable: false),
                     ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true),
+                    ClaimValue = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -113,7 +128,7 @@ namespace LabelLoop.Migrations
                     CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     ExpiresUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     LastUsedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    RevokedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RevokedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -134,7 +149,7 @@ namespace LabelLoop.Migrations
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     UserId = table.Column<string>(type: "text", nullable: false),
                     ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true),
+                    ClaimValue = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -154,7 +169,7 @@ namespace LabelLoop.Migrations
                     LoginProvider = table.Column<string>(type: "text", nullable: false),
                     ProviderKey = table.Column<string>(type: "text", nullable: false),
                     ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: false),
+                    UserId = table.Column<string>(type: "text", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -172,7 +187,7 @@ namespace LabelLoop.Migrations
                 columns: table => new
                 {
                     UserId = table.Column<string>(type: "text", nullable: false),
-                    RoleId = table.Column<string>(type: "text", nullable: false),
+                    RoleId = table.Column<string>(type: "text", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -198,7 +213,7 @@ namespace LabelLoop.Migrations
                     UserId = table.Column<string>(type: "text", nullable: false),
                     LoginProvider = table.Column<string>(type: "text", nullable: false),
                     Name = table.Column<string>(type: "text", nullable: false),
-                    Value = table.Column<string>(type: "text", nullable: true),
+                    Value = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -207,6 +222,32 @@ namespace LabelLoop.Migrations
                         name: "FK_AspNetUserTokens_AspNetUsers_UserId",
                         column: x => x.UserId,
                         principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "EncoderVersions",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ProjectId = table.Column<int>(type: "integer", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    ArtifactPath = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
+                    ItemCount = table.Column<int>(type: "integer", nullable: false),
+                    MetricsJson = table.Column<string>(type: "text", nullable: false),
+                    IsActive = table.Column<bool>(type: "boolean", nullable: false),
+                    JobRunId = table.Column<long>(type: "bigint", nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_EncoderVersions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_EncoderVersions_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -228,7 +269,8 @@ namespace LabelLoop.Migrations
                     GroundTruth = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     FinalLabel = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     AnnotationCount = table.Column<int>(type: "integer", nullable: false),
-                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    IsAudit = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -258,7 +300,7 @@ namespace LabelLoop.Migrations
                     RequestedByUserId = table.Column<string>(type: "text", nullable: true),
                     CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     StartedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    FinishedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    FinishedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -281,13 +323,43 @@ namespace LabelLoop.Migrations
                     Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     Hotkey = table.Column<string>(type: "character varying(1)", maxLength: 1, nullable: true),
                     Color = table.Column<string>(type: "character varying(7)", maxLength: 7, nullable: false),
-                    Order = table.Column<int>(type: "integer", nullable: false),
+                    Order = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_LabelClasses", x => x.Id);
                     table.ForeignKey(
                         name: "FK_LabelClasses_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LoopSettingChanges",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ProjectId = table.Column<int>(type: "integer", nullable: false),
+                    UserId = table.Column<string>(type: "text", nullable: true),
+                    Setting = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    OldValue = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    NewValue = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ChangedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LoopSettingChanges", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_LoopSettingChanges_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_LoopSettingChanges_Projects_ProjectId",
                         column: x => x.ProjectId,
                         principalTable: "Projects",
                         principalColumn: "Id",
@@ -307,7 +379,7 @@ namespace LabelLoop.Migrations
                     LabelCount = table.Column<int>(type: "integer", nullable: false),
                     MetricsJson = table.Column<string>(type: "text", nullable: false),
                     IsActive = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -326,7 +398,7 @@ namespace LabelLoop.Migrations
                 {
                     ProjectId = table.Column<int>(type: "integer", nullable: false),
                     UserId = table.Column<string>(type: "text", nullable: false),
-                    AddedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    AddedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -346,6 +418,105 @@ namespace LabelLoop.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Webhooks",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ProjectId = table.Column<int>(type: "integer", nullable: false),
+                    Url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    Events = table.Column<string[]>(type: "text[]", nullable: false),
+                    Secret = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    IsActive = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedByUserId = table.Column<string>(type: "text", nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Webhooks", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Webhooks_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ItemLeases",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ProjectId = table.Column<int>(type: "integer", nullable: false),
+                    ItemId = table.Column<long>(type: "bigint", nullable: false),
+                    UserId = table.Column<string>(type: "text", nullable: false),
+                    LeasedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ExpiresUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    PredictionId = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ItemLeases", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ItemLeases_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_ItemLeases_Items_ItemId",
+                        column: x => x.ItemId,
+                        principalTable: "Items",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_ItemLeases_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ExportRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ProjectId = table.Column<int>(type: "integer", nullable: false),
+                    JobRunId = table.Column<long>(type: "bigint", nullable: false),
+                    Format = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    LabeledOnly = table.Column<bool>(type: "boolean", nullable: false),
+                    FinalLabel = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    SinceUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    UntilUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RequestedByUserId = table.Column<string>(type: "text", nullable: true),
+                    FileName = table.Column<string>(type: "character varying(260)", maxLength: 260, nullable: true),
+                    ItemCount = table.Column<long>(type: "bigint", nullable: true),
+                    SizeBytes = table.Column<long>(type: "bigint", nullable: true),
+                    Sha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CompletedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ExportRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ExportRuns_JobRuns_JobRunId",
+                        column: x => x.JobRunId,
+                        principalTable: "JobRuns",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_ExportRuns_Projects_ProjectId",
+                        column: x => x.ProjectId,
+                        principalTable: "Projects",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Predictions",
                 columns: table => new
                 {
@@ -357,7 +528,7 @@ namespace LabelLoop.Migrations
                     Probabilities = table.Column<float[]>(type: "real[]", nullable: false),
                     Score = table.Column<double>(type: "double precision", nullable: false),
                     Rank = table.Column<int>(type: "integer", nullable: true),
-                    ReasonJson = table.Column<string>(type: "text", nullable: false),
+                    ReasonJson = table.Column<string>(type: "text", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -377,6 +548,36 @@ namespace LabelLoop.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "WebhookDeliveries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    WebhookId = table.Column<int>(type: "integer", nullable: false),
+                    ProjectId = table.Column<int>(type: "integer", nullable: false),
+                    Event = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    PayloadJson = table.Column<string>(type: "text", nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LastStatusCode = table.Column<int>(type: "integer", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    NextAttemptUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    LastAttemptUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    DeliveredUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookDeliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_WebhookDeliveries_Webhooks_WebhookId",
+                        column: x => x.WebhookId,
+                        principalTable: "Webhooks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Annotations",
                 columns: table => new
                 {
@@ -391,7 +592,8 @@ namespace LabelLoop.Migrations
                     IsGroundTruth = table.Column<bool>(type: "boolean", nullable: false),
                     LeadTimeSeconds = table.Column<double>(type: "double precision", nullable: false),
                     ParentPredictionId = table.Column<long>(type: "bigint", nullable: true),
-                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -438,9 +640,16 @@ namespace LabelLoop.Migrations
                 columns: new[] { "ProjectId", "CreatedUtc" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Annotations_UserId",
+                name: "IX_Annotations_UserId_IdempotencyKey",
                 table: "Annotations",
-                column: "UserId");
+                columns: new[] { "UserId", "IdempotencyKey" },
+                unique: true,
+                filter: "\"IdempotencyKey\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Annotations_UserId_ProjectId_CreatedUtc",
+                table: "Annotations",
+                columns: new[] { "UserId", "ProjectId", "CreatedUtc" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_TokenHash",
@@ -491,6 +700,52 @@ namespace LabelLoop.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_EncoderVersions_ProjectId_Active",
+                table: "EncoderVersions",
+                column: "ProjectId",
+                unique: true,
+                filter: "\"IsActive\"");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_EncoderVersions_ProjectId_Version",
+                table: "EncoderVersions",
+                columns: new[] { "ProjectId", "Version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ExportRuns_JobRunId",
+                table: "ExportRuns",
+                column: "JobRunId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ExportRuns_ProjectId_Id",
+                table: "ExportRuns",
+                columns: new[] { "ProjectId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ItemLeases_ItemId_UserId",
+                table: "ItemLeases",
+                columns: new[] { "ItemId", "UserId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ItemLeases_ProjectId",
+                table: "ItemLeases",
+                column: "ProjectId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ItemLeases_UserId_ProjectId_ExpiresUtc",
+                table: "ItemLeases",
+                columns: new[] { "UserId", "ProjectId", "ExpiresUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Items_Labeled_ProjectId_FinalLabel",
+                table: "Items",
+                columns: new[] { "ProjectId", "FinalLabel" },
+                filter: "\"Status\" = 'Labeled'");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Items_ProjectId_ContentHash",
                 table: "Items",
                 columns: new[] { "ProjectId", "ContentHash" },
@@ -500,6 +755,12 @@ namespace LabelLoop.Migrations
                 name: "IX_Items_ProjectId_Status",
                 table: "Items",
                 columns: new[] { "ProjectId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Items_Unlabeled_ProjectId_ContentHash",
+                table: "Items",
+                columns: new[] { "ProjectId", "ContentHash" },
+                filter: "\"Status\" = 'Unlabeled'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_JobRuns_ProjectId_CreatedUtc",
@@ -516,6 +777,23 @@ namespace LabelLoop.Migrations
                 table: "LabelClasses",
                 columns: new[] { "ProjectId", "Name" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LoopSettingChanges_ProjectId_ChangedUtc",
+                table: "LoopSettingChanges",
+                columns: new[] { "ProjectId", "ChangedUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LoopSettingChanges_UserId",
+                table: "LoopSettingChanges",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ModelVersions_ProjectId_Active",
+                table: "ModelVersions",
+                column: "ProjectId",
+                unique: true,
+                filter: "\"IsActive\"");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ModelVersions_ProjectId_Version",
@@ -544,26 +822,92 @@ namespace LabelLoop.Migrations
                 table: "Projects",
                 column: "Name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookDeliveries_Pending_NextAttemptUtc",
+                table: "WebhookDeliveries",
+                column: "NextAttemptUtc",
+                filter: "\"Status\" = 'Pending'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookDeliveries_WebhookId_Id",
+                table: "WebhookDeliveries",
+                columns: new[] { "WebhookId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Webhooks_ProjectId",
+                table: "Webhooks",
+                column: "ProjectId");
         }
 
+        /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropTable(name: "Annotations");
-            migrationBuilder.DropTable(name: "Predictions");
-            migrationBuilder.DropTable(name: "ProjectMembers");
-            migrationBuilder.DropTable(name: "ModelVersions");
-            migrationBuilder.DropTable(name: "LabelClasses");
-            migrationBuilder.DropTable(name: "JobRuns");
-            migrationBuilder.DropTable(name: "Items");
-            migrationBuilder.DropTable(name: "AspNetUserTokens");
-            migrationBuilder.DropTable(name: "AspNetUserRoles");
-            migrationBuilder.DropTable(name: "AspNetUserLogins");
-            migrationBuilder.DropTable(name: "AspNetUserClaims");
-            migrationBuilder.DropTable(name: "ApiTokens");
-            migrationBuilder.DropTable(name: "AspNetRoleClaims");
-            migrationBuilder.DropTable(name: "Projects");
-            migrationBuilder.DropTable(name: "AspNetUsers");
-            migrationBuilder.DropTable(name: "AspNetRoles");
+            migrationBuilder.DropTable(
+                name: "Annotations");
+
+            migrationBuilder.DropTable(
+                name: "ApiTokens");
+
+            migrationBuilder.DropTable(
+                name: "AspNetRoleClaims");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserClaims");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserLogins");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserRoles");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUserTokens");
+
+            migrationBuilder.DropTable(
+                name: "EncoderVersions");
+
+            migrationBuilder.DropTable(
+                name: "ExportRuns");
+
+            migrationBuilder.DropTable(
+                name: "ItemLeases");
+
+            migrationBuilder.DropTable(
+                name: "LabelClasses");
+
+            migrationBuilder.DropTable(
+                name: "LoopSettingChanges");
+
+            migrationBuilder.DropTable(
+                name: "ProjectMembers");
+
+            migrationBuilder.DropTable(
+                name: "WebhookDeliveries");
+
+            migrationBuilder.DropTable(
+                name: "Predictions");
+
+            migrationBuilder.DropTable(
+                name: "AspNetRoles");
+
+            migrationBuilder.DropTable(
+                name: "JobRuns");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Webhooks");
+
+            migrationBuilder.DropTable(
+                name: "Items");
+
+            migrationBuilder.DropTable(
+                name: "ModelVersions");
+
+            migrationBuilder.DropTable(
+                name: "Projects");
         }
     }
 }
