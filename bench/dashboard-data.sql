@@ -9,9 +9,10 @@ SELECT "Id" AS admin FROM "AspNetUsers" WHERE "Email" = 'bench-admin@example.org
 
 INSERT INTO "Projects" ("Name", "Kind", "Instructions", "Overlap", "AllowHorizontalFlip", "ItemCount", "LabeledCount", "CreatedUtc", "UpdatedUtc",
     "LeaseMinutes", "RetrainEvery", "RetrainGrowthPercent", "RetrainIntervalMinutes", "CommitteeSize", "Strategy", "LoopLabelCount",
-    "BatchSize", "LabelBudget")
+    "BatchSize", "LabelBudget", "ColdStartLabelsPerClass", "AuditPercent", "PretrainEnabled", "TextModel", "TrainingSteps", "FineTuneMode",
+    "PretrainItemCount")
 VALUES ('bench-1m', 'Image', 'Pick the garment.', 2, true, :items, 0, now() - interval '40 days', now(),
-    10, 20, 0, 0, 5, 'margin', 0, 50, 150000)
+    10, 20, 0, 0, 5, 'margin', 0, 50, 150000, 3, 5, true, 'Linear', 0, 'FineTune', 0)
 RETURNING "Id" AS project \gset
 
 INSERT INTO "LabelClasses" ("ProjectId", "Name", "Hotkey", "Color", "Order")

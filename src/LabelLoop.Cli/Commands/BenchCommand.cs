@@ -140,7 +140,9 @@ public static partial class BenchCommand
             using var response = await client.PostAsync(new Uri("/login", UriKind.Relative), form, cancellationToken);
             if (response.StatusCode != HttpStatusCode.Redirect)
             {
-                throw new InvalidOperationException($"login as {email} failed: {(int)response.StatusCode}");
+                var answer = await response.Content.ReadAsStringAsync(cancellationToken);
+                var reason = AlertPattern().Match(answer) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value.Trim()) : "no message on the page";
+                throw new InvalidOperationException($"login as {email} failed with {(int)response.StatusCode}: {reason}");
             }
             var page = await client.GetStringAsync(new Uri($"/projects/{projectId}/label", UriKind.Relative), cancellationToken);
             return new Session(client, projectId, Token(page), ItemId(page));
@@ -185,6 +187,9 @@ public static partial class BenchCommand
 
         [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
         private static partial Regex TokenPattern();
+
+        [GeneratedRegex("class=\"alert[^\"]*\"[^>]*>([^<]+)<")]
+        private static partial Regex AlertPattern();
 
         [GeneratedRegex("name=\"itemId\" value=\"(\\d+)\"")]
         private static partial Regex ItemPattern();
