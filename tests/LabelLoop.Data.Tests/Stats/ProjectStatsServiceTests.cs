@@ -160,6 +160,8 @@ public abstract class ProjectStatsServiceTests<TFixture>(TFixture fixture) : ICl
         Assert.Equal((2L, 0.5), (u1.SuggestedItems, u1.ModelAgreement!.Value));
         Assert.Null(u2.ModelAgreement);
         Assert.DoesNotContain(_reviewer, rows.Keys);
+        // The last activity is a UTC time on both providers (the API writes it with a Z).
+        Assert.Equal(DateTimeKind.Utc, u1.LastActiveUtc!.Value.Kind);
         // Daily activity: u3's label was yesterday, the rest today; skips count as activity.
         var activity = stats.Activity.ToDictionary(a => a.Email);
         Assert.Equal([1L, 1L], activity[u3.Email].PerDay.TakeLast(2));
