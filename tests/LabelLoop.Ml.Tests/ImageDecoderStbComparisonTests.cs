@@ -9,7 +9,7 @@ namespace LabelLoop.Ml.Tests;
 /// </summary>
 public sealed class ImageDecoderStbComparisonTests
 {
-    private static double MeanAbsoluteDifference(IReadOnlyList<ReadOnlyMemory<byte>> images, int channels, int size, out double max)
+    private static double MeanAbsoluteDifference(List<ReadOnlyMemory<byte>> images, int channels, int size, out double max)
     {
         var data = images.SelectMany(i => i.ToArray()).ToArray();
         var lengths = images.Select(i => (long)i.Length).ToArray();
@@ -52,16 +52,18 @@ public sealed class ImageDecoderStbComparisonTests
     }
 
     [NativeTheory]
-    [InlineData(56)]
-    [InlineData(40)]
-    [InlineData(20)]
-    [InlineData(14)]
-    [InlineData(8)]
-    public void Fashion_mnist_pngs_resized_stay_close_to_stb(int size)
+    [InlineData(56, 0.1)]
+    [InlineData(40, 0.1)]
+    [InlineData(24, 3.0)]
+    [InlineData(20, 3.0)]
+    [InlineData(14, 6.0)]
+    [InlineData(8, 7.0)]
+    public void Fashion_mnist_pngs_resized_stay_close_to_stb(int size, double bound)
     {
+        // Enlarging uses stb's own filter; shrinking differs, as Skia's cubic filters do not widen with the factor.
         var images = FashionMnistSample(500);
 
-        Assert.True(MeanAbsoluteDifference(images, 1, size, out _) < 6.0);
+        Assert.True(MeanAbsoluteDifference(images, 1, size, out _) < bound);
     }
 
     [NativeTheory]

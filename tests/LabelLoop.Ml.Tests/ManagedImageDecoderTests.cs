@@ -45,7 +45,7 @@ public sealed class ManagedImageDecoderTests
         var pixels = ImageDecoder.Decode([png], channels: 1, size: 2);
 
         // (77 * 200 + 150 * 100 + 29 * 50) >> 8 = 124
-        Assert.All(pixels, p => Assert.Equal(124 / 255f, p));
+        Assert.All(pixels, p => Assert.Equal(124 * (1f / 255f), p));
     }
 
     [Fact]
