@@ -31,9 +31,8 @@ public static class JobsServiceCollectionExtensions
         builder.Services.TryAddSingleton(new EngineOptions { Threads = TorchThreads(builder.Configuration), Device = device });
         builder.Services.TryAddSingleton<IModelEngine>(sp =>
             new TorchModelEngine(sp.GetRequiredService<EngineOptions>(), sp.GetService<ILogger<TorchModelEngine>>()));
-        // Imports decode every image with the engine's decoder where the native library is present.
-        builder.Services.AddSingleton<IImageValidator>(sp => new NativeImageValidator(
-            sp.GetRequiredService<IModelEngine>(),
+        // Imports decode every image with the engine's decoder.
+        builder.Services.AddSingleton<IImageValidator>(sp => new DecodingImageValidator(
             new ImageHeaderValidator(sp.GetRequiredService<IOptions<ImportLimits>>().Value.MaxImageSide)));
         return builder;
     }

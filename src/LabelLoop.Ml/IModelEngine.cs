@@ -62,6 +62,6 @@ public interface IModelEngine
     /// <summary>Copies the encoder weights of <paramref name="source"/> into <paramref name="target"/>; the heads stay as they are.</summary>
     void CopyEncoder(EngineModel source, EngineModel target);
 
-    /// <summary>Decodes encoded images (PNG, JPEG, BMP, GIF first frame) to items x channels x size x size floats in [0, 1].</summary>
+    /// <summary>Decodes encoded images (PNG, JPEG, BMP, GIF first frame, WebP) to items x channels x size x size floats in [0, 1] (see <see cref="ImageDecoder"/>).</summary>
     float[] DecodeImages(IReadOnlyList<ReadOnlyMemory<byte>> images, int channels, int size);
 }

@@ -3,33 +3,18 @@ using System.IO.Compression;
 using LabelLoop.Core.Import;
 using LabelLoop.Core.Samples;
 using LabelLoop.Jobs.Import;
-using LabelLoop.Ml;
 using LabelLoop.Testing;
 using Xunit;
 
 namespace LabelLoop.Jobs.Tests.Import;
 
-public sealed class NativeImageValidatorTests
+public sealed class DecodingImageValidatorTests
 {
-    private static readonly TorchModelEngine Engine = new();
-
-    private static NativeImageValidator Validator => new(Engine, new ImageHeaderValidator());
-
-    private static void RequireNative()
-    {
-        // make test sets LABELLOOP_REQUIRE_NATIVE=1: there the library must load, and the test must not skip.
-        if (!Engine.Info.NativeAvailable && Environment.GetEnvironmentVariable("LABELLOOP_REQUIRE_NATIVE") != "1")
-        {
-            Assert.Skip($"native library not available: {Engine.Info.UnavailableReason}");
-        }
-        Assert.True(Engine.Info.NativeAvailable, Engine.Info.UnavailableReason);
-    }
+    private static DecodingImageValidator Validator => new(new ImageHeaderValidator());
 
     [Fact]
     public void A_valid_png_passes_with_its_size()
     {
-        RequireNative();
-
         var info = Validator.Validate(TestImages.Png(3, 6, 5));
 
         Assert.Equal(new ImageInfo("image/png", 6, 5, IsColour: false), info);
@@ -38,7 +23,6 @@ public sealed class NativeImageValidatorTests
     [Fact]
     public void A_colour_header_over_grey_pixels_is_grey_and_colour_pixels_are_colour()
     {
-        RequireNative();
         var greyPixels = LabelLoop.Core.Samples.PngEncoder.EncodeRgb8([.. Enumerable.Range(0, 6 * 6 * 3).Select(i => (byte)(i / 3 * 7))], 6, 6);
 
         Assert.False(Validator.Validate(greyPixels).IsColour);
@@ -49,7 +33,6 @@ public sealed class NativeImageValidatorTests
     [Fact]
     public void A_png_whose_structure_is_sound_but_pixels_do_not_decode_is_refused_by_the_decoder()
     {
-        RequireNative();
         // Right chunk CRCs and data length, but scanline filter type 9 (PNG defines 0 to 4).
         var png = PngWithFilterByte(9);
         new ImageHeaderValidator().Validate(png);

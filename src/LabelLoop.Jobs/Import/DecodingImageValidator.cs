@@ -5,15 +5,15 @@ using LabelLoop.Ml;
 namespace LabelLoop.Jobs.Import;
 
 /// <summary>
-/// Import validation that decodes every image with the engine's decoder (stb_image), after the structural
-/// checks of <see cref="ImageHeaderValidator"/> (which also refuse oversized dimensions before any pixel is
-/// allocated). Without the native library it falls back to the structural checks alone.
+/// Import validation that decodes every image with the engine's decoder (<see cref="ImageDecoder"/>), after the
+/// structural checks of <see cref="ImageHeaderValidator"/> (which also refuse oversized dimensions before any pixel
+/// is allocated).
 /// </summary>
 /// <remarks>
 /// The decoded thumbnail also settles whether an image has colour: a header can say RGB (or a JPEG three
 /// components) for pixels that are all grey, and then the pixels win.
 /// </remarks>
-public sealed class NativeImageValidator(IModelEngine engine, ImageHeaderValidator header) : IImageValidator
+public sealed class DecodingImageValidator(ImageHeaderValidator header) : IImageValidator
 {
     // Decoding into a small thumbnail proves the pixels decode without keeping them.
     private const int ThumbnailSize = 8;
@@ -22,10 +22,6 @@ public sealed class NativeImageValidator(IModelEngine engine, ImageHeaderValidat
     public ImageInfo Validate(ReadOnlySpan<byte> bytes)
     {
         var info = header.Validate(bytes);
-        if (!engine.Info.NativeAvailable)
-        {
-            return info;
-        }
         // A grey header means grey pixels; anything else is decoded in colour to look.
         var channels = info.IsColour == false ? 1 : 3;
         Span<float> thumbnail = stackalloc float[3 * Plane];
