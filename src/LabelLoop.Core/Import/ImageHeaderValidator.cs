@@ -4,9 +4,9 @@ using System.IO.Compression;
 namespace LabelLoop.Core.Import;
 
 /// <summary>
-/// Structural validation of PNG, JPEG, GIF and BMP in managed code: signatures, sizes, PNG chunk CRCs and
-/// the inflated PNG data length, JPEG end marker, GIF trailer, BMP pixel array bounds. It catches truncated
-/// and corrupt files without a pixel decoder; the native decoder goes further where it is loaded.
+/// Structural validation of PNG, JPEG, GIF, BMP and WebP in managed code: signatures, sizes, PNG chunk CRCs and
+/// the inflated PNG data length, JPEG end marker, GIF trailer, BMP pixel array bounds, WebP's RIFF length and frame
+/// header. It catches truncated and corrupt files without a pixel decoder; the import then decodes each image too.
 /// </summary>
 public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
 {
@@ -24,7 +24,8 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
             _ when bytes[0] == 0xFF && bytes[1] == 0xD8 => ValidateJpeg(bytes),
             _ when bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8) => ValidateGif(bytes),
             _ when bytes.StartsWith("BM"u8) => ValidateBmp(bytes),
-            _ => throw new InvalidImageException("not a PNG, JPEG, GIF or BMP image (unknown signature)"),
+            _ when bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8) => ValidateWebp(bytes),
+            _ => throw new InvalidImageException("not a PNG, JPEG, GIF, BMP or WebP image (unknown signature)"),
         };
         if (info.Width <= 0 || info.Height <= 0)
         {
@@ -261,6 +262,50 @@ public sealed class ImageHeaderValidator(int maxSide = 8192) : IImageValidator
             throw new InvalidImageException("GIF is truncated (no trailer)");
         }
         return new ImageInfo("image/gif", width, height);
+    }
+
+    /// <summary>
+    /// WebP: a RIFF container whose length must fit the file, then a lossy (<c>VP8 </c>), lossless (<c>VP8L</c>) or
+    /// extended (<c>VP8X</c>) first chunk carrying the size.
+    /// </summary>
+    private static ImageInfo ValidateWebp(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 30)
+        {
+            throw new InvalidImageException("WebP is truncated");
+        }
+        var riffLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..]);
+        if (riffLength + 8L > bytes.Length)
+        {
+            throw new InvalidImageException("WebP is truncated (the RIFF length runs past the end of the file)");
+        }
+        var chunk = bytes[12..16];
+        var data = bytes[20..];
+        if (chunk.SequenceEqual("VP8 "u8))
+        {
+            if (data[3] != 0x9D || data[4] != 0x01 || data[5] != 0x2A)
+            {
+                throw new InvalidImageException("WebP lossy frame has no start code");
+            }
+            return new ImageInfo("image/webp", BinaryPrimitives.ReadUInt16LittleEndian(data[6..]) & 0x3FFF,
+                BinaryPrimitives.ReadUInt16LittleEndian(data[8..]) & 0x3FFF);
+        }
+        if (chunk.SequenceEqual("VP8L"u8))
+        {
+            if (data[0] != 0x2F)
+            {
+                throw new InvalidImageException("WebP lossless frame has no signature");
+            }
+            var bits = BinaryPrimitives.ReadUInt32LittleEndian(data[1..]);
+            return new ImageInfo("image/webp", (int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+        }
+        if (chunk.SequenceEqual("VP8X"u8))
+        {
+            var width = data[4] | (data[5] << 8) | (data[6] << 16);
+            var height = data[7] | (data[8] << 8) | (data[9] << 16);
+            return new ImageInfo("image/webp", width + 1, height + 1);
+        }
+        throw new InvalidImageException("WebP has no VP8, VP8L or VP8X image chunk");
     }
 
     private static ImageInfo ValidateBmp(ReadOnlySpan<byte> bytes)

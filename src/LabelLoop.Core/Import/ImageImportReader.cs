@@ -30,7 +30,7 @@ public sealed class ImageImportReader(IImageValidator validator, ImportLimits li
             if (!ImportPaths.ImageExtensions.Contains(extension))
             {
                 errors.Add(new ImportError(entry.RelativePath,
-                    $"unsupported file type '{(extension.Length == 0 ? "(none)" : extension)}'; expected .png, .jpg, .jpeg, .bmp or .gif"));
+                    $"unsupported file type '{(extension.Length == 0 ? "(none)" : extension)}'; expected .png, .jpg, .jpeg, .bmp, .gif or .webp"));
                 continue;
             }
             if (entry.Length > limits.MaxFileBytes)

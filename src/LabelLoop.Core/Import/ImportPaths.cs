@@ -4,7 +4,7 @@ namespace LabelLoop.Core.Import;
 public static class ImportPaths
 {
     public static readonly IReadOnlySet<string> ImageExtensions =
-        new HashSet<string>([".png", ".jpg", ".jpeg", ".bmp", ".gif"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>([".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"], StringComparer.OrdinalIgnoreCase);
 
     public static readonly IReadOnlySet<string> TextExtensions =
         new HashSet<string>([".jsonl", ".ndjson", ".csv"], StringComparer.OrdinalIgnoreCase);

@@ -27,7 +27,7 @@ public static class LabelingEndpoints
         var api = app.MapGroup("/api/v1/projects/{projectId:int}").WithTags("Labeling");
         api.MapGet("/items/{itemId:long}/content", GetContentAsync).RequireScope(ApiScopes.Read)
             .WithName("GetItemContent").WithSummary("An image item's bytes (content-addressed, cacheable).")
-            .Produces(StatusCodes.Status200OK, null, "image/png", "image/jpeg", "image/gif", "image/bmp", "application/octet-stream");
+            .Produces(StatusCodes.Status200OK, null, "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "application/octet-stream");
         api.MapPost("/next", NextAsync).RequireScope(ApiScopes.Label)
             .WithName("NextItem")
             .WithSummary("Leases the next item to the caller, as the workspace does: the caller's live lease first, then the best-ranked free item. 204 when none is left.")

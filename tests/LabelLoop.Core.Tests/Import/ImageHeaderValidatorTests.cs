@@ -192,4 +192,71 @@ public sealed class ImageHeaderValidatorTests
         BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)value);
         return bytes;
     }
+
+    [Fact]
+    public void A_lossless_webp_reports_its_size()
+    {
+        var info = _validator.Validate(Webp("VP8L"u8, LosslessHeader(width: 300, height: 17)));
+
+        Assert.Equal(("image/webp", 300, 17), (info.MediaType, info.Width, info.Height));
+    }
+
+    [Fact]
+    public void An_extended_webp_reports_its_canvas_size()
+    {
+        // Flags and reserved bytes, then the canvas width and height minus one, 24 bits each.
+        byte[] header = [0x10, 0, 0, 0, 0x3F, 0x01, 0, 0x1F, 0, 0];
+
+        var info = _validator.Validate(Webp("VP8X"u8, header));
+
+        Assert.Equal(("image/webp", 320, 32), (info.MediaType, info.Width, info.Height));
+    }
+
+    [Fact]
+    public void A_webp_shorter_than_its_riff_length_is_rejected()
+    {
+        var webp = Webp("VP8L"u8, LosslessHeader(8, 8));
+
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(webp.AsSpan(0, webp.Length - 4)));
+
+        Assert.Contains("WebP is truncated", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_webp_without_an_image_chunk_is_rejected()
+    {
+        var ex = Assert.Throws<InvalidImageException>(() => _validator.Validate(Webp("ICCP"u8, new byte[16])));
+
+        Assert.Contains("no VP8, VP8L or VP8X", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_webp_larger_than_the_side_limit_is_rejected()
+    {
+        var ex = Assert.Throws<InvalidImageException>(() => new ImageHeaderValidator(maxSide: 256).Validate(Webp("VP8L"u8, LosslessHeader(300, 17))));
+
+        Assert.Contains("larger than the 256-pixel limit", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The VP8L signature and the 14-bit width and height minus one; enough for the header check.</summary>
+    private static byte[] LosslessHeader(int width, int height)
+    {
+        var header = new byte[16];
+        header[0] = 0x2F;
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(1), (uint)((width - 1) | ((height - 1) << 14)));
+        return header;
+    }
+
+    /// <summary>A RIFF/WEBP container with one chunk.</summary>
+    private static byte[] Webp(ReadOnlySpan<byte> fourCc, byte[] data)
+    {
+        var file = new byte[20 + data.Length];
+        "RIFF"u8.CopyTo(file);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(4), (uint)(file.Length - 8));
+        "WEBP"u8.CopyTo(file.AsSpan(8));
+        fourCc.CopyTo(file.AsSpan(12));
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(16), (uint)data.Length);
+        data.CopyTo(file.AsSpan(20));
+        return file;
+    }
 }
