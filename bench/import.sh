@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times `labelloop import` of a folder of Fashion-MNIST PNGs into a fresh database, on each database provider in turn
 # (side by side in one run).
-# Usage: bench/import.sh [RUNS]   (after `make build`; prints each run and the median per provider)
+# Usage: bench/import.sh [RUNS]   (after `make build`; prints each run with its peak RSS, and the median per provider)
 # The source is the 10,000-image sample (`labelloop samples build --name fashion-mnist`, the test split), written
 # once to bench/out/fashion-mnist-10k; FULL=1 uses the full set instead (70,000 images, `--full`, written once to
 # bench/out/fashion-mnist-70k); SOURCE=DIR imports any other folder of images.
@@ -44,7 +44,7 @@ for provider in ${BENCH_PROVIDERS:-sqlite postgres}; do
     # Create and migrate first, so the timing covers the import alone.
     $cli users add --db "$db" --data-dir "$data" --email "bench@example.org" --password "Bench-password-1" --role admin >/dev/null
     start=$(date +%s.%N)
-    $cli import --db "$db" --data-dir "$data" --project fmnist --kind image --source "$src" >/dev/null
+    /usr/bin/time -f %M -o "$data/rss" $cli import --db "$db" --data-dir "$data" --project fmnist --kind image --source "$src" >/dev/null
     end=$(date +%s.%N)
     t=$(echo "$end - $start" | bc)
     times+=("$t")
@@ -53,7 +53,7 @@ for provider in ${BENCH_PROVIDERS:-sqlite postgres}; do
       sqlite) n=$(sqlite3 "$db" "$count") ;;
       postgres) n=$(psql -h /var/run/postgresql -d "$pgname" -Atc "$count") ;;
     esac
-    echo "$provider run $i: ${t}s, $n items"
+    echo "$provider run $i: ${t}s, $n items, max RSS $(( $(tail -1 "$data/rss") / 1024 )) MiB"
     cleanup
   done
   printf '%s\n' "${times[@]}" | sort -n | awk -v p="$provider" '{a[NR]=$1} END {print p " median: " a[int((NR+1)/2)] "s over " NR " runs"}'
