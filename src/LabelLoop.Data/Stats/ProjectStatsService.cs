@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Data;
 using System.Text.Json;
 using LabelLoop.Core;
@@ -360,24 +361,24 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
     private static async Task<(List<AnnotatorWorkRow> Work, Dictionary<string, double?> Medians, List<UserDayRow> Daily)> ScanPerPersonAsync(
         LabelLoopDbContext db, int projectId, DateTime since, CancellationToken cancellationToken)
     {
-        var people = new Dictionary<string, (AnnotatorWorkRow Work, List<double> Times)>(StringComparer.Ordinal);
-        var days = new Dictionary<(string UserId, DateOnly Day), long>();
+        var people = new Dictionary<string, (AnnotatorWorkRow Work, List<double> Times, string LastActive)>(StringComparer.Ordinal);
+        var days = new Dictionary<(string UserId, string Day), long>();
         // Plain ADO.NET: at a million items the rows pass through EF's shaper at about twice the cost of reading them.
-        var dialect = DatabaseDialect.Of(db);
+        // Times stay text (SQLite's ISO form sorts as it reads); only each person's latest and each day are parsed.
         await using var command = DatabaseDialect.Command(db.Database, """
-            SELECT a."UserId", a."WasSkipped", a."Label", a."LeadTimeSeconds", a."CreatedUtc", p."Label"
+            SELECT a."UserId", a."WasSkipped", a."Label", a."LeadTimeSeconds", a."CreatedUtc", p."Label",
+                   CASE WHEN a."CreatedUtc" >= @since THEN date(a."CreatedUtc") END
             FROM "Annotations" a LEFT JOIN "Predictions" p ON p."Id" = a."ParentPredictionId"
             WHERE a."ProjectId" = @project AND NOT a."IsGroundTruth"
-            """, ("@project", projectId));
+            """, ("@project", projectId), ("@since", since));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var userId = reader.GetString(0);
-            var createdUtc = dialect.ReadUtc(reader, 4);
+            var created = reader.GetString(4);
             if (!people.TryGetValue(userId, out var person))
             {
-                person = (new AnnotatorWorkRow { UserId = userId }, []);
-                people.Add(userId, person);
+                person = (new AnnotatorWorkRow { UserId = userId }, [], created);
             }
             var row = person.Work;
             if (reader.GetBoolean(1))
@@ -394,15 +395,28 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
                     row.AgreedWithModel += !reader.IsDBNull(2) && reader.GetString(2) == reader.GetString(5) ? 1 : 0;
                 }
             }
-            row.LastActiveUtc = row.LastActiveUtc is { } last && last >= createdUtc ? last : createdUtc;
-            if (createdUtc >= since)
+            if (string.CompareOrdinal(created, person.LastActive) > 0)
             {
-                var key = (userId, DateOnly.FromDateTime(createdUtc));
+                person.LastActive = created;
+            }
+            people[userId] = person;
+            if (!reader.IsDBNull(6))
+            {
+                var key = (userId, reader.GetString(6));
                 days[key] = days.GetValueOrDefault(key) + 1;
             }
         }
+        foreach (var (work, _, lastActive) in people.Values)
+        {
+            work.LastActiveUtc = DateTime.Parse(lastActive, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        }
         var medians = people.ToDictionary(p => p.Key, p => Median(p.Value.Times), StringComparer.Ordinal);
-        var daily = days.Select(d => new UserDayRow { UserId = d.Key.UserId, Day = d.Key.Day, Count = d.Value }).ToList();
+        var daily = days.Select(d => new UserDayRow
+        {
+            UserId = d.Key.UserId,
+            Day = DateOnly.ParseExact(d.Key.Day, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            Count = d.Value,
+        }).ToList();
         return ([.. people.Values.Select(p => p.Work)], medians, daily);
 
         static double? Median(List<double> times)
