@@ -28,9 +28,15 @@ public static class PretrainBench
         var heldOut = new Option<int>("--held-out") { Description = "Labelled images to measure embeddings on", DefaultValueFactory = _ => 2_000 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (all cores when 0)", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Also write the figures as JSON to this file" };
+        var engineKind = new Option<string>("--engine")
+        {
+            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp)",
+            DefaultValueFactory = _ => "native",
+        };
+        engineKind.AcceptOnlyFromAmong("native", "torchsharp");
         var command = new Command("pretrain", "Pretraining speed and embedding quality on the Fashion-MNIST sample (no server needed)")
         {
-            dataDir, epochs, pool, heldOut, threads, output,
+            dataDir, epochs, pool, heldOut, threads, output, engineKind,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -41,7 +47,11 @@ public static class PretrainBench
                 return Task.FromResult(ExitCodes.NotFound);
             }
             var settings = new JobsOptions();
-            var engine = new TorchModelEngine(new EngineOptions { Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount });
+            var engine = EngineKindParser.Create(new EngineOptions
+            {
+                Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
+                Engine = EngineKindParser.Parse(parse.GetValue(engineKind)!),
+            });
             var size = settings.ImageSize;
             var poolCount = Math.Clamp(parse.GetValue(pool), 2, 10_000);
             var testCount = Math.Clamp(parse.GetValue(heldOut), 20, 60_000);
@@ -68,6 +78,7 @@ public static class PretrainBench
             var after = Quality(engine, encoder, testPixels, testLabels, classes);
             var figures = new
             {
+                engine = parse.GetValue(engineKind),
                 poolImages = poolImages.Count,
                 heldOutImages = testImages.Count,
                 epochs = outcome.Epochs,
@@ -91,7 +102,7 @@ public static class PretrainBench
         return command;
     }
 
-    private static (double? Knn, double? Probe) Quality(TorchModelEngine engine, EngineModel model, float[] pixels, int[] labels, int classes)
+    private static (double? Knn, double? Probe) Quality(IModelEngine engine, EngineModel model, float[] pixels, int[] labels, int classes)
     {
         var embeddings = engine.Embed(model, ModelBatch.FromPixels(pixels, labels.Length));
         var dim = model.Spec.EmbeddingDim;
