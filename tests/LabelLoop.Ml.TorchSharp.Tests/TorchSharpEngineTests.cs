@@ -77,6 +77,27 @@ public sealed class TorchSharpEngineTests(TorchSharpTrainedImageModel trained) :
         Assert.Equal(engine.Embed(model, batch), engine.Embed(loaded, batch));
     }
 
+    [Theory]
+    [InlineData(ModelKind.TextConv)]
+    [InlineData(ModelKind.TextTransformer)]
+    public void Masked_token_pretraining_lowers_its_loss_and_leaves_the_head(ModelKind kind)
+    {
+        var engine = trained.Engine;
+        var (texts, _) = TestData.Topics(300, 5);
+        var tokenizer = Text.TextTokenizer.Build(texts, new Text.TokenizerOptions { MinCount = 2, MaxTokens = 16, HashBuckets = 32 }, cancellationToken: TestContext.Current.CancellationToken);
+        var batch = ModelBatch.FromTokens(tokenizer.Encode(texts, cancellationToken: TestContext.Current.CancellationToken));
+        using var model = engine.CreateModel(ModelSpec.ForText(2, tokenizer, kind) with { Width = 32, EmbeddingDim = 32 });
+        var head = ((TorchSharpModel)model).Net.Fc2.weight!.clone();
+
+        var result = engine.Pretrain(model, batch, new PretrainingOptions { Epochs = 6, BatchSize = 32, LearningRate = 3e-3f, Seed = 2 }, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(6, result.EpochsRun);
+        Assert.True(result.FinalLoss < result.FirstLoss, $"loss {result.FirstLoss} -> {result.FinalLoss}");
+        using var same = head.eq(((TorchSharpModel)model).Net.Fc2.weight!).all();
+        Assert.True(same.item<bool>());
+        head.Dispose();
+    }
+
     [Fact]
     public void A_native_checkpoint_fails_with_a_clear_message()
     {

@@ -30,7 +30,7 @@ public static class PretrainBench
         var output = new Option<string?>("--out") { Description = "Also write the figures as JSON to this file" };
         var engineKind = new Option<string>("--engine")
         {
-            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp)",
+            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp; not yet usable here: the images are decoded by the native library, which cannot load next to TorchSharp)",
             DefaultValueFactory = _ => "native",
         };
         engineKind.AcceptOnlyFromAmong("native", "torchsharp");
@@ -67,7 +67,19 @@ public static class PretrainBench
             var spec = ModelSpec.ForImages(classes, 1, size) with { Width = settings.ModelWidth, Seed = 1 };
             var plan = new PretrainPlan(parse.GetValue(epochs) > 0 ? parse.GetValue(epochs) : settings.PretrainEpochs, settings.PretrainEpochsPerCheckpoint,
                 new PretrainingOptions { BatchSize = settings.PretrainBatchSize, Seed = 1 });
-            using var scratch = engine.CreateModel(spec);
+            EngineModel created;
+            try
+            {
+                created = engine.CreateModel(spec);
+            }
+            catch (LabelLoopNativeException ex)
+            {
+                // With --engine torchsharp: the images were decoded by the native library, whose libtorch keeps
+                // TorchSharp's from loading.
+                Console.Error.WriteLine($"error: the model engine cannot start: {ex.NativeMessage}");
+                return Task.FromResult(ExitCodes.Environment);
+            }
+            using var scratch = created;
             var before = Quality(engine, scratch, testPixels, testLabels, classes);
             var clock = Stopwatch.StartNew();
             var outcome = EncoderPretrainer.Run(engine, spec, ModelBatch.FromPixels(poolPixels, poolImages.Count), plan, null,
