@@ -21,17 +21,19 @@ namespace LabelLoop.Jobs;
 public static class JobsServiceCollectionExtensions
 {
     /// <summary>
-    /// The model engine: <see cref="TorchModelEngine"/> as a singleton, its CPU threads from <c>Jobs:TorchThreads</c>
-    /// (see <see cref="JobsOptions.TorchThreads"/>) and its device from <c>Ml:Device</c> (auto, cpu, cuda). An
-    /// engine registered before this call (a fake, in tests) is kept.
+    /// The model engine as a singleton: <see cref="TorchModelEngine"/>, or <see cref="Ml.TorchSharp.TorchSharpEngine"/> when
+    /// <c>Ml:Engine</c> is <c>torchsharp</c>; its CPU threads from <c>Jobs:TorchThreads</c> (see
+    /// <see cref="JobsOptions.TorchThreads"/>) and its device from <c>Ml:Device</c> (auto, cpu, cuda). An engine
+    /// registered before this call (a fake, in tests) is kept.
     /// </summary>
     public static IHostApplicationBuilder AddLabelLoopMl(this IHostApplicationBuilder builder)
     {
         var device = ModelDeviceParser.TryParse(builder.Configuration["Ml:Device"], out var parsed) ? parsed : ModelDevice.Auto;
-        builder.Services.TryAddSingleton(new EngineOptions { Threads = TorchThreads(builder.Configuration), Device = device });
+        var engine = EngineKindParser.TryParse(builder.Configuration["Ml:Engine"], out var kind) ? kind : EngineKind.Native;
+        builder.Services.TryAddSingleton(new EngineOptions { Threads = TorchThreads(builder.Configuration), Device = device, Engine = engine });
         builder.Services.TryAddSingleton<IModelEngine>(sp =>
-            new TorchModelEngine(sp.GetRequiredService<EngineOptions>(), sp.GetService<ILogger<TorchModelEngine>>()));
-        // Imports decode every image with the engine's decoder.
+            EngineKindParser.Create(sp.GetRequiredService<EngineOptions>(), sp.GetService<ILoggerFactory>()));
+        // Imports decode every image with the managed decoder the engines share.
         builder.Services.AddSingleton<IImageValidator>(sp => new DecodingImageValidator(
             new ImageHeaderValidator(sp.GetRequiredService<IOptions<ImportLimits>>().Value.MaxImageSide)));
         return builder;

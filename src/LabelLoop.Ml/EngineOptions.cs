@@ -1,6 +1,6 @@
 namespace LabelLoop.Ml;
 
-/// <summary>Process-wide settings of <see cref="TorchModelEngine"/>.</summary>
+/// <summary>Process-wide settings of the model engine (<see cref="TorchModelEngine"/> or <see cref="TorchSharp.TorchSharpEngine"/>).</summary>
 /// <remarks>
 /// Threads and seed are process-wide in libtorch: the first engine to touch the native library applies
 /// them, once.
@@ -15,4 +15,7 @@ public sealed record EngineOptions
 
     /// <summary>Device for models this engine creates or loads (<c>--device auto|cpu|cuda</c>).</summary>
     public ModelDevice Device { get; init; } = ModelDevice.Auto;
+
+    /// <summary>Which engine runs the models (<c>Ml:Engine</c>, <c>--engine native|torchsharp</c>); see <see cref="EngineKindParser.Create"/>.</summary>
+    public EngineKind Engine { get; init; } = EngineKind.Native;
 }

@@ -1,15 +1,19 @@
 namespace LabelLoop.Ml.Tests;
 
 // Every case must come back as LabelLoopNativeException naming the problem, with the test host alive.
-public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
+public abstract class BadInputTests(TrainedImageModel trained) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("ll-bad-").FullName;
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_directory, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
-    private TorchModelEngine Engine => trained.Engine;
+    private IModelEngine Engine => trained.Engine;
 
-    [NativeFact]
+    [Fact]
     public void Wrong_buffer_size_is_rejected()
     {
         var pixels = new float[(3 * TestData.ImageSize * TestData.ImageSize) - 1];
@@ -20,7 +24,7 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         Assert.Contains("n_pixels is 767 but 3 items x 1x16x16 need 768", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeTheory]
+    [Theory]
     [InlineData(float.NaN, "NaN")]
     [InlineData(float.PositiveInfinity, "Inf")]
     [InlineData(float.NegativeInfinity, "Inf")]
@@ -34,7 +38,7 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         Assert.Contains($"item 2 contain {name}", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Non_finite_training_features_are_rejected()
     {
         var pixels = trained.Train.Pixels[..(10 * 256)];
@@ -42,12 +46,12 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         using var model = Engine.CreateModel(TestData.ImageSpec());
 
         var e = Assert.Throws<LabelLoopNativeException>(
-            () => Engine.Train(model, ModelBatch.FromPixels(pixels, 10), trained.Train.Labels.AsMemory(0, 10), TestData.QuickTraining(1)));
+            () => Engine.Train(model, ModelBatch.FromPixels(pixels, 10), trained.Train.Labels.AsMemory(0, 10), TestData.QuickTraining(1), cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("item 0 contain NaN", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Zero_items_are_rejected()
     {
         var e = Assert.Throws<LabelLoopNativeException>(() => Engine.PredictProbabilities(trained.Model, ModelBatch.FromPixels(Array.Empty<float>(), 0)));
@@ -58,11 +62,11 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
 
         using var model = Engine.CreateModel(TestData.ImageSpec());
         e = Assert.Throws<LabelLoopNativeException>(
-            () => Engine.Train(model, ModelBatch.FromPixels(Array.Empty<float>(), 0), Array.Empty<int>(), TestData.QuickTraining(1)));
+            () => Engine.Train(model, ModelBatch.FromPixels(Array.Empty<float>(), 0), Array.Empty<int>(), TestData.QuickTraining(1), cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("0 items", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeTheory]
+    [Theory]
     [InlineData(4)]
     [InlineData(-1)]
     public void Label_outside_the_class_range_is_rejected(int label)
@@ -72,42 +76,42 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         using var model = Engine.CreateModel(TestData.ImageSpec());
 
         var e = Assert.Throws<LabelLoopNativeException>(() => Engine.Train(
-            model, ModelBatch.FromPixels(trained.Train.Pixels.AsMemory(0, 10 * 256), 10), labels, TestData.QuickTraining(1)));
+            model, ModelBatch.FromPixels(trained.Train.Pixels.AsMemory(0, 10 * 256), 10), labels, TestData.QuickTraining(1), cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Equal(NativeStatus.InvalidArgument, e.Status);
         Assert.Contains($"label {label} at index 6 is outside the class range [0, 4)", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Label_count_must_match_the_items()
     {
         using var model = Engine.CreateModel(TestData.ImageSpec());
 
         var e = Assert.Throws<LabelLoopNativeException>(() => Engine.Train(
-            model, ModelBatch.FromPixels(trained.Train.Pixels.AsMemory(0, 10 * 256), 10), trained.Train.Labels.AsMemory(0, 9), TestData.QuickTraining(1)));
+            model, ModelBatch.FromPixels(trained.Train.Pixels.AsMemory(0, 10 * 256), 10), trained.Train.Labels.AsMemory(0, 9), TestData.QuickTraining(1), cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("n_labels is 9 but the batch has 10 items", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Bad_options_and_specs_name_the_field()
     {
         using var model = Engine.CreateModel(TestData.ImageSpec());
         var batch = ModelBatch.FromPixels(trained.Train.Pixels.AsMemory(0, 10 * 256), 10);
 
         var e = Assert.Throws<LabelLoopNativeException>(
-            () => Engine.Train(model, batch, trained.Train.Labels.AsMemory(0, 10), TestData.QuickTraining(1) with { BatchSize = 0 }));
+            () => Engine.Train(model, batch, trained.Train.Labels.AsMemory(0, 10), TestData.QuickTraining(1) with { BatchSize = 0 }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("batch_size is 0", e.NativeMessage, StringComparison.Ordinal);
 
         e = Assert.Throws<LabelLoopNativeException>(
-            () => Engine.Train(model, batch, trained.Train.Labels.AsMemory(0, 10), TestData.QuickTraining(1) with { ClassWeights = [1f, 1f] }));
+            () => Engine.Train(model, batch, trained.Train.Labels.AsMemory(0, 10), TestData.QuickTraining(1) with { ClassWeights = [1f, 1f] }, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("n_class_weights is 2 but the model has 4 classes", e.NativeMessage, StringComparison.Ordinal);
 
         e = Assert.Throws<LabelLoopNativeException>(() => Engine.CreateModel(TestData.ImageSpec() with { Channels = 2 }));
         Assert.Contains("channels is 2", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Token_ids_outside_the_vocabulary_are_rejected()
     {
         var spec = new ModelSpec { Kind = ModelKind.TextConv, Classes = 2, VocabularySize = 10, MaxTokens = 4, Width = 8, EmbeddingDim = 8 };
@@ -119,7 +123,7 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         Assert.Contains("item 1 hold id 10 at position 1", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Missing_checkpoint_is_an_io_error()
     {
         var path = Path.Combine(_directory, "nope.llm");
@@ -131,7 +135,7 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         Assert.Contains("No such file", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Truncated_checkpoint_is_an_io_error()
     {
         var path = Path.Combine(_directory, "model.llm");
@@ -147,7 +151,7 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         }
     }
 
-    [NativeFact]
+    [Fact]
     public void Checkpoint_of_another_architecture_or_version_fails_clearly()
     {
         var path = Path.Combine(_directory, "model.llm");
@@ -168,7 +172,7 @@ public sealed class BadInputTests(TrainedImageModel trained) : IDisposable
         Assert.Contains("format version 2; this library reads version 1", e.NativeMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void A_file_that_is_not_a_checkpoint_is_an_io_error()
     {
         var path = Path.Combine(_directory, "image.png");

@@ -4,7 +4,7 @@ using LabelLoop.Ml.Native;
 
 namespace LabelLoop.Ml.Tests;
 
-public sealed class CheckpointProcessTests(TrainedImageModel trained) : IDisposable
+public sealed class CheckpointProcessTests(NativeTrainedImageModel trained) : IDisposable
 {
     private const string ProbeName = "ll_checkpoint_probe";
 

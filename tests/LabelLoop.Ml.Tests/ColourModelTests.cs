@@ -1,9 +1,9 @@
 namespace LabelLoop.Ml.Tests;
 
 /// <summary>Three-channel image models: pretraining, checkpoints, and what keeps grey and colour encoders apart.</summary>
-public sealed class ColourModelTests
+public abstract class ColourModelTests(TrainedImageModel fixture)
 {
-    private static readonly TorchModelEngine Engine = new();
+    private IModelEngine Engine => fixture.Engine;
 
     private static ModelSpec Colour(int channels = 3) => ModelSpec.ForImages(2, channels, imageSize: 8) with { Width = 8, EmbeddingDim = 16 };
 
@@ -33,7 +33,7 @@ public sealed class ColourModelTests
         Assert.False(Colour().HasEncoderOf(Colour() with { Width = 16 }));
     }
 
-    [NativeFact]
+    [Fact]
     public void A_colour_model_pretrains_trains_and_round_trips_and_a_grey_spec_cannot_load_it()
     {
         var dir = Directory.CreateTempSubdirectory("labelloop-colour-");
@@ -47,7 +47,7 @@ public sealed class ColourModelTests
         }
     }
 
-    private static void RoundTrip(string dir)
+    private void RoundTrip(string dir)
     {
         var (pixels, labels) = RedAndGreen(64);
         var batch = ModelBatch.FromPixels(pixels, labels.Length);

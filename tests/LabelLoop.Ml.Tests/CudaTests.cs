@@ -2,16 +2,20 @@ namespace LabelLoop.Ml.Tests;
 
 // These run on every machine: without a GPU, asking for CUDA must fail cleanly; with one, the CUDA
 // path must train and agree with the CPU. A skip would hide either half.
-public sealed class CudaTests(TrainedImageModel trained) : IDisposable
+public abstract class CudaTests(TrainedImageModel trained) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("ll-cuda-").FullName;
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_directory, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
-    [NativeFact]
+    [Fact]
     public void Cuda_device_works_when_present_and_fails_clearly_when_absent()
     {
-        var gpu = new TorchModelEngine(new EngineOptions { Device = ModelDevice.Cuda });
+        var gpu = trained.NewEngine(new EngineOptions { Device = ModelDevice.Cuda });
         if (!trained.Engine.Info.CudaAvailable)
         {
             var e = Assert.Throws<LabelLoopNativeException>(() => gpu.CreateModel(TestData.ImageSpec()));
@@ -19,14 +23,14 @@ public sealed class CudaTests(TrainedImageModel trained) : IDisposable
             return;
         }
 
-        using var model = (TorchModel)gpu.CreateModel(TestData.ImageSpec());
+        using var model = gpu.CreateModel(TestData.ImageSpec());
         var batch = ModelBatch.FromPixels(trained.Train.Pixels, 400);
-        gpu.Train(model, batch, trained.Train.Labels, TestData.QuickTraining());
+        gpu.Train(model, batch, trained.Train.Labels, TestData.QuickTraining(), cancellationToken: TestContext.Current.CancellationToken);
         var path = Path.Combine(_directory, "gpu.llm");
         gpu.SaveModel(model, path);
         using var onCpu = trained.Engine.LoadModel(path);
 
-        Assert.Equal(ModelDevice.Cuda, model.Device);
+        Assert.Equal(ModelDevice.Cuda, model switch { TorchModel t => t.Device, TorchSharp.TorchSharpModel s => s.Device, _ => ModelDevice.Auto });
         var gpuProbabilities = gpu.PredictProbabilities(model, trained.TestBatch);
         var cpuProbabilities = trained.Engine.PredictProbabilities(onCpu, trained.TestBatch);
         Assert.True(TestData.Accuracy(gpuProbabilities, trained.Test.Labels, TestData.ImageClasses) >= 0.9);

@@ -1,6 +1,6 @@
 namespace LabelLoop.Ml.Tests;
 
-public sealed class EngineInfoTests(TrainedImageModel trained)
+public sealed class EngineInfoTests(NativeTrainedImageModel trained)
 {
     [NativeFact]
     public void Info_reports_the_library_libtorch_and_a_measured_blas_rate()

@@ -1,6 +1,6 @@
 namespace LabelLoop.Ml.Tests;
 
-public sealed class ImageDecoderTests(TrainedImageModel trained)
+public sealed class ImageDecoderTests(NativeTrainedImageModel trained)
 {
     private static (byte, byte, byte) LeftRedRightBlue(int x, int y) => x < 4 ? ((byte)255, (byte)0, (byte)0) : ((byte)0, (byte)0, (byte)255);
 

@@ -2,7 +2,7 @@ using LabelLoop.Core.Embeddings;
 
 namespace LabelLoop.Ml.Tests;
 
-public sealed class PretrainingTests(TrainedImageModel trained)
+public abstract class PretrainingTests(TrainedImageModel trained)
 {
     private static PretrainingOptions Quick(int epochs) => new()
     {
@@ -15,7 +15,7 @@ public sealed class PretrainingTests(TrainedImageModel trained)
         Seed = 3,
     };
 
-    [NativeFact]
+    [Fact]
     public void Contrastive_pretraining_lowers_its_loss_reports_each_epoch_and_gives_separable_embeddings()
     {
         var engine = trained.Engine;
@@ -23,7 +23,7 @@ public sealed class PretrainingTests(TrainedImageModel trained)
         var batch = ModelBatch.FromPixels(trained.Train.Pixels, 400);
         var reports = new List<TrainingProgress>();
 
-        var result = engine.Pretrain(model, batch, Quick(epochs: 6), new SyncProgress(reports.Add));
+        var result = engine.Pretrain(model, batch, Quick(epochs: 6), new SyncProgress(reports.Add), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(6, result.EpochsRun);
         Assert.True(result.FinalLoss < result.FirstLoss, $"loss {result.FirstLoss} -> {result.FinalLoss}");
@@ -35,7 +35,7 @@ public sealed class PretrainingTests(TrainedImageModel trained)
         Assert.True(EmbeddingQuality.KnnAccuracy(embeddings, spec.EmbeddingDim, trained.Train.Labels, spec.Classes, cancellationToken: TestContext.Current.CancellationToken) >= 0.8);
     }
 
-    [NativeFact]
+    [Fact]
     public void Cancelling_keeps_the_previous_encoder()
     {
         var engine = trained.Engine;
@@ -50,13 +50,13 @@ public sealed class PretrainingTests(TrainedImageModel trained)
         Assert.Equal(before, engine.Embed(model, batch));
     }
 
-    [NativeFact]
+    [Fact]
     public void Bad_options_fail_naming_the_field()
     {
         using var model = trained.Engine.CreateModel(TestData.ImageSpec(seed: 43));
         var batch = ModelBatch.FromPixels(trained.Train.Pixels, 400);
 
-        var error = Assert.Throws<LabelLoopNativeException>(() => trained.Engine.Pretrain(model, batch, Quick(1) with { Temperature = -1 }));
+        var error = Assert.Throws<LabelLoopNativeException>(() => trained.Engine.Pretrain(model, batch, Quick(1) with { Temperature = -1 }, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("temperature", error.Message, StringComparison.Ordinal);
     }

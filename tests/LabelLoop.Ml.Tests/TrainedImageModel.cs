@@ -1,14 +1,21 @@
-[assembly: AssemblyFixture(typeof(LabelLoop.Ml.Tests.TrainedImageModel))]
-
 namespace LabelLoop.Ml.Tests;
 
-/// <summary>One image model trained once per test run, shared by read-only tests.</summary>
-/// <remarks>Built lazily, so a run without the native library (all native tests skipped) never touches it.</remarks>
-public sealed class TrainedImageModel : IDisposable
+/// <summary>One engine, and one image model trained on it once per test run, shared by read-only tests.</summary>
+/// <remarks>
+/// Built lazily, so a run without the native library never touches it: a test that asks an unavailable engine for
+/// anything is skipped, unless LABELLOOP_REQUIRE_NATIVE=1 (set by `make test`), when it fails loudly instead.
+/// </remarks>
+public abstract class TrainedImageModel : IDisposable
 {
-    private readonly Lazy<State> _state = new(Build);
+    /// <summary>Set to 1 to fail, rather than skip, the tests of an engine that cannot run.</summary>
+    public const string RequireVariable = "LABELLOOP_REQUIRE_NATIVE";
 
-    public TorchModelEngine Engine => _state.Value.Engine;
+    private readonly Lazy<State> _state;
+
+    protected TrainedImageModel() => _state = new(Build);
+
+    /// <summary>The engine, with two threads on the CPU.</summary>
+    public IModelEngine Engine => Available()._state.Value.Engine;
 
     public EngineModel Model => _state.Value.Model;
 
@@ -20,17 +27,37 @@ public sealed class TrainedImageModel : IDisposable
 
     public ModelBatch TestBatch => ModelBatch.FromPixels(Test.Pixels, Test.Labels.Length);
 
+    /// <summary>Another engine of the same kind with other options (process-wide settings stay the first engine's).</summary>
+    public IModelEngine NewEngine(EngineOptions options) => Available().CreateEngine(options);
+
+    /// <summary>Why the engine cannot run here, or null.</summary>
+    protected abstract string? UnavailableReason { get; }
+
     public void Dispose()
     {
         if (_state.IsValueCreated)
         {
             _state.Value.Model.Dispose();
         }
+
+        GC.SuppressFinalize(this);
     }
 
-    private static State Build()
+    protected abstract IModelEngine CreateEngine(EngineOptions options);
+
+    private TrainedImageModel Available()
     {
-        var engine = new TorchModelEngine(new EngineOptions { Threads = 2, Seed = 1, Device = ModelDevice.Cpu });
+        if (Environment.GetEnvironmentVariable(RequireVariable) != "1" && UnavailableReason is { } reason)
+        {
+            Assert.Skip($"Engine unavailable (set {RequireVariable}=1 to fail instead). {reason}");
+        }
+
+        return this;
+    }
+
+    private State Build()
+    {
+        var engine = CreateEngine(new EngineOptions { Threads = 2, Seed = 1, Device = ModelDevice.Cpu });
         var train = TestData.Quadrants(400, 3);
         var test = TestData.Quadrants(200, 4);
         var model = engine.CreateModel(TestData.ImageSpec());
@@ -39,7 +66,7 @@ public sealed class TrainedImageModel : IDisposable
     }
 
     private sealed record State(
-        TorchModelEngine Engine,
+        IModelEngine Engine,
         EngineModel Model,
         TrainingResult Result,
         (float[] Pixels, int[] Labels) Train,

@@ -2,9 +2,9 @@ using System.Diagnostics;
 
 namespace LabelLoop.Ml.Tests;
 
-public sealed class TrainingTests(TrainedImageModel trained)
+public abstract class TrainingTests(TrainedImageModel trained)
 {
-    [NativeFact]
+    [Fact]
     public void Progress_reports_every_epoch_with_validation_accuracy()
     {
         var reports = new List<TrainingProgress>();
@@ -15,7 +15,7 @@ public sealed class TrainingTests(TrainedImageModel trained)
             ModelBatch.FromPixels(trained.Train.Pixels, 400),
             trained.Train.Labels,
             TestData.QuickTraining(epochs: 3) with { Augmentations = ImageAugmentations.Default | ImageAugmentations.HorizontalFlip },
-            new SyncProgress(reports.Add));
+            new SyncProgress(reports.Add), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal([1, 2, 3], reports.Select(r => r.Epoch));
         Assert.All(reports, r => Assert.InRange(r.ValidationAccuracy!.Value, 0f, 1f));
@@ -23,7 +23,7 @@ public sealed class TrainingTests(TrainedImageModel trained)
         Assert.Equal(3, result.EpochsRun);
     }
 
-    [NativeFact]
+    [Fact]
     public void Cancellation_stops_training_promptly_and_keeps_the_previous_weights()
     {
         var engine = trained.Engine;
@@ -51,7 +51,7 @@ public sealed class TrainingTests(TrainedImageModel trained)
         Assert.Equal(before, engine.PredictProbabilities(model, trained.TestBatch));
     }
 
-    [NativeFact]
+    [Fact]
     public void An_already_cancelled_token_stops_before_training()
     {
         using var model = trained.Engine.CreateModel(TestData.ImageSpec());
@@ -64,7 +64,7 @@ public sealed class TrainingTests(TrainedImageModel trained)
             cancellationToken: new CancellationToken(canceled: true)));
     }
 
-    [NativeFact]
+    [Fact]
     public void An_exception_from_the_progress_handler_reaches_the_caller()
     {
         using var model = trained.Engine.CreateModel(TestData.ImageSpec());
@@ -74,18 +74,18 @@ public sealed class TrainingTests(TrainedImageModel trained)
             ModelBatch.FromPixels(trained.Train.Pixels, 400),
             trained.Train.Labels,
             TestData.QuickTraining(epochs: 3),
-            new SyncProgress(_ => throw new InvalidOperationException("handler failed"))));
+            new SyncProgress(_ => throw new InvalidOperationException("handler failed")), cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Equal("handler failed", e.Message);
     }
 
-    [NativeFact]
+    [Fact]
     public void Early_stopping_ends_with_the_best_epoch()
     {
         var options = TestData.QuickTraining(epochs: 40) with { Patience = 2, Schedule = LearningRateSchedule.Step, StepEpochs = 2 };
         using var model = trained.Engine.CreateModel(TestData.ImageSpec(seed: 23));
 
-        var result = trained.Engine.Train(model, ModelBatch.FromPixels(trained.Train.Pixels, 400), trained.Train.Labels, options);
+        var result = trained.Engine.Train(model, ModelBatch.FromPixels(trained.Train.Pixels, 400), trained.Train.Labels, options, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(result.StoppedEarly);
         Assert.Equal(result.EpochsRun - 2, result.BestEpoch);

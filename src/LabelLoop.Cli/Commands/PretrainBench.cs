@@ -28,9 +28,15 @@ public static class PretrainBench
         var heldOut = new Option<int>("--held-out") { Description = "Labelled images to measure embeddings on", DefaultValueFactory = _ => 2_000 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (all cores when 0)", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Also write the figures as JSON to this file" };
+        var engineKind = new Option<string>("--engine")
+        {
+            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp; not yet usable here: the images are decoded by the native library, which cannot load next to TorchSharp)",
+            DefaultValueFactory = _ => "native",
+        };
+        engineKind.AcceptOnlyFromAmong("native", "torchsharp");
         var command = new Command("pretrain", "Pretraining speed and embedding quality on the Fashion-MNIST sample (no server needed)")
         {
-            dataDir, epochs, pool, heldOut, threads, output,
+            dataDir, epochs, pool, heldOut, threads, output, engineKind,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -41,7 +47,11 @@ public static class PretrainBench
                 return Task.FromResult(ExitCodes.NotFound);
             }
             var settings = new JobsOptions();
-            var engine = new TorchModelEngine(new EngineOptions { Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount });
+            var engine = EngineKindParser.Create(new EngineOptions
+            {
+                Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
+                Engine = EngineKindParser.Parse(parse.GetValue(engineKind)!),
+            });
             var size = settings.ImageSize;
             var poolCount = Math.Clamp(parse.GetValue(pool), 2, 10_000);
             var testCount = Math.Clamp(parse.GetValue(heldOut), 20, 60_000);
@@ -57,7 +67,19 @@ public static class PretrainBench
             var spec = ModelSpec.ForImages(classes, 1, size) with { Width = settings.ModelWidth, Seed = 1 };
             var plan = new PretrainPlan(parse.GetValue(epochs) > 0 ? parse.GetValue(epochs) : settings.PretrainEpochs, settings.PretrainEpochsPerCheckpoint,
                 new PretrainingOptions { BatchSize = settings.PretrainBatchSize, Seed = 1 });
-            using var scratch = engine.CreateModel(spec);
+            EngineModel created;
+            try
+            {
+                created = engine.CreateModel(spec);
+            }
+            catch (LabelLoopNativeException ex)
+            {
+                // With --engine torchsharp: the images were decoded by the native library, whose libtorch keeps
+                // TorchSharp's from loading.
+                Console.Error.WriteLine($"error: the model engine cannot start: {ex.NativeMessage}");
+                return Task.FromResult(ExitCodes.Environment);
+            }
+            using var scratch = created;
             var before = Quality(engine, scratch, testPixels, testLabels, classes);
             var clock = Stopwatch.StartNew();
             var outcome = EncoderPretrainer.Run(engine, spec, ModelBatch.FromPixels(poolPixels, poolImages.Count), plan, null,
@@ -68,6 +90,7 @@ public static class PretrainBench
             var after = Quality(engine, encoder, testPixels, testLabels, classes);
             var figures = new
             {
+                engine = parse.GetValue(engineKind),
                 poolImages = poolImages.Count,
                 heldOutImages = testImages.Count,
                 epochs = outcome.Epochs,
@@ -91,7 +114,7 @@ public static class PretrainBench
         return command;
     }
 
-    private static (double? Knn, double? Probe) Quality(TorchModelEngine engine, EngineModel model, float[] pixels, int[] labels, int classes)
+    private static (double? Knn, double? Probe) Quality(IModelEngine engine, EngineModel model, float[] pixels, int[] labels, int classes)
     {
         var embeddings = engine.Embed(model, ModelBatch.FromPixels(pixels, labels.Length));
         var dim = model.Spec.EmbeddingDim;

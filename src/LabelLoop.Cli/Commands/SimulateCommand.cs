@@ -69,6 +69,12 @@ public static class SimulateCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0 = every core)", DefaultValueFactory = _ => 0 };
+        var engineKind = new Option<string>("--engine")
+        {
+            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp; image data still needs the native engine, whose decoder cannot load next to TorchSharp)",
+            DefaultValueFactory = _ => "native",
+        };
+        engineKind.AcceptOnlyFromAmong("native", "torchsharp");
         var command = new Command("simulate", """
             Run the active-learning loop offline: hold out a test split, start from --initial labels, then per round
             ask each strategy for --step items, reveal their labels, retrain and measure; repeat to --budget (or measure
@@ -77,7 +83,7 @@ public static class SimulateCommand
             """)
         {
             data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, flip, noFlip, textModel, testFraction, initialStrategy, committee, trainSteps,
-            firstSeed, fromCurves, threads,
+            firstSeed, fromCurves, threads, engineKind,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -165,7 +171,11 @@ public static class SimulateCommand
                 return ExitCodes.NotFound;
             }
             var threadCount = parse.GetValue(threads);
-            var engine = new TorchModelEngine(new EngineOptions { Threads = threadCount > 0 ? threadCount : Environment.ProcessorCount });
+            var engine = EngineKindParser.Create(new EngineOptions
+            {
+                Threads = threadCount > 0 ? threadCount : Environment.ProcessorCount,
+                Engine = EngineKindParser.Parse(parse.GetValue(engineKind)!),
+            });
             if (!engine.Info.NativeAvailable)
             {
                 await Console.Error.WriteLineAsync($"error: the model engine is unavailable: {engine.Info.UnavailableReason}");
@@ -180,6 +190,12 @@ public static class SimulateCommand
             {
                 await Console.Error.WriteLineAsync($"error: {ex.Message}");
                 return ExitCodes.InvalidInput;
+            }
+            catch (LabelLoopNativeException ex) when (parse.GetValue(engineKind) == "torchsharp")
+            {
+                // Images are decoded by the native library, which cannot load next to TorchSharp's libtorch.
+                await Console.Error.WriteLineAsync($"error: {ex.NativeMessage}; use --engine native for image data");
+                return ExitCodes.Environment;
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{dataset.Count} labeled items, {dataset.ClassNames.Count} classes; strategies: {string.Join(", ", options.Strategies)}"));

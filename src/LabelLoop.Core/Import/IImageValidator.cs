@@ -2,7 +2,7 @@ namespace LabelLoop.Core.Import;
 
 /// <summary>
 /// Checks that bytes are a complete, decodable image. Two implementations: <see cref="ImageHeaderValidator"/>
-/// (managed, structural) and the native decoder, which decodes the pixels.
+/// (managed, structural) and the Jobs layer's decoding validator (SkiaSharp), which decodes the pixels too.
 /// </summary>
 public interface IImageValidator
 {
