@@ -30,7 +30,7 @@ public static class PretrainBench
         var output = new Option<string?>("--out") { Description = "Also write the figures as JSON to this file" };
         var engineKind = new Option<string>("--engine")
         {
-            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp; not yet usable here: the images are decoded by the native library, which cannot load next to TorchSharp)",
+            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp, in managed code)",
             DefaultValueFactory = _ => "native",
         };
         engineKind.AcceptOnlyFromAmong("native", "torchsharp");
@@ -74,8 +74,8 @@ public static class PretrainBench
             }
             catch (LabelLoopNativeException ex)
             {
-                // With --engine torchsharp: the images were decoded by the native library, whose libtorch keeps
-                // TorchSharp's from loading.
+                // For example the engine's library is missing, or (torchsharp) the native engine's libtorch is
+                // already loaded in this process.
                 Console.Error.WriteLine($"error: the model engine cannot start: {ex.NativeMessage}");
                 return Task.FromResult(ExitCodes.Environment);
             }

@@ -71,7 +71,7 @@ public static class SimulateCommand
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0 = every core)", DefaultValueFactory = _ => 0 };
         var engineKind = new Option<string>("--engine")
         {
-            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp; image data still needs the native engine, whose decoder cannot load next to TorchSharp)",
+            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp, in managed code)",
             DefaultValueFactory = _ => "native",
         };
         engineKind.AcceptOnlyFromAmong("native", "torchsharp");
@@ -190,12 +190,6 @@ public static class SimulateCommand
             {
                 await Console.Error.WriteLineAsync($"error: {ex.Message}");
                 return ExitCodes.InvalidInput;
-            }
-            catch (LabelLoopNativeException ex) when (parse.GetValue(engineKind) == "torchsharp")
-            {
-                // Images are decoded by the native library, which cannot load next to TorchSharp's libtorch.
-                await Console.Error.WriteLineAsync($"error: {ex.NativeMessage}; use --engine native for image data");
-                return ExitCodes.Environment;
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{dataset.Count} labeled items, {dataset.ClassNames.Count} classes; strategies: {string.Join(", ", options.Strategies)}"));
