@@ -77,9 +77,12 @@ public partial class ProjectDashboard
                 model = await Stats.GetModelAsync(Caller, ProjectId);
                 break;
             case "annotators":
-                // Two independent scans of the project's labels: on separate connections they overlap.
-                var people = Stats.GetAnnotatorsAsync(Caller, ProjectId);
-                var pairs = Stats.GetAgreementAsync(Caller, ProjectId);
+                // Two independent scans of the project's labels: on separate connections they overlap. Each starts on
+                // the thread pool: SQLite's "async" calls complete synchronously, so the second would otherwise wait
+                // for the first to finish.
+                var (caller, projectId) = (Caller, ProjectId);
+                var people = Task.Run(() => Stats.GetAnnotatorsAsync(caller, projectId));
+                var pairs = Task.Run(() => Stats.GetAgreementAsync(caller, projectId));
                 await Task.WhenAll(people, pairs);
                 (annotators, agreement) = (await people, await pairs);
                 break;
