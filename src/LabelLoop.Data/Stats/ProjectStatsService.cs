@@ -361,7 +361,7 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
     private static async Task<(List<AnnotatorWorkRow> Work, Dictionary<string, double?> Medians, List<UserDayRow> Daily)> ScanPerPersonAsync(
         LabelLoopDbContext db, int projectId, DateTime since, CancellationToken cancellationToken)
     {
-        var people = new Dictionary<string, (AnnotatorWorkRow Work, List<double> Times, string LastActive)>(StringComparer.Ordinal);
+        var people = new Dictionary<string, PersonScan>(StringComparer.Ordinal);
         var days = new Dictionary<(string UserId, string Day), long>();
         // Plain ADO.NET: at a million items the rows pass through EF's shaper at about twice the cost of reading them.
         // Times stay text (SQLite's ISO form sorts as it reads); only each person's latest and each day are parsed.
@@ -378,7 +378,8 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             var created = reader.GetString(4);
             if (!people.TryGetValue(userId, out var person))
             {
-                person = (new AnnotatorWorkRow { UserId = userId }, [], created);
+                person = new PersonScan(new AnnotatorWorkRow { UserId = userId }, created);
+                people.Add(userId, person);
             }
             var row = person.Work;
             if (reader.GetBoolean(1))
@@ -399,16 +400,15 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             {
                 person.LastActive = created;
             }
-            people[userId] = person;
             if (!reader.IsDBNull(6))
             {
                 var key = (userId, reader.GetString(6));
                 days[key] = days.GetValueOrDefault(key) + 1;
             }
         }
-        foreach (var (work, _, lastActive) in people.Values)
+        foreach (var person in people.Values)
         {
-            work.LastActiveUtc = DateTime.Parse(lastActive, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+            person.Work.LastActiveUtc = DateTime.Parse(person.LastActive, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
         }
         var medians = people.ToDictionary(p => p.Key, p => Median(p.Value.Times), StringComparer.Ordinal);
         var daily = days.Select(d => new UserDayRow
@@ -532,6 +532,17 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         public DateOnly Day { get; set; }
 
         public long Count { get; set; }
+    }
+
+    /// <summary>One person's running totals in <see cref="ScanPerPersonAsync"/>.</summary>
+    private sealed class PersonScan(AnnotatorWorkRow work, string lastActive)
+    {
+        public AnnotatorWorkRow Work { get; } = work;
+
+        public List<double> Times { get; } = [];
+
+        /// <summary>The latest label's time, as SQLite stores it (ISO text, which sorts as it reads).</summary>
+        public string LastActive { get; set; } = lastActive;
     }
 
     private sealed class UserDayRow

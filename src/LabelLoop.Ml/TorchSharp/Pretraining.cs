@@ -26,18 +26,8 @@ internal static class Pretraining
         var total = Checks.Pretraining(o, m.Spec);
         var n = Checks.Batch(m.Spec, batch);
         using var x = Checks.Input(m.Spec, batch, 0, n);
-        using var before = new StateSnapshot(m.Net);
-        try
-        {
-            return Pretrain(m, x, o, total, progress, cancellationToken);
-        }
-        catch
-        {
-            // A failed or cancelled call leaves the encoder as it was.
-            before.RestoreInto(m.Net);
-            m.Net.eval();
-            throw;
-        }
+        // A failed or cancelled call leaves the encoder as it was.
+        return StateSnapshot.RollBackOnFailure(m.Net, () => Pretrain(m, x, o, total, progress, cancellationToken));
     }
 
     private static PretrainingResult Pretrain(

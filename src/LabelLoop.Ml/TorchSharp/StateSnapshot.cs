@@ -24,6 +24,25 @@ internal sealed class StateSnapshot : IDisposable
 
     public IReadOnlyList<(string Name, Tensor Value)> Tensors => _tensors;
 
+    /// <summary>
+    /// Runs <paramref name="step"/> on <paramref name="module"/>; when it throws (a failure or a cancellation), the
+    /// module gets its weights back and returns to evaluation mode before the exception goes on.
+    /// </summary>
+    public static T RollBackOnFailure<T>(nn.Module module, Func<T> step)
+    {
+        using var before = new StateSnapshot(module);
+        try
+        {
+            return step();
+        }
+        catch
+        {
+            before.RestoreInto(module);
+            module.eval();
+            throw;
+        }
+    }
+
     public void RestoreInto(nn.Module module)
     {
         using var scope = NewDisposeScope();

@@ -87,12 +87,7 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
-        var m = Sharp(model);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (m.Gate)
-        {
-            return Guard(() => Training.Run(m, batch, labels.Span, options, progress, cancellationToken));
-        }
+        return Exclusive(model, m => Training.Run(m, batch, labels.Span, options, progress, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -105,12 +100,7 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
-        var m = Sharp(model);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (m.Gate)
-        {
-            return Guard(() => Pretraining.Run(m, batch, options, progress, cancellationToken));
-        }
+        return Exclusive(model, m => Pretraining.Run(m, batch, options, progress, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -267,6 +257,17 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
     };
 
     /// <summary>Turns libtorch's own failures into the engine's exception; ours and cancellation pass through.</summary>
+    /// <summary>A long step (training, pretraining) on <paramref name="model"/>, alone on it, with errors mapped.</summary>
+    private static T Exclusive<T>(EngineModel model, Func<TorchSharpModel, T> step, CancellationToken cancellationToken)
+    {
+        var m = Sharp(model);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (m.Gate)
+        {
+            return Guard(() => step(m));
+        }
+    }
+
     private static T Guard<T>(Func<T> body)
     {
         try

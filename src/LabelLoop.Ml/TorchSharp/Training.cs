@@ -50,18 +50,8 @@ internal static class Training
         using var y = tensor(labelValues, [n], ScalarType.Int64);
         using var cpuWeights = weights is null ? null : tensor(weights, [k], ScalarType.Float32);
         using var classWeights = cpuWeights?.to(m.TorchDevice);
-        using var before = new StateSnapshot(m.Net);
-        try
-        {
-            return Train(m, x, y, classWeights, o, progress, cancellationToken);
-        }
-        catch
-        {
-            // A failed or cancelled run never leaves half-trained weights.
-            before.RestoreInto(m.Net);
-            m.Net.eval();
-            throw;
-        }
+        // A failed or cancelled run never leaves half-trained weights.
+        return StateSnapshot.RollBackOnFailure(m.Net, () => Train(m, x, y, classWeights, o, progress, cancellationToken));
     }
 
     private static TrainingResult Train(
