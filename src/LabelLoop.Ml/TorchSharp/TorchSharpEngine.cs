@@ -224,6 +224,7 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
                 var output = new float[Native.BufferSizes.Product(n, perItem, 1)];
                 using var inference = inference_mode();
                 m.Net.eval();
+                using var folded = m.Net.Encoder.FoldForInference();
                 var size = Training.InferenceChunk(m.TorchDevice);
                 for (var start = 0; start < n; start += size)
                 {
