@@ -44,6 +44,8 @@ internal sealed class ImageEncoder : Encoder
     private readonly BatchNorm2d _bn2;
     private readonly BatchNorm2d _bn3;
     private readonly Linear _proj;
+    private readonly (Conv2d Conv, BatchNorm2d Norm)[] _blocks;
+    private (Tensor Weight, Tensor Bias)[]? _folded;
 
     public ImageEncoder(ModelSpec c)
         : base(nameof(ImageEncoder))
@@ -63,6 +65,7 @@ internal sealed class ImageEncoder : Encoder
         register_module("conv3", _conv3);
         register_module("bn3", _bn3);
         register_module("proj", _proj);
+        _blocks = [(_conv1, _bn1), (_conv2, _bn2), (_conv3, _bn3)];
     }
 
     public override Tensor forward(Tensor input)
@@ -80,42 +83,35 @@ internal sealed class ImageEncoder : Encoder
     /// </summary>
     public override IDisposable FoldForInference()
     {
-        var folded = new List<(Tensor Weight, Tensor Bias)>();
+        if (_blocks.Any(b => b.Norm.weight is null || b.Norm.bias is null || b.Norm.running_mean is null || b.Norm.running_var is null))
+        {
+            return Folding.None;
+        }
+
         using (no_grad())
         using (NewDisposeScope())
         {
-            foreach (var (conv, norm) in Blocks())
+            // Temporaries go with the scope; the folded pairs are kept until the returned handle is disposed.
+            _folded = [.. _blocks.Select(b =>
             {
-                if (norm.weight is null || norm.bias is null || norm.running_mean is null || norm.running_var is null)
-                {
-                    folded.ForEach(f => { f.Weight.Dispose(); f.Bias.Dispose(); });
-                    return Folding.None;
-                }
-
-                // Temporaries go with the scope; the folded pair is kept until the returned handle is disposed.
-                var scale = norm.weight * (norm.running_var + norm.eps).rsqrt();
-                var weight = (conv.weight!.detach() * scale.view(-1, 1, 1, 1)).DetachFromDisposeScope();
-                var bias = (norm.bias.detach() - (norm.running_mean * scale)).DetachFromDisposeScope();
-                folded.Add((weight, bias));
-            }
+                var scale = b.Norm.weight! * (b.Norm.running_var! + b.Norm.eps).rsqrt();
+                return (
+                    Weight: (b.Conv.weight!.detach() * scale.view(-1, 1, 1, 1)).DetachFromDisposeScope(),
+                    Bias: (b.Norm.bias!.detach() - (b.Norm.running_mean! * scale)).DetachFromDisposeScope());
+            })];
         }
 
-        _folded = [.. folded];
         return new Folding(() =>
         {
-            var current = _folded;
-            _folded = null;
-            foreach (var (weight, bias) in current ?? [])
+            foreach (var (weight, bias) in _folded ?? [])
             {
                 weight.Dispose();
                 bias.Dispose();
             }
+
+            _folded = null;
         });
     }
-
-    private (Tensor Weight, Tensor Bias)[]? _folded;
-
-    private IEnumerable<(Conv2d Conv, BatchNorm2d Norm)> Blocks() => [(_conv1, _bn1), (_conv2, _bn2), (_conv3, _bn3)];
 
     /// <summary>Convolution, batch norm, ReLU: folded when evaluating inside <see cref="FoldForInference"/>.</summary>
     private Tensor Block(int index, Tensor x)
@@ -125,7 +121,7 @@ internal sealed class ImageEncoder : Encoder
             return functional.conv2d(x, folded[index].Weight, folded[index].Bias, padding: [1, 1]).relu_();
         }
 
-        var (conv, norm) = Blocks().ElementAt(index);
+        var (conv, norm) = _blocks[index];
         return functional.relu(norm.call(conv.call(x)));
     }
 }

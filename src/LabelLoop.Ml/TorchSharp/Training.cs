@@ -259,8 +259,7 @@ internal static class Training
             var window = arange(s, dtype: ScalarType.Int64);
             var rows = (offsets.select(1, 0).view(b, 1, 1, 1) + window.view(1, 1, s, 1)).expand(b, c, s, s + (2 * p));
             var cols = (offsets.select(1, 1).view(b, 1, 1, 1) + window.view(1, 1, 1, s)).expand(b, c, s, s);
-            var cropped = padded.gather(2, rows).gather(3, cols);
-            x = cropped;
+            x = padded.gather(2, rows).gather(3, cols);
         }
 
         if (o.Augmentations.HasFlag(ImageAugmentations.HorizontalFlip))
