@@ -8,14 +8,24 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 POOL=${POOL:-60000} RUNS=${RUNS:-5} THREADS=${THREADS:-2} ENGINES=${ENGINES:-"native torchsharp"}
 OUT=${OUT:-bench/out/engine/speed}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-cli() { dotnet artifacts/bin/LabelLoop.Cli/release/labelloop.dll "$@"; }
+# Each engine as the product runs it: the native engine under OMP_WAIT_POLICY=PASSIVE (what `make run` and the
+# worker set for it); TorchSharp with its own setting (GOMP_SPINCOUNT=100000, set by the engine when it loads).
+# WAIT=PASSIVE (or ACTIVE) runs both under the same policy.
+WAIT=${WAIT:-}
+bench() {
+    local engine=$1; shift
+    if [[ -n $WAIT || $engine == native ]]; then
+        OMP_WAIT_POLICY=${WAIT:-PASSIVE} dotnet artifacts/bin/LabelLoop.Cli/release/labelloop.dll bench engine --engine "$engine" "$@"
+    else
+        env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT dotnet artifacts/bin/LabelLoop.Cli/release/labelloop.dll bench engine --engine "$engine" "$@"
+    fi
+}
 mkdir -p "$OUT"; : >"$OUT/runs.jsonl"
 for run in $(seq 1 "$RUNS"); do
     order=$ENGINES; (( run % 2 )) || order=$(tr ' ' '\n' <<<"$ENGINES" | tac | xargs)
     for e in $order; do
-        cli bench engine --engine "$e" --part score --pool "$POOL" --threads "$THREADS" | tee -a "$OUT/runs.jsonl"
-        cli bench engine --engine "$e" --part train --threads "$THREADS" | tee -a "$OUT/runs.jsonl"
+        bench "$e" --part score --pool "$POOL" --threads "$THREADS" | tee -a "$OUT/runs.jsonl"
+        bench "$e" --part train --threads "$THREADS" | tee -a "$OUT/runs.jsonl"
     done
 done
 python3 - "$OUT/runs.jsonl" <<'PY' | tee "$OUT/summary.txt"

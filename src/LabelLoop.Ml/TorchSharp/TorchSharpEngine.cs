@@ -308,6 +308,7 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
 
             // Before libtorch allocates anything, as the native engine does when its library loads.
             ProcessTuning.KeepActivationBuffers();
+            ProcessTuning.SpinBrieflyBeforeSleeping();
             Checks.Require(_options.Threads is >= 0 and <= 1024, $"threads is {_options.Threads}; expected 0 (keep) or 1..1024");
             if (_options.Threads > 0)
             {
