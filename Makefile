@@ -9,19 +9,18 @@ URLS        ?= http://127.0.0.1:5000
 # The database: empty means the embedded SQLite file DATA_DIR/labelloop.db; a PostgreSQL string selects PostgreSQL.
 DB          ?=
 DATA_DIR    ?= data
-NATIVE_DIR  := artifacts/native
 WEB_DIR     := src/LabelLoop.Web
 CLI_DLL     := artifacts/bin/LabelLoop.Cli/$(shell echo $(CONFIG) | tr A-Z a-z)/labelloop.dll
 RESULTS_DIR := artifacts/test-results
-APT_PACKAGES := libtorch-dev libopenblas0-pthread cmake g++ pkg-config libstb-dev libgtest-dev \
-                chromium dataset-fashion-mnist fortunes
+# No C++ toolchain: the model engine is TorchSharp, whose libtorch comes from NuGet with `dotnet restore`.
+APT_PACKAGES := chromium dataset-fashion-mnist fortunes
 
-.PHONY: help setup packages postgres test-packages assets native dotnet build run test samples clean
+.PHONY: help setup packages postgres test-packages assets dotnet build run test samples clean
 
 help:
 	@echo "make run    build everything and start the server on $(URLS)"
 	@echo "make test   build everything and run every test (ends with 'N passed, N failed')"
-	@echo "make build  set up and build (native library, web assets, .NET) without running"
+	@echo "make build  set up and build (web assets, .NET) without running"
 	@echo "make samples  write the sample datasets under sample-projects/*/data"
 
 setup: packages
@@ -48,25 +47,18 @@ $(WEB_DIR)/wwwroot/lib/.stamp: $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.j
 	cp $(WEB_DIR)/node_modules/swagger-ui-dist/{swagger-ui.css,swagger-ui-bundle.js} $(WEB_DIR)/wwwroot/lib/swagger-ui/
 	touch $@
 
-# LIBTORCH_DIR=/path/to/libtorch builds against another libtorch (a CUDA one, for instance).
-native: packages
-	@if [ ! -f $(NATIVE_DIR)/CMakeCache.txt ]; then \
-	  cmake -S src/LabelLoop.Native -B $(NATIVE_DIR) -DCMAKE_BUILD_TYPE=Release $(if $(LIBTORCH_DIR),-DCMAKE_PREFIX_PATH=$(LIBTORCH_DIR)); fi
-	cmake --build $(NATIVE_DIR) -j2
-
-dotnet: assets native
+# TORCH_DEVICE=cuda builds against TorchSharp's CUDA runtime package instead of the CPU one (docs/gpu.md).
+dotnet: assets
 	dotnet tool restore
-	dotnet build LabelLoop.sln -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
+	dotnet build LabelLoop.sln -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly $(if $(TORCH_DEVICE),-p:TorchDevice=$(TORCH_DEVICE))
 
 build: setup dotnet
 
-# libgomp reads OMP_WAIT_POLICY only at start-up: passive waiting keeps libtorch's threads from spinning
-# against the web on a small machine (bench/README.md has the figures). Set it for `labelloop worker` too.
 run: build
-	OMP_WAIT_POLICY=PASSIVE dotnet $(CLI_DLL) serve --urls "$(URLS)" $(if $(DB),--db "$(DB)") --data-dir "$(DATA_DIR)"
+	dotnet $(CLI_DLL) serve --urls "$(URLS)" $(if $(DB),--db "$(DB)") --data-dir "$(DATA_DIR)"
 
 test: build postgres
-	@bash build/run-tests.sh "$(CONFIG)" "$(NATIVE_DIR)" "$(RESULTS_DIR)"
+	@bash build/run-tests.sh "$(CONFIG)" "$(RESULTS_DIR)"
 
 samples: build
 	dotnet $(CLI_DLL) samples build --name fashion-mnist --out sample-projects/fashion-mnist/data

@@ -71,7 +71,7 @@ for p in ${BENCH_PROVIDERS:-sqlite postgres}; do
   echo "$provider project $project"
   echo "$provider $(query "SELECT 'rows: items ' || (SELECT count(*) FROM \"Items\") || ', annotations ' || (SELECT count(*) FROM \"Annotations\") || ', predictions ' || (SELECT count(*) FROM \"Predictions\")")"
 
-  Logging__LogLevel__Default=Warning OMP_WAIT_POLICY=PASSIVE $cli serve --no-sample --no-jobs --urls "$url" --db "$db" --data-dir "$data" >"$data/serve.log" 2>&1 &
+  Logging__LogLevel__Default=Warning $cli serve --no-sample --no-jobs --urls "$url" --db "$db" --data-dir "$data" >"$data/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 1 90); do curl -s -o /dev/null "$url/login" && break; sleep 1; done
   token=$(curl -s -c "$jar" "$url/login" | grep -o 'name="__RequestVerificationToken" value="[^"]*"' | sed 's/.*value="//;s/"$//')

@@ -22,5 +22,6 @@ var root = new RootCommand("""
     SamplesCommand.Create(),
     BenchCommand.Create(),
 };
+root.Options.OfType<VersionOption>().Single().Action = new VersionAction();
 InputPolicy.Apply(root);
 return await root.Parse(args).InvokeAsync();

@@ -8,6 +8,7 @@ using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Jobs.Webhooks;
 using LabelLoop.Ml;
+using LabelLoop.Ml.TorchSharp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,19 +22,22 @@ namespace LabelLoop.Jobs;
 public static class JobsServiceCollectionExtensions
 {
     /// <summary>
-    /// The model engine as a singleton: <see cref="TorchModelEngine"/>, or <see cref="Ml.TorchSharp.TorchSharpEngine"/> when
-    /// <c>Ml:Engine</c> is <c>torchsharp</c>; its CPU threads from <c>Jobs:TorchThreads</c> (see
-    /// <see cref="JobsOptions.TorchThreads"/>) and its device from <c>Ml:Device</c> (auto, cpu, cuda). An engine
+    /// The model engine as a singleton, <see cref="TorchSharpEngine"/>: its CPU threads from <c>Jobs:TorchThreads</c> (see
+    /// <see cref="JobsOptions.TorchThreads"/>), how its threads wait (spinning briefly on a dedicated worker) and its device from <c>Ml:Device</c> (auto, cpu, cuda). An engine
     /// registered before this call (a fake, in tests) is kept.
     /// </summary>
     public static IHostApplicationBuilder AddLabelLoopMl(this IHostApplicationBuilder builder)
     {
         var device = ModelDeviceParser.TryParse(builder.Configuration["Ml:Device"], out var parsed) ? parsed : ModelDevice.Auto;
-        var engine = EngineKindParser.TryParse(builder.Configuration["Ml:Engine"], out var kind) ? kind : EngineKind.Native;
-        builder.Services.TryAddSingleton(new EngineOptions { Threads = TorchThreads(builder.Configuration), Device = device, Engine = engine });
-        builder.Services.TryAddSingleton<IModelEngine>(sp =>
-            EngineKindParser.Create(sp.GetRequiredService<EngineOptions>(), sp.GetService<ILoggerFactory>()));
-        // Imports decode every image with the managed decoder the engines share.
+        builder.Services.TryAddSingleton(new EngineOptions
+        {
+            Threads = TorchThreads(builder.Configuration),
+            Device = device,
+            DedicatedCores = builder.Configuration.GetValue<bool?>("Jobs:DedicatedWorker") ?? false,
+        });
+        builder.Services.TryAddSingleton<IModelEngine>(sp => new TorchSharpEngine(
+            sp.GetRequiredService<EngineOptions>(), sp.GetService<ILoggerFactory>()?.CreateLogger<TorchSharpEngine>()));
+        // Imports decode every image with the decoder the engine uses.
         builder.Services.AddSingleton<IImageValidator>(sp => new DecodingImageValidator(
             new ImageHeaderValidator(sp.GetRequiredService<IOptions<ImportLimits>>().Value.MaxImageSide)));
         return builder;

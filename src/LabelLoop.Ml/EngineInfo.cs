@@ -1,29 +1,28 @@
 namespace LabelLoop.Ml;
 
-/// <summary>What the native engine is and how fast its CPU matrix products are.</summary>
+/// <summary>What the model engine runs on and how fast its CPU matrix products are.</summary>
 /// <remarks>
-/// Obtained from <see cref="TorchModelEngine.Info"/> (or <see cref="TorchModelEngine.Probe"/>), which never
-/// throws: when the native library is missing, <see cref="NativeAvailable"/> is false and
-/// <see cref="UnavailableReason"/> lists every path that was tried.
+/// Obtained from <see cref="IModelEngine.Info"/>, which never throws: when libtorch cannot be loaded,
+/// <see cref="EngineAvailable"/> is false and <see cref="UnavailableReason"/> says why.
 /// </remarks>
 public sealed record EngineInfo
 {
-    /// <summary>Below this rate (GFLOP/s) matrix products are assumed to run on a reference BLAS.</summary>
+    /// <summary>Below this rate (GFLOP/s) matrix products are too slow for training to keep up with labelling.</summary>
     public const double SlowBlasThresholdGflops = 30;
 
-    /// <summary>True when liblabelloop_native.so loaded and its ABI version matches.</summary>
-    public required bool NativeAvailable { get; init; }
+    /// <summary>True when libtorch loaded and initialised.</summary>
+    public required bool EngineAvailable { get; init; }
 
-    /// <summary>Why the native library is unavailable (every path tried), or null.</summary>
+    /// <summary>Why the engine is unavailable, or null.</summary>
     public string? UnavailableReason { get; init; }
 
-    /// <summary>The file the native library was loaded from.</summary>
+    /// <summary>The TorchSharp assembly the engine runs on.</summary>
     public string? LibraryPath { get; init; }
 
-    /// <summary>The native ABI version.</summary>
-    public int AbiVersion { get; init; }
+    /// <summary>The TorchSharp version, e.g. 0.107.0.</summary>
+    public string? TorchSharpVersion { get; init; }
 
-    /// <summary>The libtorch version the library was built against, e.g. 1.13.1.</summary>
+    /// <summary>The libtorch version, e.g. 2.10.0.</summary>
     public string? TorchVersion { get; init; }
 
     /// <summary>True when libtorch has CUDA and a GPU is visible.</summary>
@@ -39,8 +38,20 @@ public sealed record EngineInfo
     public double BlasGflops { get; init; }
 
     /// <summary>
-    /// True when <see cref="BlasGflops"/> is below <see cref="SlowBlasThresholdGflops"/>: libtorch is probably
-    /// running on the reference BLAS; install an optimised one (Debian: <c>libopenblas0-pthread</c>).
+    /// True when <see cref="BlasGflops"/> is below <see cref="SlowBlasThresholdGflops"/>: the CPU is very slow or
+    /// shared with other busy processes, and training will take many times longer than on a dedicated core.
     /// </summary>
-    public bool SlowBlas => NativeAvailable && BlasGflops > 0 && BlasGflops < SlowBlasThresholdGflops;
+    public bool SlowBlas => EngineAvailable && BlasGflops > 0 && BlasGflops < SlowBlasThresholdGflops;
+
+    /// <summary>Where models run when <paramref name="requested"/> is asked for, in words (the admin page, <c>--version</c>).</summary>
+    public string DescribeDevice(ModelDevice requested) => !EngineAvailable
+        ? "none (libtorch unavailable)"
+        : requested switch
+        {
+            ModelDevice.Cpu => $"CPU, {CpuThreads}",
+            ModelDevice.Cuda => CudaAvailable ? $"CUDA ({CudaDeviceCount} GPU)" : "CUDA requested, but no GPU is visible",
+            _ => CudaAvailable ? $"CUDA ({CudaDeviceCount} GPU), chosen automatically" : $"CPU, {CpuThreads} (no GPU visible)",
+        };
+
+    private string CpuThreads => Threads == 1 ? "1 thread" : $"{Threads} threads";
 }

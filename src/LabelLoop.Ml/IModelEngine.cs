@@ -1,7 +1,7 @@
 namespace LabelLoop.Ml;
 
 /// <summary>
-/// The model engine seam: every operation works on whole batches. <see cref="TorchModelEngine"/> runs
+/// The model engine seam: every operation works on whole batches. <see cref="TorchSharp.TorchSharpEngine"/> runs
 /// libtorch; tests substitute a deterministic fake.
 /// </summary>
 /// <remarks>
@@ -13,7 +13,7 @@ namespace LabelLoop.Ml;
 /// </remarks>
 public interface IModelEngine
 {
-    /// <summary>What the engine runs on; never throws, even without the native library.</summary>
+    /// <summary>What the engine runs on; never throws, even when libtorch cannot load.</summary>
     EngineInfo Info { get; }
 
     /// <summary>Creates a freshly initialised model on the engine's device.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using LabelLoop.Ml.Native;
 using SkiaSharp;
 
 namespace LabelLoop.Ml;
@@ -11,11 +10,11 @@ namespace LabelLoop.Ml;
 /// Thread-safe: decoding keeps no state between calls, and every Skia object lives only inside one image's decode.
 /// Each image is converted to the requested channel count and stretched to a square (the aspect ratio is not kept);
 /// the output is planar (NCHW) floats in [0, 1], ready for <see cref="ModelBatch.FromPixels"/>. A bad image fails
-/// the call with a <see cref="LabelLoopNativeException"/> (<see cref="NativeStatus.InvalidArgument"/>) naming the
+/// the call with a <see cref="ModelEngineException"/> (<see cref="EngineStatus.InvalidArgument"/>) naming the
 /// lowest failing index and the problem.
 /// </para>
 /// <para>
-/// The output follows the stb_image decoder this replaces (<see cref="StbImageDecoder"/>): grey is
+/// The output follows the stb_image decoder of earlier versions, so models trained then see the same pixels: grey is
 /// (77 R + 150 G + 29 B) &gt;&gt; 8 of the 8-bit colour values, alpha is dropped without compositing, embedded colour
 /// profiles are ignored, GIFs give their first frame, and the channel conversion happens before resizing. Resizing
 /// uses Skia's filters closest to stb_image_resize's: Catmull-Rom when enlarging (the same filter), and when
@@ -145,7 +144,7 @@ public static unsafe class ImageDecoder
 
         if (firstError is not null)
         {
-            throw new LabelLoopNativeException(NativeStatus.InvalidArgument, firstError);
+            throw new ModelEngineException(EngineStatus.InvalidArgument, firstError);
         }
     }
 
@@ -153,7 +152,7 @@ public static unsafe class ImageDecoder
     {
         if (!condition)
         {
-            throw new LabelLoopNativeException(NativeStatus.InvalidArgument, message);
+            throw new ModelEngineException(EngineStatus.InvalidArgument, message);
         }
     }
 
@@ -261,7 +260,7 @@ public static unsafe class ImageDecoder
 
     // stb_image_resize enlarges with Catmull-Rom and shrinks with Mitchell widened by the shrink factor; Skia's cubic
     // filters never widen. Enlarging matches exactly. For shrinking, each factor range takes the Skia filter closest
-    // to stb's output (measured on Fashion-MNIST, ImageDecoderStbComparisonTests): Mitchell up to 1.2, the smoother
+    // to stb's output (measured on Fashion-MNIST against stb_image_resize, bench/engine.md): Mitchell up to 1.2, the smoother
     // B-spline cubic up to 2, mipmapped linear filtering beyond.
     private static SKSamplingOptions Sampling(int width, int height, int size)
     {

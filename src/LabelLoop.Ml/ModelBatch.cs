@@ -5,8 +5,8 @@ namespace LabelLoop.Ml;
 /// <summary>A whole batch of model inputs in one contiguous buffer: pixels for image models, token ids for text models.</summary>
 /// <remarks>
 /// The batch borrows the caller's memory and copies nothing; keep the memory unchanged while a call that
-/// uses the batch runs. Sizes, finiteness and id ranges are checked by the native library, which reports a
-/// mismatch in a <see cref="LabelLoopNativeException"/>.
+/// uses the batch runs. Sizes, finiteness and id ranges are checked by the engine, which reports a
+/// mismatch in a <see cref="ModelEngineException"/>.
 /// </remarks>
 public sealed class ModelBatch
 {

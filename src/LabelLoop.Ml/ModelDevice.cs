@@ -3,7 +3,7 @@ namespace LabelLoop.Ml;
 /// <summary>Where a model's weights live and its computation runs.</summary>
 public enum ModelDevice
 {
-    /// <summary>CUDA when the native library was built with it and a GPU is visible, else the CPU.</summary>
+    /// <summary>CUDA when libtorch was built with it (the CUDA runtime package, docs/gpu.md) and a GPU is visible, else the CPU.</summary>
     Auto = 0,
 
     /// <summary>The CPU, with the thread count set by <see cref="EngineOptions.Threads"/>.</summary>

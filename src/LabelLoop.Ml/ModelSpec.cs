@@ -1,12 +1,11 @@
-using LabelLoop.Ml.Native;
 using LabelLoop.Ml.Text;
 
 namespace LabelLoop.Ml;
 
 /// <summary>The architecture and initialisation of a model.</summary>
 /// <remarks>
-/// The native library validates every field when a model is created and reports a bad value in a
-/// <see cref="LabelLoopNativeException"/>. Fields that do not apply to <see cref="Kind"/> are ignored.
+/// The engine validates every field when a model is created and reports a bad value in a
+/// <see cref="ModelEngineException"/>. Fields that do not apply to <see cref="Kind"/> are ignored.
 /// </remarks>
 public sealed record ModelSpec
 {
@@ -78,33 +77,4 @@ public sealed record ModelSpec
             Seed = seed,
         };
     }
-
-    internal LlModelConfig ToNative() => new()
-    {
-        StructSize = System.Runtime.CompilerServices.Unsafe.SizeOf<LlModelConfig>(),
-        Kind = (int)Kind,
-        NClasses = Classes,
-        EmbeddingDim = EmbeddingDim,
-        Width = Width,
-        Channels = Channels,
-        ImageSize = ImageSize,
-        VocabSize = VocabularySize,
-        MaxTokens = MaxTokens,
-        Dropout = Dropout,
-        Seed = unchecked((ulong)Seed),
-    };
-
-    internal static ModelSpec FromNative(in LlModelConfig c) => new()
-    {
-        Kind = (ModelKind)c.Kind,
-        Classes = c.NClasses,
-        EmbeddingDim = c.EmbeddingDim,
-        Width = c.Width,
-        Channels = c.Channels,
-        ImageSize = c.ImageSize,
-        VocabularySize = c.VocabSize,
-        MaxTokens = c.MaxTokens,
-        Dropout = c.Dropout,
-        Seed = unchecked((long)c.Seed),
-    };
 }

@@ -2,8 +2,8 @@ namespace LabelLoop.Ml;
 
 /// <summary>How to train a model.</summary>
 /// <remarks>
-/// The native library validates every value and reports the first bad one in a
-/// <see cref="LabelLoopNativeException"/>. With the same options, data and <see cref="Seed"/>, training on
+/// The engine validates every value and reports the first bad one in a
+/// <see cref="ModelEngineException"/>. With the same options, data and <see cref="Seed"/>, training on
 /// the CPU with the same thread count reproduces the same weights.
 /// </remarks>
 public sealed record TrainingOptions

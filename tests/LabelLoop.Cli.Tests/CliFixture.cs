@@ -35,7 +35,7 @@ public sealed class CliFixture : IAsyncLifetime
         {
             start.ArgumentList.Add(arg);
         }
-        if (!args.Contains("--help"))
+        if (!args.Contains("--help") && !args.Contains("--version"))
         {
             if (!args.Contains("--db"))
             {

@@ -42,6 +42,17 @@ public sealed class CliTests(CliFixture cli) : IClassFixture<CliFixture>
     }
 
     [Fact]
+    public async Task Version_reports_the_engine_its_libtorch_device_and_threads()
+    {
+        var result = await cli.RunAsync("--version");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("labelloop ", lines[0], StringComparison.Ordinal);
+        Assert.Matches(@"^model engine: TorchSharp 0\.107\.\d+, libtorch 2\.[\d.]+; device: (CPU, \d+ threads?|CUDA .*; \d+ CPU threads)", lines[1]);
+    }
+
+    [Fact]
     public async Task Users_add_creates_an_account_with_its_role()
     {
         var email = $"cli-{Guid.NewGuid():N}@example.org";

@@ -7,15 +7,16 @@ using LabelLoop.Data.Jobs;
 using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
+using LabelLoop.Ml.TorchSharp;
 using Microsoft.EntityFrameworkCore;
 using Xunit;
 
 namespace LabelLoop.Jobs.Tests;
 
 /// <summary>The jobs on the real libtorch engine, with small images and short pretraining so a test takes seconds.</summary>
-public sealed class NativeJobsFixture : JobsFixture
+public sealed class EngineJobsFixture : JobsFixture
 {
-    private static readonly TorchModelEngine Torch = new(new EngineOptions { Threads = 1 });
+    private static readonly TorchSharpEngine Torch = new(new EngineOptions { Threads = 1 });
 
     protected override IModelEngine HostEngine => Torch;
 
@@ -27,14 +28,9 @@ public sealed class NativeJobsFixture : JobsFixture
         ["Jobs:PretrainBatchSize"] = "64",
     };
 
-    public static void RequireNative()
+    public static void RequireEngine()
     {
-        // make test sets LABELLOOP_REQUIRE_NATIVE=1: there the library must load, and the test must not skip.
-        if (!Torch.Info.NativeAvailable && Environment.GetEnvironmentVariable("LABELLOOP_REQUIRE_NATIVE") != "1")
-        {
-            Assert.Skip($"native library not available: {Torch.Info.UnavailableReason}");
-        }
-        Assert.True(Torch.Info.NativeAvailable, Torch.Info.UnavailableReason);
+        Assert.True(Torch.Info.EngineAvailable, Torch.Info.UnavailableReason);
     }
 }
 
@@ -42,7 +38,7 @@ public sealed class NativeJobsFixture : JobsFixture
 /// Colour projects on the real engine: red and green squares of equal luminance differ only in colour, so a colour
 /// model tells them apart and a grey one cannot (their grey images are identical pixel for pixel).
 /// </summary>
-public sealed class ColourTrainingTests(NativeJobsFixture fixture) : IClassFixture<NativeJobsFixture>
+public sealed class ColourTrainingTests(EngineJobsFixture fixture) : IClassFixture<EngineJobsFixture>
 {
     /// <summary>Image side: the images are stored at the models' size, so decoding resizes nothing.</summary>
     public const int Side = 16;
@@ -124,7 +120,7 @@ public sealed class ColourTrainingTests(NativeJobsFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_colour_model_learns_what_only_colour_tells_apart_and_a_grey_one_stays_near_chance()
     {
-        NativeJobsFixture.RequireNative();
+        EngineJobsFixture.RequireEngine();
         var (projectId, items, admin) = await SquaresAsync(pretrain: false);
 
         Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
@@ -147,7 +143,7 @@ public sealed class ColourTrainingTests(NativeJobsFixture fixture) : IClassFixtu
     [Fact]
     public async Task An_encoder_pretrained_in_grey_is_ignored_after_the_switch_to_colour_until_the_project_is_pretrained_again()
     {
-        NativeJobsFixture.RequireNative();
+        EngineJobsFixture.RequireEngine();
         var (projectId, items, admin) = await SquaresAsync(pretrain: true);
         await using (var db = fixture.CreateContext())
         {
@@ -180,7 +176,7 @@ public sealed class ColourTrainingTests(NativeJobsFixture fixture) : IClassFixtu
     [Fact]
     public void Detection_reads_colour_pixels_not_headers()
     {
-        NativeJobsFixture.RequireNative();
+        EngineJobsFixture.RequireEngine();
         var engine = fixture.Get<IModelEngine>();
         var rgbButGrey = PngEncoder.EncodeRgb8([.. Enumerable.Range(0, 4 * 4 * 3).Select(i => (byte)(i / 3 * 9))], 4, 4);
         ReadOnlyMemory<byte>[] grey = [Testing.TestImages.Png(1), rgbButGrey];
@@ -194,7 +190,7 @@ public sealed class ColourTrainingTests(NativeJobsFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_project_of_grey_images_is_decided_grey_at_its_first_training()
     {
-        NativeJobsFixture.RequireNative();
+        EngineJobsFixture.RequireEngine();
         var admin = await fixture.CreateAdminAsync();
         var (projectId, items) = await fixture.CreateProjectAsync(24, "a", "b");
         await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 1);

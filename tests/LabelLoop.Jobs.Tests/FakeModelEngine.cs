@@ -21,7 +21,7 @@ public sealed class FakeModelEngine : IModelEngine
 
     private int _pretrainCalls;
 
-    public EngineInfo Info => new() { NativeAvailable = false, UnavailableReason = "fake engine" };
+    public EngineInfo Info => new() { EngineAvailable = false, UnavailableReason = "fake engine" };
 
     public EngineModel CreateModel(ModelSpec spec) => new FakeModel(spec);
 

@@ -4,6 +4,7 @@ using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
 using LabelLoop.Core.Samples;
 using LabelLoop.Ml;
+using LabelLoop.Ml.TorchSharp;
 using Microsoft.EntityFrameworkCore;
 using Xunit;
 
@@ -13,9 +14,9 @@ namespace LabelLoop.Jobs.Tests;
 /// The scheduler and the retrain loop on the real engine, with pretraining long enough that a test always cancels it
 /// in the middle, and no pretraining started by the loop itself.
 /// </summary>
-public sealed class RunningNativeJobsFixture : JobsFixture
+public sealed class RunningEngineJobsFixture : JobsFixture
 {
-    private static readonly TorchModelEngine Torch = new(new EngineOptions { Threads = 1 });
+    private static readonly TorchSharpEngine Torch = new(new EngineOptions { Threads = 1 });
 
     protected override IModelEngine HostEngine => Torch;
 
@@ -30,19 +31,15 @@ public sealed class RunningNativeJobsFixture : JobsFixture
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        if (Torch.Info.NativeAvailable)
+        if (Torch.Info.EngineAvailable)
         {
             await StartAsync();
         }
     }
 
-    public static void RequireNative()
+    public static void RequireEngine()
     {
-        if (!Torch.Info.NativeAvailable && Environment.GetEnvironmentVariable("LABELLOOP_REQUIRE_NATIVE") != "1")
-        {
-            Assert.Skip($"native library not available: {Torch.Info.UnavailableReason}");
-        }
-        Assert.True(Torch.Info.NativeAvailable, Torch.Info.UnavailableReason);
+        Assert.True(Torch.Info.EngineAvailable, Torch.Info.UnavailableReason);
     }
 }
 
@@ -50,7 +47,7 @@ public sealed class RunningNativeJobsFixture : JobsFixture
 /// Cancelling a pretraining stops its compute within about a second and frees the node's slot for libtorch work
 /// (one job at a time by default), so the next training runs at once.
 /// </summary>
-public sealed class PretrainCancellationTests(RunningNativeJobsFixture fixture) : IClassFixture<RunningNativeJobsFixture>
+public sealed class PretrainCancellationTests(RunningEngineJobsFixture fixture) : IClassFixture<RunningEngineJobsFixture>
 {
     private const int Items = 1000;
 
@@ -104,7 +101,7 @@ public sealed class PretrainCancellationTests(RunningNativeJobsFixture fixture) 
     [InlineData(ProjectKind.Text)]
     public async Task A_cancelled_pretraining_stops_within_seconds_and_the_next_training_runs(ProjectKind kind)
     {
-        RunningNativeJobsFixture.RequireNative();
+        RunningEngineJobsFixture.RequireEngine();
         var admin = await fixture.CreateAdminAsync();
         var (projectId, items) = kind == ProjectKind.Image
             ? await fixture.CreateProjectAsync(Items, (project, i) => Noise((project * 10_000) + i), Labels)

@@ -1,5 +1,3 @@
-using LabelLoop.Ml.Native;
-
 namespace LabelLoop.Ml.Tests;
 
 public sealed class BufferSizesTests

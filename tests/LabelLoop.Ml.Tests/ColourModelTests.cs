@@ -1,7 +1,7 @@
 namespace LabelLoop.Ml.Tests;
 
 /// <summary>Three-channel image models: pretraining, checkpoints, and what keeps grey and colour encoders apart.</summary>
-public abstract class ColourModelTests(TrainedImageModel fixture)
+public sealed class ColourModelTests(TrainedImageModel fixture)
 {
     private IModelEngine Engine => fixture.Engine;
 
@@ -63,9 +63,9 @@ public abstract class ColourModelTests(TrainedImageModel fixture)
         Assert.True(float.IsFinite(pretrained.FinalLoss));
         Assert.True(trained.FinalTrainLoss < 0.5f, $"loss {trained.FinalTrainLoss}");
         Assert.Equal(labels, Enumerable.Range(0, labels.Length).Select(i => probabilities[2 * i] > probabilities[(2 * i) + 1] ? 0 : 1));
-        var wrongShape = Assert.Throws<LabelLoopNativeException>(() => Engine.LoadModel(path, Colour(channels: 1)));
+        var wrongShape = Assert.Throws<ModelEngineException>(() => Engine.LoadModel(path, Colour(channels: 1)));
         Assert.Contains("channels", wrongShape.Message, StringComparison.Ordinal);
         using var grey = Engine.CreateModel(Colour(channels: 1));
-        Assert.Throws<LabelLoopNativeException>(() => Engine.CopyEncoder(loaded, grey));
+        Assert.Throws<ModelEngineException>(() => Engine.CopyEncoder(loaded, grey));
     }
 }

@@ -1,10 +1,10 @@
 namespace LabelLoop.Ml.Tests;
 
-public sealed class ImageDecoderTests(NativeTrainedImageModel trained)
+public sealed class ImageDecoderTests(TrainedImageModel trained)
 {
     private static (byte, byte, byte) LeftRedRightBlue(int x, int y) => x < 4 ? ((byte)255, (byte)0, (byte)0) : ((byte)0, (byte)0, (byte)255);
 
-    [NativeFact]
+    [Fact]
     public void Png_and_bmp_decode_to_planar_floats_of_the_requested_size()
     {
         ReadOnlyMemory<byte>[] images = [ImageFiles.Png(8, 6, LeftRedRightBlue), ImageFiles.Bmp(8, 6, LeftRedRightBlue)];
@@ -23,7 +23,7 @@ public sealed class ImageDecoderTests(NativeTrainedImageModel trained)
         }
     }
 
-    [NativeFact]
+    [Fact]
     public void Grayscale_decoding_feeds_an_image_model()
     {
         var files = Enumerable.Range(0, 5).Select(i => (ReadOnlyMemory<byte>)ImageFiles.Png(30, 30, (x, y) => ((byte)(x * 8), (byte)(y * 8), (byte)i))).ToArray();
@@ -35,26 +35,26 @@ public sealed class ImageDecoderTests(NativeTrainedImageModel trained)
         Assert.All(pixels, p => Assert.InRange(p, 0f, 1f));
     }
 
-    [NativeFact]
+    [Fact]
     public void A_corrupt_image_is_reported_by_index()
     {
         var good = ImageFiles.Png(4, 4, LeftRedRightBlue);
         var corrupt = good[..(good.Length / 2)];
 
-        var e = Assert.Throws<LabelLoopNativeException>(
+        var e = Assert.Throws<ModelEngineException>(
             () => trained.Engine.DecodeImages([good, corrupt, good], channels: 3, size: 8));
 
-        Assert.Equal(NativeStatus.InvalidArgument, e.Status);
-        Assert.Contains("image 1", e.NativeMessage, StringComparison.Ordinal);
+        Assert.Equal(EngineStatus.InvalidArgument, e.Status);
+        Assert.Contains("image 1", e.EngineMessage, StringComparison.Ordinal);
     }
 
-    [NativeFact]
+    [Fact]
     public void Empty_input_is_rejected()
     {
-        var e = Assert.Throws<LabelLoopNativeException>(() => trained.Engine.DecodeImages([], channels: 1, size: 8));
-        Assert.Contains("n_images is 0", e.NativeMessage, StringComparison.Ordinal);
+        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.DecodeImages([], channels: 1, size: 8));
+        Assert.Contains("n_images is 0", e.EngineMessage, StringComparison.Ordinal);
 
-        e = Assert.Throws<LabelLoopNativeException>(() => trained.Engine.DecodeImages([ReadOnlyMemory<byte>.Empty], channels: 1, size: 8));
-        Assert.Contains("image 0 has length 0", e.NativeMessage, StringComparison.Ordinal);
+        e = Assert.Throws<ModelEngineException>(() => trained.Engine.DecodeImages([ReadOnlyMemory<byte>.Empty], channels: 1, size: 8));
+        Assert.Contains("image 0 has length 0", e.EngineMessage, StringComparison.Ordinal);
     }
 }

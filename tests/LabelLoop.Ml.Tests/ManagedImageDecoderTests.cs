@@ -5,10 +5,10 @@ public sealed class ManagedImageDecoderTests
 {
     private static (byte, byte, byte) LeftRedRightBlue(int x, int y) => x < 4 ? ((byte)255, (byte)0, (byte)0) : ((byte)0, (byte)0, (byte)255);
 
-    private static LabelLoopNativeException Fails(params byte[][] images)
+    private static ModelEngineException Fails(params byte[][] images)
     {
-        var e = Assert.Throws<LabelLoopNativeException>(() => ImageDecoder.Decode([.. images.Select(i => (ReadOnlyMemory<byte>)i)], 3, 8));
-        Assert.Equal(NativeStatus.InvalidArgument, e.Status);
+        var e = Assert.Throws<ModelEngineException>(() => ImageDecoder.Decode([.. images.Select(i => (ReadOnlyMemory<byte>)i)], 3, 8));
+        Assert.Equal(EngineStatus.InvalidArgument, e.Status);
         return e;
     }
 
@@ -83,7 +83,7 @@ public sealed class ManagedImageDecoderTests
 
         var e = Fails(good, png[..(png.Length * 3 / 4)]);
 
-        Assert.Equal("image 1 is a truncated PNG file (its pixel data ends early)", e.NativeMessage);
+        Assert.Equal("image 1 is a truncated PNG file (its pixel data ends early)", e.EngineMessage);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class ManagedImageDecoderTests
 
         var e = Fails(good, good, corrupt);
 
-        Assert.Equal("image 2 is a corrupt PNG file (its header cannot be read)", e.NativeMessage);
+        Assert.Equal("image 2 is a corrupt PNG file (its header cannot be read)", e.EngineMessage);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class ManagedImageDecoderTests
 
         var e = Fails(good, []);
 
-        Assert.Equal("image 1 has length 0; every image needs at least one byte", e.NativeMessage);
+        Assert.Equal("image 1 has length 0; every image needs at least one byte", e.EngineMessage);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class ManagedImageDecoderTests
 
         var e = Fails(good, tiff);
 
-        Assert.Equal("image 1 is not a PNG, JPEG, BMP, GIF or WebP file (it starts with 49492A0008000000...)", e.NativeMessage);
+        Assert.Equal("image 1 is not a PNG, JPEG, BMP, GIF or WebP file (it starts with 49492A0008000000...)", e.EngineMessage);
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class ManagedImageDecoderTests
         // 10^10 pixels: allocating them (40 GB as RGBA) would fail with out of memory, not with this message.
         var e = Fails(EncodedImages.Encode("png", 4, 4, LeftRedRightBlue), EncodedImages.PngDeclaring(100_000, 100_000));
 
-        Assert.Equal("image 1 is 100000x100000 pixels; the limit is 268435456 pixels", e.NativeMessage);
+        Assert.Equal("image 1 is 100000x100000 pixels; the limit is 268435456 pixels", e.EngineMessage);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class ManagedImageDecoderTests
 
         var e = Fails(images);
 
-        Assert.StartsWith("image 37 ", e.NativeMessage, StringComparison.Ordinal);
+        Assert.StartsWith("image 37 ", e.EngineMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -161,9 +161,9 @@ public sealed class ManagedImageDecoderTests
     {
         var good = EncodedImages.Encode("png", 4, 4, LeftRedRightBlue);
 
-        Assert.Contains("channels is 2", Assert.Throws<LabelLoopNativeException>(() => ImageDecoder.Decode([good], 2, 8)).NativeMessage, StringComparison.Ordinal);
-        Assert.Contains("size is 0", Assert.Throws<LabelLoopNativeException>(() => ImageDecoder.Decode([good], 1, 0)).NativeMessage, StringComparison.Ordinal);
-        Assert.Contains("out holds 10 floats", Assert.Throws<LabelLoopNativeException>(
-            () => ImageDecoder.Decode(good, [good.Length], 1, 8, new float[10])).NativeMessage, StringComparison.Ordinal);
+        Assert.Contains("channels is 2", Assert.Throws<ModelEngineException>(() => ImageDecoder.Decode([good], 2, 8)).EngineMessage, StringComparison.Ordinal);
+        Assert.Contains("size is 0", Assert.Throws<ModelEngineException>(() => ImageDecoder.Decode([good], 1, 0)).EngineMessage, StringComparison.Ordinal);
+        Assert.Contains("out holds 10 floats", Assert.Throws<ModelEngineException>(
+            () => ImageDecoder.Decode(good, [good.Length], 1, 8, new float[10])).EngineMessage, StringComparison.Ordinal);
     }
 }

@@ -1,10 +1,10 @@
 namespace LabelLoop.Ml.Tests;
 
-public abstract class ModelTests(TrainedImageModel trained) : IDisposable
+public sealed class ModelTests(TrainedImageModel trained) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("ll-model-").FullName;
 
-    protected TrainedImageModel Trained => trained;
+    private TrainedImageModel Trained => trained;
 
     public void Dispose()
     {
@@ -107,9 +107,9 @@ public abstract class ModelTests(TrainedImageModel trained) : IDisposable
         var engine = trained.Engine;
         using var wider = engine.CreateModel(TestData.ImageSpec() with { Width = 16 });
 
-        var e = Assert.Throws<LabelLoopNativeException>(() => engine.CopyEncoder(trained.Model, wider));
+        var e = Assert.Throws<ModelEngineException>(() => engine.CopyEncoder(trained.Model, wider));
 
-        Assert.Equal(NativeStatus.InvalidArgument, e.Status);
-        Assert.Contains("shape", e.NativeMessage, StringComparison.Ordinal);
+        Assert.Equal(EngineStatus.InvalidArgument, e.Status);
+        Assert.Contains("shape", e.EngineMessage, StringComparison.Ordinal);
     }
 }

@@ -2,7 +2,7 @@ using LabelLoop.Core.Embeddings;
 
 namespace LabelLoop.Ml.Tests;
 
-public abstract class PretrainingTests(TrainedImageModel trained)
+public sealed class PretrainingTests(TrainedImageModel trained)
 {
     private static PretrainingOptions Quick(int epochs) => new()
     {
@@ -51,12 +51,26 @@ public abstract class PretrainingTests(TrainedImageModel trained)
     }
 
     [Fact]
+    public void The_same_seed_gives_the_same_encoder()
+    {
+        var engine = trained.Engine;
+        var batch = ModelBatch.FromPixels(trained.Train.Pixels, 400);
+        using var first = engine.CreateModel(TestData.ImageSpec(seed: 44));
+        using var second = engine.CreateModel(TestData.ImageSpec(seed: 44));
+
+        engine.Pretrain(first, batch, Quick(epochs: 2), cancellationToken: TestContext.Current.CancellationToken);
+        engine.Pretrain(second, batch, Quick(epochs: 2), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(engine.Embed(first, batch), engine.Embed(second, batch));
+    }
+
+    [Fact]
     public void Bad_options_fail_naming_the_field()
     {
         using var model = trained.Engine.CreateModel(TestData.ImageSpec(seed: 43));
         var batch = ModelBatch.FromPixels(trained.Train.Pixels, 400);
 
-        var error = Assert.Throws<LabelLoopNativeException>(() => trained.Engine.Pretrain(model, batch, Quick(1) with { Temperature = -1 }, cancellationToken: TestContext.Current.CancellationToken));
+        var error = Assert.Throws<ModelEngineException>(() => trained.Engine.Pretrain(model, batch, Quick(1) with { Temperature = -1 }, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Contains("temperature", error.Message, StringComparison.Ordinal);
     }

@@ -2,7 +2,7 @@ using LabelLoop.Ml.Text;
 
 namespace LabelLoop.Ml.Tests;
 
-public abstract class TextModelTests(TrainedImageModel fixture)
+public sealed class TextModelTests
 {
     [Theory]
     [InlineData(ModelKind.TextConv)]
@@ -12,7 +12,7 @@ public abstract class TextModelTests(TrainedImageModel fixture)
         var (texts, labels) = TestData.Topics(400, 1);
         var (testTexts, testLabels) = TestData.Topics(100, 2);
         var tokenizer = TextTokenizer.Build(texts, new TokenizerOptions { MinCount = 2, MaxTokens = 16, HashBuckets = 32 }, cancellationToken: TestContext.Current.CancellationToken);
-        var engine = fixture.NewEngine(new EngineOptions { Device = ModelDevice.Cpu });
+        var engine = TrainedImageModel.NewEngine(new EngineOptions { Device = ModelDevice.Cpu });
         var spec = ModelSpec.ForText(2, tokenizer, kind) with { Width = 32, EmbeddingDim = 32 };
         using var model = engine.CreateModel(spec);
 

@@ -1,21 +1,23 @@
+using LabelLoop.Ml.TorchSharp;
+
+[assembly: AssemblyFixture(typeof(LabelLoop.Ml.Tests.TrainedImageModel))]
+
 namespace LabelLoop.Ml.Tests;
 
 /// <summary>One engine, and one image model trained on it once per test run, shared by read-only tests.</summary>
-/// <remarks>
-/// Built lazily, so a run without the native library never touches it: a test that asks an unavailable engine for
-/// anything is skipped, unless LABELLOOP_REQUIRE_NATIVE=1 (set by `make test`), when it fails loudly instead.
-/// </remarks>
-public abstract class TrainedImageModel : IDisposable
+/// <remarks>Built lazily, on the first test that asks for it.</remarks>
+public sealed class TrainedImageModel : IDisposable
 {
-    /// <summary>Set to 1 to fail, rather than skip, the tests of an engine that cannot run.</summary>
-    public const string RequireVariable = "LABELLOOP_REQUIRE_NATIVE";
+    private readonly Lazy<State> _state = new(Build);
 
-    private readonly Lazy<State> _state;
+    /// <summary>The options of every test's first engine: the process-wide settings (threads, seed) come from it.</summary>
+    public static EngineOptions Options { get; } = new() { Threads = 2, Seed = 1, Device = ModelDevice.Cpu };
 
-    protected TrainedImageModel() => _state = new(Build);
+    /// <summary>True when libtorch has CUDA and sees a GPU.</summary>
+    public static bool CudaAvailable => NewEngine(Options).Info.CudaAvailable;
 
     /// <summary>The engine, with two threads on the CPU.</summary>
-    public IModelEngine Engine => Available()._state.Value.Engine;
+    public IModelEngine Engine => _state.Value.Engine;
 
     public EngineModel Model => _state.Value.Model;
 
@@ -27,11 +29,8 @@ public abstract class TrainedImageModel : IDisposable
 
     public ModelBatch TestBatch => ModelBatch.FromPixels(Test.Pixels, Test.Labels.Length);
 
-    /// <summary>Another engine of the same kind with other options (process-wide settings stay the first engine's).</summary>
-    public IModelEngine NewEngine(EngineOptions options) => Available().CreateEngine(options);
-
-    /// <summary>Why the engine cannot run here, or null.</summary>
-    protected abstract string? UnavailableReason { get; }
+    /// <summary>Another engine with other options (process-wide settings stay the first engine's).</summary>
+    public static IModelEngine NewEngine(EngineOptions options) => new TorchSharpEngine(options);
 
     public void Dispose()
     {
@@ -39,25 +38,11 @@ public abstract class TrainedImageModel : IDisposable
         {
             _state.Value.Model.Dispose();
         }
-
-        GC.SuppressFinalize(this);
     }
 
-    protected abstract IModelEngine CreateEngine(EngineOptions options);
-
-    private TrainedImageModel Available()
+    private static State Build()
     {
-        if (Environment.GetEnvironmentVariable(RequireVariable) != "1" && UnavailableReason is { } reason)
-        {
-            Assert.Skip($"Engine unavailable (set {RequireVariable}=1 to fail instead). {reason}");
-        }
-
-        return this;
-    }
-
-    private State Build()
-    {
-        var engine = CreateEngine(new EngineOptions { Threads = 2, Seed = 1, Device = ModelDevice.Cpu });
+        var engine = NewEngine(Options);
         var train = TestData.Quadrants(400, 3);
         var test = TestData.Quadrants(200, 4);
         var model = engine.CreateModel(TestData.ImageSpec());

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace LabelLoop.Ml.Tests;
 
-public abstract class TrainingTests(TrainedImageModel trained)
+public sealed class TrainingTests(TrainedImageModel trained)
 {
     [Fact]
     public void Progress_reports_every_epoch_with_validation_accuracy()

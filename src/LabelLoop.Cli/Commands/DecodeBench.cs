@@ -7,9 +7,8 @@ namespace LabelLoop.Cli.Commands;
 
 /// <summary>
 /// <c>labelloop bench decode</c>: decodes every image under a folder (the Fashion-MNIST sample that
-/// <c>labelloop samples build</c> writes) as one batch with the managed decoder (SkiaSharp) and, where the native
-/// library loads, with the stb_image decoder it replaced; prints images per second, the median of the runs. The
-/// figures in bench/engine.md come from here.
+/// <c>labelloop samples build</c> writes) as one batch with the decoder imports and training use (SkiaSharp); prints
+/// images per second, the median of the runs. The figures in bench/engine.md come from here.
 /// </summary>
 public static class DecodeBench
 {
@@ -20,8 +19,8 @@ public static class DecodeBench
         var dir = new Option<string>("--dir") { Description = "Folder of images (searched recursively)", Required = true };
         var channels = new Option<int>("--channels") { Description = "1 (grey) or 3 (RGB)", DefaultValueFactory = _ => 1 };
         var size = new Option<int>("--size") { Description = "Side of the square output", DefaultValueFactory = _ => 28 };
-        var runs = new Option<int>("--runs") { Description = "Timed runs per decoder (after one warm-up)", DefaultValueFactory = _ => 3 };
-        var command = new Command("decode", "Image decoding speed, managed (SkiaSharp) against stb_image (no server needed)") { dir, channels, size, runs };
+        var runs = new Option<int>("--runs") { Description = "Timed runs (after one warm-up)", DefaultValueFactory = _ => 3 };
+        var command = new Command("decode", "Image decoding speed of the SkiaSharp decoder (no server needed)") { dir, channels, size, runs };
         command.SetAction(parse =>
         {
             var folder = parse.GetValue(dir)!;
@@ -43,14 +42,6 @@ public static class DecodeBench
             var output = new float[(long)files.Count * c * s * s];
             Console.WriteLine($"{files.Count} images ({data.Length} bytes) -> {c}x{s}x{s}, {Environment.ProcessorCount} cores, median of {n}");
             Report("managed (SkiaSharp)", Measure(() => ImageDecoder.Decode(data, lengths, c, s, output), files.Count, n));
-            if (StbImageDecoder.IsAvailable)
-            {
-                Report("stb_image (native)", Measure(() => StbImageDecoder.Decode(data, lengths, c, s, output), files.Count, n));
-            }
-            else
-            {
-                Console.WriteLine("stb_image (native): the native library is not available");
-            }
             return ExitCodes.Ok;
         });
         return command;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using LabelLoop.Core.Samples;
 using LabelLoop.Ml;
+using LabelLoop.Ml.TorchSharp;
 
 namespace LabelLoop.Cli.Commands;
 
@@ -11,7 +12,7 @@ namespace LabelLoop.Cli.Commands;
 /// <c>labelloop bench engine</c>: the model engine's own speed and memory, one part per process so each part's
 /// peak memory is its own. <c>score</c> scores a generated pool with a committee of freshly created image members,
 /// as the scoring step of a round does; <c>train</c> trains one member on Fashion-MNIST sample images with a
-/// round's options. Both print one JSON object; bench/engine/run.sh alternates engines and takes medians.
+/// round's options. Both print one JSON object; bench/engine/speed.sh repeats them and takes medians.
 /// </summary>
 public static class EngineBench
 {
@@ -24,20 +25,19 @@ public static class EngineBench
         var items = new Option<int>("--items") { Description = "train: labelled images (from the sample)", DefaultValueFactory = _ => 2_000 };
         var epochs = new Option<int>("--epochs") { Description = "train: epochs", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (all cores when 0)", DefaultValueFactory = _ => 0 };
+        var dedicated = new Option<bool>("--dedicated") { Description = "Wait as a dedicated worker does (idle threads spin about a millisecond before sleeping)" };
         var fashionDir = new Option<string>("--fashion-dir") { Description = "Fashion-MNIST IDX files", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
-        var engineKind = new Option<string>("--engine") { Description = "Model engine", DefaultValueFactory = _ => "native" };
-        engineKind.AcceptOnlyFromAmong("native", "torchsharp");
         var command = new Command("engine", "Committee scoring and training throughput and peak memory of the model engine (no server needed)")
         {
-            part, pool, members, items, epochs, threads, fashionDir, engineKind,
+            part, pool, members, items, epochs, threads, dedicated, fashionDir,
         };
         command.SetAction(parse =>
         {
-            var engine = EngineKindParser.Create(new EngineOptions
+            var engine = new TorchSharpEngine(new EngineOptions
             {
                 Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
-                Engine = EngineKindParser.Parse(parse.GetValue(engineKind)!),
                 Device = ModelDevice.Cpu,
+                DedicatedCores = parse.GetValue(dedicated),
             });
             var figures = parse.GetValue(part) == "score"
                 ? Score(engine, parse.GetValue(pool), parse.GetValue(members))
@@ -46,7 +46,8 @@ public static class EngineBench
             {
                 return ExitCodes.NotFound;
             }
-            figures["engine"] = parse.GetValue(engineKind)!;
+            figures["torch"] = engine.Info.TorchVersion ?? "";
+            figures["dedicated"] = parse.GetValue(dedicated);
             figures["threads"] = engine.Info.Threads;
             figures["peakRssMiB"] = PeakResidentMiB();
             Console.WriteLine(JsonSerializer.Serialize(figures));
@@ -55,7 +56,7 @@ public static class EngineBench
         return command;
     }
 
-    private static Dictionary<string, object>? Score(IModelEngine engine, int poolItems, int memberCount)
+    private static Dictionary<string, object>? Score(TorchSharpEngine engine, int poolItems, int memberCount)
     {
         var committee = Enumerable.Range(1, Math.Max(1, memberCount))
             .Select(seed => engine.CreateModel(ModelSpec.ForImages(classes: 10, seed: seed))).ToList();
@@ -99,7 +100,7 @@ public static class EngineBench
         }
     }
 
-    private static Dictionary<string, object>? Train(IModelEngine engine, string fashionDir, int itemCount, int epochs)
+    private static Dictionary<string, object>? Train(TorchSharpEngine engine, string fashionDir, int itemCount, int epochs)
     {
         if (!FashionMnist.IsAvailable(fashionDir))
         {

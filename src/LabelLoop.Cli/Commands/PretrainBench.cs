@@ -7,6 +7,7 @@ using LabelLoop.Core.Samples;
 using LabelLoop.Jobs;
 using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Ml;
+using LabelLoop.Ml.TorchSharp;
 
 namespace LabelLoop.Cli.Commands;
 
@@ -28,15 +29,9 @@ public static class PretrainBench
         var heldOut = new Option<int>("--held-out") { Description = "Labelled images to measure embeddings on", DefaultValueFactory = _ => 2_000 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (all cores when 0)", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Also write the figures as JSON to this file" };
-        var engineKind = new Option<string>("--engine")
-        {
-            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp, in managed code)",
-            DefaultValueFactory = _ => "native",
-        };
-        engineKind.AcceptOnlyFromAmong("native", "torchsharp");
         var command = new Command("pretrain", "Pretraining speed and embedding quality on the Fashion-MNIST sample (no server needed)")
         {
-            dataDir, epochs, pool, heldOut, threads, output, engineKind,
+            dataDir, epochs, pool, heldOut, threads, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -47,11 +42,7 @@ public static class PretrainBench
                 return Task.FromResult(ExitCodes.NotFound);
             }
             var settings = new JobsOptions();
-            var engine = EngineKindParser.Create(new EngineOptions
-            {
-                Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
-                Engine = EngineKindParser.Parse(parse.GetValue(engineKind)!),
-            });
+            var engine = new TorchSharpEngine(new EngineOptions { Threads = parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount });
             var size = settings.ImageSize;
             var poolCount = Math.Clamp(parse.GetValue(pool), 2, 10_000);
             var testCount = Math.Clamp(parse.GetValue(heldOut), 20, 60_000);
@@ -72,11 +63,10 @@ public static class PretrainBench
             {
                 created = engine.CreateModel(spec);
             }
-            catch (LabelLoopNativeException ex)
+            catch (ModelEngineException ex)
             {
-                // For example the engine's library is missing, or (torchsharp) the native engine's libtorch is
-                // already loaded in this process.
-                Console.Error.WriteLine($"error: the model engine cannot start: {ex.NativeMessage}");
+                // For example libtorch cannot load on this machine.
+                Console.Error.WriteLine($"error: the model engine cannot start: {ex.EngineMessage}");
                 return Task.FromResult(ExitCodes.Environment);
             }
             using var scratch = created;
@@ -90,7 +80,7 @@ public static class PretrainBench
             var after = Quality(engine, encoder, testPixels, testLabels, classes);
             var figures = new
             {
-                engine = parse.GetValue(engineKind),
+                torch = engine.Info.TorchVersion,
                 poolImages = poolImages.Count,
                 heldOutImages = testImages.Count,
                 epochs = outcome.Epochs,
@@ -114,7 +104,7 @@ public static class PretrainBench
         return command;
     }
 
-    private static (double? Knn, double? Probe) Quality(IModelEngine engine, EngineModel model, float[] pixels, int[] labels, int classes)
+    private static (double? Knn, double? Probe) Quality(TorchSharpEngine engine, EngineModel model, float[] pixels, int[] labels, int classes)
     {
         var embeddings = engine.Embed(model, ModelBatch.FromPixels(pixels, labels.Length));
         var dim = model.Spec.EmbeddingDim;

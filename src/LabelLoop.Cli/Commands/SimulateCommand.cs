@@ -7,6 +7,7 @@ using LabelLoop.Jobs;
 using LabelLoop.Jobs.Simulation;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
+using LabelLoop.Ml.TorchSharp;
 using Spectre.Console;
 
 namespace LabelLoop.Cli.Commands;
@@ -69,12 +70,6 @@ public static class SimulateCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0 = every core)", DefaultValueFactory = _ => 0 };
-        var engineKind = new Option<string>("--engine")
-        {
-            Description = "Model engine: native (libtorch through liblabelloop_native.so) or torchsharp (libtorch through TorchSharp, in managed code)",
-            DefaultValueFactory = _ => "native",
-        };
-        engineKind.AcceptOnlyFromAmong("native", "torchsharp");
         var command = new Command("simulate", """
             Run the active-learning loop offline: hold out a test split, start from --initial labels, then per round
             ask each strategy for --step items, reveal their labels, retrain and measure; repeat to --budget (or measure
@@ -83,7 +78,7 @@ public static class SimulateCommand
             """)
         {
             data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, flip, noFlip, textModel, testFraction, initialStrategy, committee, trainSteps,
-            firstSeed, fromCurves, threads, engineKind,
+            firstSeed, fromCurves, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -171,12 +166,8 @@ public static class SimulateCommand
                 return ExitCodes.NotFound;
             }
             var threadCount = parse.GetValue(threads);
-            var engine = EngineKindParser.Create(new EngineOptions
-            {
-                Threads = threadCount > 0 ? threadCount : Environment.ProcessorCount,
-                Engine = EngineKindParser.Parse(parse.GetValue(engineKind)!),
-            });
-            if (!engine.Info.NativeAvailable)
+            var engine = new TorchSharpEngine(new EngineOptions { Threads = threadCount > 0 ? threadCount : Environment.ProcessorCount });
+            if (!engine.Info.EngineAvailable)
             {
                 await Console.Error.WriteLineAsync($"error: the model engine is unavailable: {engine.Info.UnavailableReason}");
                 return ExitCodes.Environment;

@@ -10,7 +10,7 @@ using Quartz;
 
 namespace LabelLoop.Jobs.Health;
 
-/// <summary>The instance at a glance, for the admin page: database, job scheduler, native engine.</summary>
+/// <summary>The instance at a glance, for the admin page: database, job scheduler, model engine.</summary>
 public sealed record InstanceHealth(DatabaseHealth Database, SchedulerHealth Scheduler, EngineHealth Engine);
 
 /// <summary>Whether the database answers, how fast, and whether its schema is up to date.</summary>
@@ -35,15 +35,15 @@ public sealed record SchedulerHealth(
 public sealed record SchedulerNode(string InstanceId, DateTime LastCheckinUtc, bool Alive);
 
 /// <summary>
-/// The native engine as the admin page shows it: whether the library loaded (and why not), its libtorch and ABI
-/// versions, the measured matrix-product rate, and the device models run on. Its own record, so that the web
+/// The model engine as the admin page shows it: whether libtorch loaded (and why not), its version, the measured
+/// matrix-product rate, the CPU threads, and the device models run on. Its own record, so that the web
 /// project reads engine facts through this service without referencing the engine's assembly.
 /// </summary>
 public sealed record EngineHealth(
-    bool NativeAvailable,
+    bool EngineAvailable,
     string? UnavailableReason,
     string? TorchVersion,
-    int AbiVersion,
+    int Threads,
     double BlasGflops,
     bool SlowBlas,
     string Device,
@@ -153,25 +153,18 @@ public sealed class InstanceHealthService(
     {
         // The first call loads libtorch and times a 512 x 512 matrix product (milliseconds with an optimised BLAS).
         var info = await Task.Run(() => engine.Info);
-        var device = !info.NativeAvailable
-            ? "none (native library unavailable)"
-            : engineOptions.Device switch
-            {
-                ModelDevice.Cpu => $"CPU, {info.Threads} threads",
-                ModelDevice.Cuda => info.CudaAvailable ? $"CUDA ({info.CudaDeviceCount} GPU)" : "CUDA requested, but no GPU is visible",
-                _ => info.CudaAvailable ? $"CUDA ({info.CudaDeviceCount} GPU), chosen automatically" : $"CPU, {info.Threads} threads (no GPU visible)",
-            };
+        var device = info.DescribeDevice(engineOptions.Device);
         string? warning = null;
         if (info.SlowBlas)
         {
             warning = string.Create(CultureInfo.InvariantCulture,
-                $"Matrix products run at {info.BlasGflops:F1} GFLOP/s, below {EngineInfo.SlowBlasThresholdGflops} GFLOP/s: libtorch is probably using the reference BLAS, and training will be many times slower. On Debian install libopenblas0-pthread and restart.");
+                $"Matrix products run at {info.BlasGflops:F1} GFLOP/s, below {EngineInfo.SlowBlasThresholdGflops} GFLOP/s: the CPU is very slow or shared with other busy processes, and training will be many times slower. Give the worker dedicated cores (Jobs:TorchThreads, Jobs:DedicatedWorker).");
         }
-        else if (info.NativeAvailable && info.BlasGflops == 0)
+        else if (info.EngineAvailable && info.BlasGflops == 0)
         {
             warning = "The engine has not measured its matrix-product speed.";
         }
-        return new EngineHealth(info.NativeAvailable, info.UnavailableReason, info.TorchVersion, info.AbiVersion, info.BlasGflops,
+        return new EngineHealth(info.EngineAvailable, info.UnavailableReason, info.TorchVersion, info.Threads, info.BlasGflops,
             info.SlowBlas, device, warning);
     }
 

@@ -29,9 +29,9 @@ public sealed class DecodingImageValidator(ImageHeaderValidator header) : IImage
         {
             ImageDecoder.Decode(bytes, [bytes.Length], channels, ThumbnailSize, thumbnail[..(channels * Plane)]);
         }
-        catch (LabelLoopNativeException ex)
+        catch (ModelEngineException ex)
         {
-            throw new InvalidImageException($"image cannot be decoded: {ex.NativeMessage}", ex);
+            throw new InvalidImageException($"image cannot be decoded: {ex.EngineMessage}", ex);
         }
         return channels == 1 ? info : info with { IsColour = ImageColours.HasColour(thumbnail, Plane) };
     }

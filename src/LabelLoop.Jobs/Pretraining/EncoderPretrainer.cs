@@ -48,7 +48,7 @@ public static class EncoderPretrainer
                 {
                     model = engine.LoadModel(Path.Combine(checkpointDir!, CheckpointFile), spec);
                 }
-                catch (Exception ex) when (ex is LabelLoopNativeException or IOException or InvalidDataException)
+                catch (Exception ex) when (ex is ModelEngineException or IOException or InvalidDataException)
                 {
                     // A checkpoint that cannot be read is not worth failing over: start again.
                     state = null;

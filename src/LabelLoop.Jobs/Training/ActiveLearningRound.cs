@@ -277,7 +277,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         {
             encoder = engine.LoadModel(path);
         }
-        catch (Exception ex) when (ex is LabelLoopNativeException or IOException or InvalidDataException)
+        catch (Exception ex) when (ex is ModelEngineException or IOException or InvalidDataException)
         {
             return (null, $"the encoder checkpoint cannot be read: {ex.Message}");
         }

@@ -8,9 +8,9 @@ namespace LabelLoop.Ml.TorchSharp;
 /// <see cref="ModelSpec"/> fields) and checking the payload, then TorchSharp's module state.
 /// </summary>
 /// <remarks>
-/// The header has the native engine's layout (little-endian): signature, format, architecture revision, kind,
-/// classes, embedding width, width, channels, image size, vocabulary, tokens, dropout bits, seed, payload size,
-/// payload FNV-1a checksum. The signature differs, because the native engine's payload is a libtorch archive.
+/// The header (little-endian): signature, format, architecture revision, kind, classes, embedding width, width,
+/// channels, image size, vocabulary, tokens, dropout bits, seed, payload size, payload FNV-1a checksum. The
+/// C++ engine of earlier versions wrote the same layout under another signature, with a libtorch archive as payload.
 /// </remarks>
 internal static class Checkpoint
 {
@@ -24,7 +24,8 @@ internal static class Checkpoint
 
     private static ReadOnlySpan<byte> Magic => "LLMODTS\0"u8;
 
-    private static ReadOnlySpan<byte> NativeMagic => "LLMODEL\0"u8;
+    // The signature of checkpoints written by the C++ engine of earlier versions.
+    private static ReadOnlySpan<byte> CxxEngineMagic => "LLMODEL\0"u8;
 
     public static void Save(TorchSharpModel model, string path)
     {
@@ -68,7 +69,7 @@ internal static class Checkpoint
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
-            throw new LabelLoopNativeException(NativeStatus.IoError, $"cannot write checkpoint '{path}': {e.Message}");
+            throw new ModelEngineException(EngineStatus.IoError, $"cannot write checkpoint '{path}': {e.Message}");
         }
     }
 
@@ -81,27 +82,27 @@ internal static class Checkpoint
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new LabelLoopNativeException(NativeStatus.IoError, $"cannot open checkpoint '{path}': No such file or directory");
+            throw new ModelEngineException(EngineStatus.IoError, $"cannot open checkpoint '{path}': No such file or directory");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new LabelLoopNativeException(NativeStatus.IoError, $"cannot read checkpoint '{path}': {e.Message}");
+            throw new ModelEngineException(EngineStatus.IoError, $"cannot read checkpoint '{path}': {e.Message}");
         }
 
         var p = bytes.AsSpan();
         if (p.Length >= 8 && !p[..8].SequenceEqual(Magic))
         {
-            throw new LabelLoopNativeException(
-                NativeStatus.IoError,
-                p[..8].SequenceEqual(NativeMagic)
-                    ? $"'{path}' is a checkpoint of the native engine; the TorchSharp engine reads only its own checkpoints"
+            throw new ModelEngineException(
+                EngineStatus.IoError,
+                p[..8].SequenceEqual(CxxEngineMagic)
+                    ? $"'{path}' was written by the C++ engine of an earlier LabelLoop version, which this version cannot read; train the project again to replace it"
                     : $"'{path}' is not a LabelLoop checkpoint (unknown file signature)");
         }
 
         if (p.Length < HeaderSize)
         {
-            throw new LabelLoopNativeException(
-                NativeStatus.IoError,
+            throw new ModelEngineException(
+                EngineStatus.IoError,
                 $"checkpoint '{path}' is truncated: its header needs {HeaderSize} bytes but the file has {p.Length}");
         }
 
@@ -162,15 +163,15 @@ internal static class Checkpoint
         var available = (ulong)(p.Length - HeaderSize);
         if (payloadSize > available)
         {
-            throw new LabelLoopNativeException(
-                NativeStatus.IoError,
+            throw new ModelEngineException(
+                EngineStatus.IoError,
                 $"checkpoint '{path}' is truncated: its weights need {payloadSize} bytes but only {available} follow the header");
         }
 
         var payload = p.Slice(HeaderSize, (int)payloadSize);
         if (Checksum(payload) != payloadSum)
         {
-            throw new LabelLoopNativeException(NativeStatus.IoError, $"checkpoint '{path}' is corrupt: the weights fail their checksum");
+            throw new ModelEngineException(EngineStatus.IoError, $"checkpoint '{path}' is corrupt: the weights fail their checksum");
         }
 
         var model = TorchSharpEngine.NewModel(spec, device);
@@ -181,10 +182,10 @@ internal static class Checkpoint
             model.Net.eval();
             return model;
         }
-        catch (Exception e) when (e is not LabelLoopNativeException)
+        catch (Exception e) when (e is not ModelEngineException)
         {
             model.Dispose();
-            throw new LabelLoopNativeException(NativeStatus.IoError, $"checkpoint '{path}' has weights that do not fit its architecture: {e.Message}");
+            throw new ModelEngineException(EngineStatus.IoError, $"checkpoint '{path}' has weights that do not fit its architecture: {e.Message}");
         }
     }
 

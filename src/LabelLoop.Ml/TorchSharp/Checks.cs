@@ -4,14 +4,14 @@ using static TorchSharp.torch;
 
 namespace LabelLoop.Ml.TorchSharp;
 
-/// <summary>Argument checks with the native engine's wording, so both engines fail alike on the same bad input.</summary>
+/// <summary>Argument checks, before any tensor is made: each names the operation and the bad value.</summary>
 internal static class Checks
 {
     public static void Require(bool condition, string message)
     {
         if (!condition)
         {
-            throw new LabelLoopNativeException(NativeStatus.InvalidArgument, message);
+            throw new ModelEngineException(EngineStatus.InvalidArgument, message);
         }
     }
 
@@ -142,8 +142,8 @@ internal static class Checks
                 {
                     var item = (int)(i / perItem);
                     var nan = HasNaN(pixels.Slice((int)(item * perItem), (int)perItem));
-                    throw new LabelLoopNativeException(
-                        NativeStatus.InvalidArgument,
+                    throw new ModelEngineException(
+                        EngineStatus.InvalidArgument,
                         $"{what}.pixels of item {item} contain {(nan ? "NaN" : "Inf")}; features must be finite");
                 }
             }
@@ -160,8 +160,8 @@ internal static class Checks
         {
             if ((ulong)tokens[i] >= (ulong)c.VocabularySize)
             {
-                throw new LabelLoopNativeException(
-                    NativeStatus.InvalidArgument,
+                throw new ModelEngineException(
+                    EngineStatus.InvalidArgument,
                     $"{what}.tokens of item {i / c.MaxTokens} hold id {tokens[i]} at position {i % c.MaxTokens}; ids must be in [0, vocab_size = {c.VocabularySize})");
             }
         }

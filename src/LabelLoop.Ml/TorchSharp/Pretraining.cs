@@ -7,7 +7,7 @@ using static TorchSharp.torch.nn;
 namespace LabelLoop.Ml.TorchSharp;
 
 /// <summary>
-/// Self-supervised pretraining of a model's encoder, as the native engine's pretrain.cpp: contrastive views for images
+/// Self-supervised pretraining of a model's encoder: contrastive views for images
 /// (SimCLR: two random views per image, a projection head, NT-Xent), masked-token prediction for text.
 /// </summary>
 internal static class Pretraining

@@ -7,13 +7,13 @@ using static TorchSharp.torch;
 
 namespace LabelLoop.Ml.TorchSharp;
 
-/// <summary>The model engine in managed code: libtorch through TorchSharp, behaving as <see cref="TorchModelEngine"/> does.</summary>
+/// <summary>The model engine in managed code: libtorch through TorchSharp, the one <see cref="IModelEngine"/> the product runs.</summary>
 /// <remarks>
 /// <para>Constructing the engine touches nothing native; the first model operation loads libtorch, raises glibc's
 /// malloc thresholds and applies <see cref="EngineOptions"/> once per process. Register as a singleton.</para>
 /// <para>Every operation is synchronous and runs its tensors in dispose scopes on the calling thread, so nothing
-/// is left to the finalizer. Failures, bad input included, surface as <see cref="LabelLoopNativeException"/> with
-/// the native engine's messages; models keep the state they had before a failed or cancelled call.</para>
+/// is left to the finalizer. Failures, bad input included, surface as <see cref="ModelEngineException"/> naming
+/// the problem; models keep the state they had before a failed or cancelled call.</para>
 /// </remarks>
 public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<TorchSharpEngine>? logger = null) : IModelEngine
 {
@@ -40,7 +40,7 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                return new EngineInfo { NativeAvailable = false, UnavailableReason = $"TorchSharp could not load libtorch: {e.Message}" };
+                return new EngineInfo { EngineAvailable = false, UnavailableReason = $"TorchSharp could not load libtorch: {e.Message}" };
             }
         }
     }
@@ -221,7 +221,7 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
             return Guard(() =>
             {
                 var n = Checks.Batch(m.Spec, batch);
-                var output = new float[Native.BufferSizes.Product(n, perItem, 1)];
+                var output = new float[BufferSizes.Product(n, perItem, 1)];
                 using var inference = inference_mode();
                 m.Net.eval();
                 using var folded = m.Net.Encoder.FoldForInference();
@@ -251,10 +251,10 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
         ModelDevice.Cpu => CPU,
         ModelDevice.Cuda => cuda.is_available()
             ? CUDA
-            : throw new LabelLoopNativeException(
-                NativeStatus.InvalidArgument,
+            : throw new ModelEngineException(
+                EngineStatus.InvalidArgument,
                 "device is cuda but CUDA is not available (this libtorch lacks or cannot reach a CUDA device); use auto or cpu"),
-        _ => throw new LabelLoopNativeException(NativeStatus.InvalidArgument, $"device is {(int)_options.Device}; expected auto (0), cpu (1) or cuda (2)"),
+        _ => throw new ModelEngineException(EngineStatus.InvalidArgument, $"device is {(int)_options.Device}; expected auto (0), cpu (1) or cuda (2)"),
     };
 
     /// <summary>Turns libtorch's own failures into the engine's exception; ours and cancellation pass through.</summary>
@@ -277,11 +277,11 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
         }
         catch (ExternalException e)
         {
-            throw new LabelLoopNativeException(NativeStatus.TorchError, e.Message);
+            throw new ModelEngineException(EngineStatus.TorchError, e.Message);
         }
         catch (OutOfMemoryException e)
         {
-            throw new LabelLoopNativeException(NativeStatus.OutOfMemory, e.Message);
+            throw new ModelEngineException(EngineStatus.OutOfMemory, e.Message);
         }
     }
 
@@ -300,15 +300,9 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
                 return s_initialized;
             }
 
-            // Two libtorch builds in one process share C++ singletons (GNU unique symbols) and crash in their
-            // static initialisers, so TorchSharp's must not load next to the one liblabelloop_native.so links.
-            Checks.Require(
-                Native.NativeLibraryLoader.LoadedPath is null,
-                $"the native engine's library ({Native.NativeLibraryLoader.LoadedPath}) is already loaded in this process, with its own libtorch; the TorchSharp engine cannot run next to it (run it in a process of its own)");
-
-            // Before libtorch allocates anything, as the native engine does when its library loads.
+            // Before libtorch loads its OpenMP runtime and allocates anything.
             ProcessTuning.KeepActivationBuffers();
-            ProcessTuning.SpinBrieflyBeforeSleeping();
+            ProcessTuning.SetOpenMpWaiting(_options.DedicatedCores);
             Checks.Require(_options.Threads is >= 0 and <= 1024, $"threads is {_options.Threads}; expected 0 (keep) or 1..1024");
             if (_options.Threads > 0)
             {
@@ -319,8 +313,9 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
             var gflops = MeasureBlas(512, 3);
             s_initialized = new EngineInfo
             {
-                NativeAvailable = true,
+                EngineAvailable = true,
                 LibraryPath = typeof(torch).Assembly.Location,
+                TorchSharpVersion = typeof(torch).Assembly.GetName().Version?.ToString(3),
                 TorchVersion = __version__,
                 CudaAvailable = cuda.is_available(),
                 CudaDeviceCount = cuda.is_available() ? cuda.device_count() : 0,

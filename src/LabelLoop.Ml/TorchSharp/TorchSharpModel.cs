@@ -6,7 +6,7 @@ namespace LabelLoop.Ml.TorchSharp;
 /// <summary>A model of <see cref="TorchSharpEngine"/>: the network, its device, and the pretext head of a pretraining run.</summary>
 /// <remarks>
 /// The caller owns the model and disposes it, which releases every tensor at once. Calls on one model are
-/// serialised, as the native engine serialises them.
+/// serialised.
 /// </remarks>
 public sealed class TorchSharpModel : EngineModel
 {

@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 
 namespace LabelLoop.Ml.TorchSharp;
 
-/// <summary>Mini-batch training with a validation split, early stopping and rollback, as the native engine's train.cpp.</summary>
+/// <summary>Mini-batch training with a validation split, early stopping and rollback.</summary>
 internal static class Training
 {
     /// <summary>Items per forward pass at inference: small slices stay in cache on the CPU; a GPU wants large ones.</summary>
@@ -31,7 +31,7 @@ internal static class Training
                 $"label {labels[i]} at index {i} is outside the class range [0, {k})");
         }
 
-        var weights = Native.NativeTraining.ClassWeights(o, labels, k);
+        var weights = ClassWeights(o, labels, k);
         if (weights is not null)
         {
             Checks.Require(weights.Length == k, $"n_class_weights is {weights.Length} but the model has {k} classes");
@@ -316,6 +316,41 @@ internal static class Training
         }
 
         return ((float)(loss / n), (float)correct / n);
+    }
+
+    /// <summary>
+    /// The loss's per-class weights: the caller's, or with <see cref="TrainingOptions.BalanceClasses"/> inverse class
+    /// frequency (n / (classes x count); 0 for a class with no labels), or null for an unweighted loss.
+    /// </summary>
+    internal static float[]? ClassWeights(TrainingOptions o, ReadOnlySpan<int> labels, int classes)
+    {
+        if (o.ClassWeights is not null)
+        {
+            return [.. o.ClassWeights];
+        }
+
+        if (!o.BalanceClasses || labels.IsEmpty || classes <= 0)
+        {
+            return null;
+        }
+
+        var counts = new int[classes];
+        foreach (var label in labels)
+        {
+            // Out-of-range labels are left for the label check, which names them.
+            if ((uint)label < (uint)classes)
+            {
+                counts[label]++;
+            }
+        }
+
+        var weights = new float[classes];
+        for (var k = 0; k < classes; k++)
+        {
+            weights[k] = counts[k] == 0 ? 0f : (float)labels.Length / (classes * counts[k]);
+        }
+
+        return weights;
     }
 
     private sealed class ResultBuilder

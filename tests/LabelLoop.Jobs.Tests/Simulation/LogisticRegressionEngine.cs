@@ -9,7 +9,7 @@ namespace LabelLoop.Jobs.Tests.Simulation;
 /// </summary>
 public sealed class LogisticRegressionEngine : IModelEngine
 {
-    public EngineInfo Info => new() { NativeAvailable = false, UnavailableReason = "logistic regression in C#" };
+    public EngineInfo Info => new() { EngineAvailable = false, UnavailableReason = "logistic regression in C#" };
 
     public EngineModel CreateModel(ModelSpec spec) => new Model(spec);
 

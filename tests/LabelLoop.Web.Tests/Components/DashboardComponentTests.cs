@@ -258,13 +258,15 @@ public sealed class DashboardComponentTests : IAsyncDisposable
         var health = new InstanceHealth(
             new DatabaseHealth(true, "PostgreSQL 15.8 on x86_64, compiled by gcc", 0.8, 10 << 20, 0, null),
             new SchedulerHealth(false, "Created", null, true, 0, null, [], 1, 0, 0, null),
-            new EngineHealth(true, null, "1.13.1", 3, 4.2, SlowBlas: true, "CPU, 2 threads (no GPU visible)", "Matrix products run at 4.2 GFLOP/s, below 30 GFLOP/s."));
+            new EngineHealth(true, null, "2.10.0", 2, 4.2, SlowBlas: true, "CPU, 2 threads (no GPU visible)", "Matrix products run at 4.2 GFLOP/s, below 30 GFLOP/s."));
 
         var page = await _renderer.RenderAsync<HealthPanel>(new Dictionary<string, object?> { ["Health"] = health });
 
         Assert.Contains("PostgreSQL 15.8", page.QuerySelector("[data-testid=health-database]")!.Text(), StringComparison.Ordinal);
         Assert.Contains("4.2 GFLOP/s", page.QuerySelector("[data-testid=blas-warning]")!.Text(), StringComparison.Ordinal);
         Assert.Equal("CPU, 2 threads (no GPU visible)", page.QuerySelector("[data-testid=engine-device]")!.Text());
+        Assert.Equal("2.10.0", page.QuerySelector("[data-testid=engine-torch]")!.Text());
+        Assert.Equal("2", page.QuerySelector("[data-testid=engine-threads]")!.Text());
         Assert.Contains("No scheduler node has checked in", page.QuerySelector("[data-testid=health-scheduler]")!.Text(), StringComparison.Ordinal);
     }
 }

@@ -1,11 +1,8 @@
 namespace LabelLoop.Ml;
 
-/// <summary>
-/// Status codes returned by <c>liblabelloop_native</c>; the values equal the <c>LL_*</c> constants of
-/// <c>labelloop_native.h</c>.
-/// </summary>
-/// <remarks>Carried by <see cref="LabelLoopNativeException.Status"/>.</remarks>
-public enum NativeStatus : int
+/// <summary>What kind of failure a model engine call had.</summary>
+/// <remarks>Carried by <see cref="ModelEngineException.Status"/>.</remarks>
+public enum EngineStatus : int
 {
     /// <summary>The call succeeded.</summary>
     Ok = 0,
@@ -25,6 +22,6 @@ public enum NativeStatus : int
     /// <summary>Training stopped because the caller asked it to.</summary>
     Cancelled = 5,
 
-    /// <summary>A bug in the native library.</summary>
+    /// <summary>A bug in the engine.</summary>
     Internal = 99,
 }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using LabelLoop.Ml.Tests;
+using LabelLoop.Ml.TorchSharp;
 using TorchSharp;
 
-namespace LabelLoop.Ml.TorchSharp.Tests;
+namespace LabelLoop.Ml.Tests;
 
 /// <summary>What only the TorchSharp engine needs proving: that libtorch loads, that memory stays flat, and its checkpoint header.</summary>
-public sealed class TorchSharpEngineTests(TorchSharpTrainedImageModel trained) : IDisposable
+public sealed class TorchSharpEngineTests(TrainedImageModel trained) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("ll-sharp-").FullName;
 
@@ -16,9 +16,12 @@ public sealed class TorchSharpEngineTests(TorchSharpTrainedImageModel trained) :
     {
         var info = trained.Engine.Info;
 
-        Assert.True(info.NativeAvailable, info.UnavailableReason);
+        Assert.True(info.EngineAvailable, info.UnavailableReason);
         Assert.StartsWith("2.10", info.TorchVersion, StringComparison.Ordinal);
-        Assert.True(info.Threads >= 1);
+        Assert.StartsWith("0.107", info.TorchSharpVersion, StringComparison.Ordinal);
+        Assert.True(File.Exists(info.LibraryPath));
+        Assert.Equal(TrainedImageModel.Options.Threads, info.Threads);
+        Assert.Equal(info.BlasGflops < EngineInfo.SlowBlasThresholdGflops, info.SlowBlas);
         Assert.True(info.BlasGflops > 0);
         Assert.Equal(torch.cuda.is_available(), info.CudaAvailable);
         using var model = trained.Engine.CreateModel(TestData.ImageSpec());
@@ -99,18 +102,19 @@ public sealed class TorchSharpEngineTests(TorchSharpTrainedImageModel trained) :
     }
 
     [Fact]
-    public void A_native_checkpoint_fails_with_a_clear_message()
+    public void A_checkpoint_of_the_earlier_cxx_engine_fails_with_a_clear_message()
     {
-        var path = Path.Combine(_directory, "native.llm");
+        var path = Path.Combine(_directory, "cxx.llm");
         trained.Engine.SaveModel(trained.Model, path);
         var bytes = File.ReadAllBytes(path);
         "LLMODEL\0"u8.CopyTo(bytes);
         File.WriteAllBytes(path, bytes);
 
-        var e = Assert.Throws<LabelLoopNativeException>(() => trained.Engine.LoadModel(path));
+        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.LoadModel(path));
 
-        Assert.Equal(NativeStatus.IoError, e.Status);
-        Assert.Contains("checkpoint of the native engine", e.NativeMessage, StringComparison.Ordinal);
+        Assert.Equal(EngineStatus.IoError, e.Status);
+        Assert.Contains("C++ engine of an earlier LabelLoop version", e.EngineMessage, StringComparison.Ordinal);
+        Assert.Contains("train the project again", e.EngineMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,9 +126,36 @@ public sealed class TorchSharpEngineTests(TorchSharpTrainedImageModel trained) :
         bytes[12] = 7;
         File.WriteAllBytes(path, bytes);
 
-        var e = Assert.Throws<LabelLoopNativeException>(() => trained.Engine.LoadModel(path));
+        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.LoadModel(path));
 
-        Assert.Contains("image-cnn model of architecture revision 7; this library builds revision 1", e.NativeMessage, StringComparison.Ordinal);
+        Assert.Contains("image-cnn model of architecture revision 7; this library builds revision 1", e.EngineMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Corrupt_weights_fail_their_checksum()
+    {
+        var path = Path.Combine(_directory, "corrupt.llm");
+        trained.Engine.SaveModel(trained.Model, path);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^10] ^= 0x5A;
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.LoadModel(path));
+
+        Assert.Equal(EngineStatus.IoError, e.Status);
+        Assert.Contains("fail their checksum", e.EngineMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Saving_into_a_missing_folder_is_an_io_error_and_leaves_nothing_behind()
+    {
+        var path = Path.Combine(_directory, "no-such-folder", "model.llm");
+
+        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.SaveModel(trained.Model, path));
+
+        Assert.Equal(EngineStatus.IoError, e.Status);
+        Assert.Contains("cannot write checkpoint", e.EngineMessage, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_directory));
     }
 
     [Fact]
@@ -146,7 +177,7 @@ public sealed class TorchSharpEngineTests(TorchSharpTrainedImageModel trained) :
 public sealed class MemoryCollection;
 
 [Collection(nameof(MemoryCollection))]
-public sealed class TorchSharpMemoryTests(TorchSharpTrainedImageModel trained)
+public sealed class TorchSharpMemoryTests(TrainedImageModel trained)
 {
     [Fact]
     public void Fifty_training_rounds_keep_native_memory_flat()

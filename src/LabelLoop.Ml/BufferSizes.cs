@@ -1,6 +1,6 @@
-namespace LabelLoop.Ml.Native;
+namespace LabelLoop.Ml;
 
-/// <summary>Managed-side size arithmetic for output buffers, before any native call.</summary>
+/// <summary>Managed-side size arithmetic for output buffers, before any tensor is made.</summary>
 internal static class BufferSizes
 {
     /// <summary>count x perItem x passes as an array length, or an <see cref="ArgumentException"/> when it cannot be one.</summary>
