@@ -2,7 +2,7 @@
 
 The encoder (three conv blocks of width w, 2w, 4w with batch norm, global average pooling, a linear layer to 128),
 the two random views (random resized crop by affine sampling, flip, brightness/contrast jitter, noise), the
-projection head and NT-Xent follow src/LabelLoop.Native/src/pretrain.cpp. Each configuration pretrains on the
+projection head and NT-Xent follow src/LabelLoop.Ml/TorchSharp/Pretraining.cs. Each configuration pretrains on the
 8,000-image pool of the Fashion-MNIST sample (the dataset's 10,000 test images minus a 2,000-image test split) and
 reports: k-NN accuracy with every pool label; a linear probe on standardised embeddings from 100 labels (10 per
 class, and 100 random), mean of 3 draws; and a probe and 1-NN from the 10 most typical items of 10 k-means clusters.
