@@ -19,13 +19,9 @@ internal sealed class VersionAction : SynchronousCommandLineAction
         var version = typeof(VersionAction).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         parseResult.InvocationConfiguration.Output.WriteLine($"labelloop {version.Split('+')[0]}");
 
-        var configuration = Host.CreateApplicationBuilder().Configuration;
-        var device = ModelDeviceParser.TryParse(configuration["Ml:Device"], out var parsed) ? parsed : ModelDevice.Auto;
-        var info = new TorchSharpEngine(new EngineOptions
-        {
-            Threads = JobsServiceCollectionExtensions.TorchThreads(configuration),
-            Device = device,
-        }).Info;
+        var options = JobsServiceCollectionExtensions.EngineOptionsFrom(Host.CreateApplicationBuilder().Configuration);
+        var device = options.Device;
+        var info = new TorchSharpEngine(options).Info;
         parseResult.InvocationConfiguration.Output.WriteLine(info.EngineAvailable
             ? $"model engine: TorchSharp {info.TorchSharpVersion}, libtorch {info.TorchVersion}; device: {info.DescribeDevice(device)}"
                 + (device == ModelDevice.Cpu || !info.CudaAvailable ? "" : $"; {info.Threads} CPU threads")

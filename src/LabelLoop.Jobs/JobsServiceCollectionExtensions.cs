@@ -28,13 +28,7 @@ public static class JobsServiceCollectionExtensions
     /// </summary>
     public static IHostApplicationBuilder AddLabelLoopMl(this IHostApplicationBuilder builder)
     {
-        var device = ModelDeviceParser.TryParse(builder.Configuration["Ml:Device"], out var parsed) ? parsed : ModelDevice.Auto;
-        builder.Services.TryAddSingleton(new EngineOptions
-        {
-            Threads = TorchThreads(builder.Configuration),
-            Device = device,
-            DedicatedCores = builder.Configuration.GetValue<bool?>("Jobs:DedicatedWorker") ?? false,
-        });
+        builder.Services.TryAddSingleton(EngineOptionsFrom(builder.Configuration));
         builder.Services.TryAddSingleton<IModelEngine>(sp => new TorchSharpEngine(
             sp.GetRequiredService<EngineOptions>(), sp.GetService<ILoggerFactory>()?.CreateLogger<TorchSharpEngine>()));
         // Imports decode every image with the decoder the engine uses.
@@ -42,6 +36,14 @@ public static class JobsServiceCollectionExtensions
             new ImageHeaderValidator(sp.GetRequiredService<IOptions<ImportLimits>>().Value.MaxImageSide)));
         return builder;
     }
+
+    /// <summary>The engine's settings from configuration: threads, device (<c>Ml:Device</c>) and <c>Jobs:DedicatedWorker</c>.</summary>
+    public static EngineOptions EngineOptionsFrom(IConfiguration configuration) => new()
+    {
+        Threads = TorchThreads(configuration),
+        Device = ModelDeviceParser.TryParse(configuration["Ml:Device"], out var device) ? device : ModelDevice.Auto,
+        DedicatedCores = configuration.GetValue<bool?>("Jobs:DedicatedWorker") ?? false,
+    };
 
     /// <summary>The libtorch thread count <see cref="JobsOptions.TorchThreads"/> asks for on this machine.</summary>
     public static int TorchThreads(IConfiguration configuration)

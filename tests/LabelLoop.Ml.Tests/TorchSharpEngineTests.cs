@@ -104,13 +104,7 @@ public sealed class TorchSharpEngineTests(TrainedImageModel trained) : IDisposab
     [Fact]
     public void A_checkpoint_of_the_earlier_cxx_engine_fails_with_a_clear_message()
     {
-        var path = Path.Combine(_directory, "cxx.llm");
-        trained.Engine.SaveModel(trained.Model, path);
-        var bytes = File.ReadAllBytes(path);
-        "LLMODEL\0"u8.CopyTo(bytes);
-        File.WriteAllBytes(path, bytes);
-
-        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.LoadModel(path));
+        var e = LoadTampered(bytes => "LLMODEL\0"u8.CopyTo(bytes));
 
         Assert.Equal(EngineStatus.IoError, e.Status);
         Assert.Contains("C++ engine of an earlier LabelLoop version", e.EngineMessage, StringComparison.Ordinal);
@@ -120,13 +114,7 @@ public sealed class TorchSharpEngineTests(TrainedImageModel trained) : IDisposab
     [Fact]
     public void A_checkpoint_of_another_architecture_revision_fails_clearly()
     {
-        var path = Path.Combine(_directory, "model.llm");
-        trained.Engine.SaveModel(trained.Model, path);
-        var bytes = File.ReadAllBytes(path);
-        bytes[12] = 7;
-        File.WriteAllBytes(path, bytes);
-
-        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.LoadModel(path));
+        var e = LoadTampered(bytes => bytes[12] = 7);
 
         Assert.Contains("image-cnn model of architecture revision 7; this library builds revision 1", e.EngineMessage, StringComparison.Ordinal);
     }
@@ -134,13 +122,7 @@ public sealed class TorchSharpEngineTests(TrainedImageModel trained) : IDisposab
     [Fact]
     public void Corrupt_weights_fail_their_checksum()
     {
-        var path = Path.Combine(_directory, "corrupt.llm");
-        trained.Engine.SaveModel(trained.Model, path);
-        var bytes = File.ReadAllBytes(path);
-        bytes[^10] ^= 0x5A;
-        File.WriteAllBytes(path, bytes);
-
-        var e = Assert.Throws<ModelEngineException>(() => trained.Engine.LoadModel(path));
+        var e = LoadTampered(bytes => bytes[^10] ^= 0x5A);
 
         Assert.Equal(EngineStatus.IoError, e.Status);
         Assert.Contains("fail their checksum", e.EngineMessage, StringComparison.Ordinal);
@@ -164,6 +146,17 @@ public sealed class TorchSharpEngineTests(TrainedImageModel trained) : IDisposab
         using var other = new FakeModel();
 
         Assert.Throws<ArgumentException>(() => trained.Engine.PredictProbabilities(other, trained.TestBatch));
+    }
+
+    /// <summary>Saves the trained model, changes the file's bytes with <paramref name="tamper"/>, and returns the load's failure.</summary>
+    private ModelEngineException LoadTampered(Action<byte[]> tamper)
+    {
+        var path = Path.Combine(_directory, "tampered.llm");
+        trained.Engine.SaveModel(trained.Model, path);
+        var bytes = File.ReadAllBytes(path);
+        tamper(bytes);
+        File.WriteAllBytes(path, bytes);
+        return Assert.Throws<ModelEngineException>(() => trained.Engine.LoadModel(path));
     }
 
     private sealed class FakeModel : EngineModel
