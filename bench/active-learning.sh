@@ -36,15 +36,25 @@ wait
 $LL simulate --from-curves "$OUT/headline-s1/curves.csv" "$OUT/headline-s2/curves.csv" "$OUT/headline-s3/curves.csv" --out "$OUT/headline"
 
 # Side by side with the modAL loop (../shared/peer, README there) at LabelLoop's defaults: no flags beyond the schedule,
-# the same pool (all items), test fraction, initial labels, step and budget. Peer and LabelLoop run one after the
-# other, one thread each. PEER points at the peer scripts, MODAL_SRC at a copy of modAL (see the peer README).
+# the same pool (all items), test fraction, initial labels, step and budget. One thread each, two processes at a time
+# (accuracy); the seconds per round come from the timing block below, run on an otherwise idle machine.
+# PEER points at the peer scripts, MODAL_SRC at a copy of modAL (see the peer README).
 PEER=${PEER:-../shared/peer}
 SEEDS=${SEEDS:-3}
 SCHEDULE="--initial 20 --step 40 --budget 300 --test-fraction 0.2"
 for data in "$OUT/fashion-mnist" "$OUT/fortunes/fortune-topics.jsonl"; do
   name=$(basename "${data%.jsonl}")
-  /usr/bin/python3 "$PEER/peer_al.py" --data "$data" --pool 0 $SCHEDULE --strategies random,margin,qbc-vote \
-    --seeds "$SEEDS" --threads 1 --out "$OUT/peer-$name"
-  $LL simulate --data "$data" $SCHEDULE --strategies random,margin,qbc-vote,default --seeds "$SEEDS" --threads 1 \
-    --out "$OUT/defaults-$name"
+  /usr/bin/python3 "$PEER/peer_al.py" --data "$data" --pool 0 $SCHEDULE --strategies random,margin \
+    --seeds "$SEEDS" --threads 1 --out "$OUT/peer-$name" &
+  for s in $(seq 1 "$SEEDS"); do
+    $LL simulate --data "$data" $SCHEDULE --strategies random,margin,qbc-vote --seeds 1 --first-seed "$s" --threads 1 \
+      --out "$OUT/defaults-$name-s$s"
+  done
+  wait
+  python3 bench/active-learning/compare.py --peer "$OUT/peer-$name" --labelloop "$OUT"/defaults-"$name"-s*
 done
+
+# Seconds per round, side by side: one seed of random and margin each, two threads, the two loops in turn (A B A B A B)
+# on an otherwise idle machine; prints each run's median seconds per round.
+bench/active-learning/round-times.sh 3 "$OUT/fashion-mnist"
+bench/active-learning/round-times.sh 3 "$OUT/fortunes/fortune-topics.jsonl"

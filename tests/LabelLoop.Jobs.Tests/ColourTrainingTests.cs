@@ -28,6 +28,29 @@ public sealed class EngineJobsFixture : JobsFixture
         ["Jobs:PretrainBatchSize"] = "64",
     };
 
+    /// <summary>A margin project of <paramref name="items"/> coloured squares (<see cref="ColourTrainingTests.Square"/>), one
+    /// member, no audit or cold start, its first 40 items labeled.</summary>
+    public async Task<(int ProjectId, List<long> Items, Caller Admin)> SquaresProjectAsync(int items, bool pretrain, CancellationToken cancellationToken)
+    {
+        var admin = await CreateAdminAsync();
+        var (projectId, ids) = await CreateProjectAsync(items, ColourTrainingTests.Square, "red", "green");
+        await SetProjectAsync(projectId, retrainEvery: 0, committee: 1, strategy: "margin");
+        await using (var db = CreateContext())
+        {
+            await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.PretrainEnabled, pretrain).SetProperty(p => p.ColdStartLabelsPerClass, 0).SetProperty(p => p.AuditPercent, 0), cancellationToken);
+        }
+        await LabelAsync(admin, projectId, ids.Take(40), ColourTrainingTests.ClassOf);
+        return (projectId, ids, admin);
+    }
+
+    /// <summary>Requests a training of the project and runs it here.</summary>
+    public async Task<RunOutcome> TrainAsync(int projectId, CancellationToken cancellationToken)
+    {
+        var run = await Get<JobRunService>().RequestTrainingAsync(projectId, null, "test", cancellationToken);
+        return await Get<TrainingRunner>().RunAsync(run.Run.Id, RunAttempt.Only, cancellationToken);
+    }
+
     public static void RequireEngine()
     {
         Assert.True(Torch.Info.EngineAvailable, Torch.Info.UnavailableReason);
@@ -51,10 +74,10 @@ public sealed class ColourTrainingTests(EngineJobsFixture fixture) : IClassFixtu
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    private static string ClassOf(int i) => (i * 7919 % 13) % 2 == 0 ? "red" : "green";
+    internal static string ClassOf(int i) => (i * 7919 % 13) % 2 == 0 ? "red" : "green";
 
     /// <summary>A square of the class's colour, 4 to 8 pixels wide, somewhere on black.</summary>
-    private static byte[] Square(int projectId, int i)
+    internal static byte[] Square(int projectId, int i)
     {
         var random = new Random((projectId * 10_000) + i);
         var (r, g, b) = ClassOf(i) == "red" ? Red : Green;
@@ -72,25 +95,9 @@ public sealed class ColourTrainingTests(EngineJobsFixture fixture) : IClassFixtu
         return PngEncoder.EncodeRgb8(pixels, Side, Side);
     }
 
-    private async Task<(int ProjectId, List<long> Items, Caller Admin)> SquaresAsync(bool pretrain)
-    {
-        var admin = await fixture.CreateAdminAsync();
-        var (projectId, items) = await fixture.CreateProjectAsync(Items, Square, "red", "green");
-        await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 1, strategy: "margin");
-        await using (var db = fixture.CreateContext())
-        {
-            await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s
-                .SetProperty(p => p.PretrainEnabled, pretrain).SetProperty(p => p.ColdStartLabelsPerClass, 0).SetProperty(p => p.AuditPercent, 0), Cancel);
-        }
-        await fixture.LabelAsync(admin, projectId, items.Take(40), n => ClassOf(n));
-        return (projectId, items, admin);
-    }
+    private Task<(int ProjectId, List<long> Items, Caller Admin)> SquaresAsync(bool pretrain) => fixture.SquaresProjectAsync(Items, pretrain, Cancel);
 
-    private async Task<RunOutcome> TrainAsync(int projectId)
-    {
-        var run = await fixture.Get<JobRunService>().RequestTrainingAsync(projectId, null, "test", Cancel);
-        return await fixture.Get<TrainingRunner>().RunAsync(run.Run.Id, RunAttempt.Only, Cancel);
-    }
+    private Task<RunOutcome> TrainAsync(int projectId) => fixture.TrainAsync(projectId, Cancel);
 
     private async Task<RunOutcome> PretrainAsync(int projectId)
     {

@@ -115,8 +115,11 @@ public sealed class TorchSharpEngineTests(TrainedImageModel trained) : IDisposab
     public void A_checkpoint_of_another_architecture_revision_fails_clearly()
     {
         var e = LoadTampered(bytes => bytes[12] = 7);
+        // Revision 1 pooled the image encoder's last map to one value per channel: its weights do not fit.
+        var old = LoadTampered(bytes => bytes[12] = 1);
 
-        Assert.Contains("image-cnn model of architecture revision 7; this library builds revision 1", e.EngineMessage, StringComparison.Ordinal);
+        Assert.Contains("image-cnn model of architecture revision 7; this library builds revision 2", e.EngineMessage, StringComparison.Ordinal);
+        Assert.Contains("image-cnn model of architecture revision 1; this library builds revision 2", old.EngineMessage, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -667,6 +667,9 @@ namespace LabelLoop.Migrations.Sqlite.Migrations
                     b.Property<DateTime>("UpdatedUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("WarmStart")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")

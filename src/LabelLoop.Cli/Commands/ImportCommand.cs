@@ -80,6 +80,10 @@ public static class ImportCommand
                 return ExitCodes.InvalidInput;
             }
             Console.WriteLine($"Imported {report.Added} item(s) into '{name}'; {report.AlreadyPresent} already present.");
+            if (report.AugmentationNote is { } augmentation)
+            {
+                Console.WriteLine(augmentation);
+            }
             if (report.DuplicatesNote is { } duplicates)
             {
                 Console.WriteLine(duplicates);

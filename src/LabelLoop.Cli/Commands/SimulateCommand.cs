@@ -47,6 +47,7 @@ public static class SimulateCommand
             DefaultValueFactory = _ => new JobsOptions().PretrainEpochs,
         };
         var flip = new Option<bool>("--flip") { Description = "Also flip images left-right when augmenting: for classes that are mirror-invariant (a project's allowHorizontalFlip; off by default)" };
+        var coldRounds = new Option<bool>("--no-warm-start") { Description = "Train every round's model from scratch instead of continuing from the previous round's (the project setting warmStart)" };
         var noFlip = new Option<bool>("--no-flip") { Description = "No horizontal flips (the default; kept for older scripts)" };
         var textModel = new Option<string>("--text-model")
         {
@@ -57,7 +58,7 @@ public static class SimulateCommand
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
         var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random or typical", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
-        var committee = new Option<int>("--committee") { Description = "Committee members for the qbc-* strategies (others train one model)", DefaultValueFactory = _ => 3 };
+        var committee = new Option<int>("--committee") { Description = "Committee members for the qbc-* strategies (others train one model); a new project's size by default", DefaultValueFactory = _ => new Project { Name = "" }.CommitteeSize };
         var trainSteps = new Option<int>("--train-steps")
         {
             Description = "Optimizer steps each image or neural text model trains per round; 0 (the default, as for a new project) grows them with the labels",
@@ -77,7 +78,7 @@ public static class SimulateCommand
             Writes curves.csv (strategy,seed,labels,accuracy), summary.json and curves.svg. Needs no database.
             """)
         {
-            data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, flip, noFlip, textModel, testFraction, initialStrategy, committee, trainSteps,
+            data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, flip, noFlip, textModel, testFraction, initialStrategy, committee, trainSteps, coldRounds,
             firstSeed, fromCurves, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -139,6 +140,7 @@ public static class SimulateCommand
                     FixedSteps = Math.Clamp(parse.GetValue(trainSteps), 0, TrainingSchedule.MaxFixedSteps),
                     Augmentations = parse.GetValue(flip) && !parse.GetValue(noFlip) ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
                     TextModel = parse.GetValue(textModel) == "neural" ? TextModel.Neural : TextModel.Linear,
+                    WarmStart = !parse.GetValue(coldRounds),
                 },
                 Pretraining = parse.GetValue(pretrain)
                     ? new SimulationPretraining

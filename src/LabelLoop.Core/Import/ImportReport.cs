@@ -14,6 +14,14 @@ public sealed record ImportReport(int Added, int AlreadyPresent, IReadOnlyList<s
 {
     public bool Succeeded => Errors.Count == 0;
 
+    /// <summary>Image projects: which augmentations training will use, chosen from the project's settings; null for text.</summary>
+    public string? AugmentationNote { get; init; }
+
+    /// <summary>The augmentation note for an image project that does (or does not) allow mirror flips.</summary>
+    public static string DescribeAugmentations(bool allowHorizontalFlip) => allowHorizontalFlip
+        ? "Training will augment these images with small shifts, brightness and contrast changes, noise and left-right mirror flips (the project says its classes are mirror-invariant)."
+        : "Training will augment these images with small shifts, brightness and contrast changes and noise, but no mirror flips: a mirror image changes the class of digits, letters and many diagrams. Turn on allowHorizontalFlip in the loop settings if this project's classes are mirror-invariant.";
+
     /// <summary>One sentence on the skipped duplicates, or null when there were none.</summary>
     public string? DuplicatesNote => DuplicatesSkipped == 0
         ? null

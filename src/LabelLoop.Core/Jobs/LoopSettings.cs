@@ -29,6 +29,8 @@ namespace LabelLoop.Core.Jobs;
 /// or the neural encoder. GET reads null for image projects.</param>
 /// <param name="TrainingSteps">Optimizer steps each image or neural text member trains per round; 0 = automatic (grows
 /// with the label count, see <see cref="TrainingSchedule"/>).</param>
+/// <param name="WarmStart">Image and neural text models: each round continues from the previous model version for a fraction
+/// of the steps (<see cref="TrainingSchedule.WarmStepsFor"/>) instead of training from scratch; on by default.</param>
 public sealed record LoopSettings(
     int RetrainEvery,
     int RetrainGrowthPercent,
@@ -49,7 +51,8 @@ public sealed record LoopSettings(
     bool? AllowHorizontalFlip = null,
     [property: System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<TextModel>))]
     TextModel? TextModel = null,
-    int? TrainingSteps = null)
+    int? TrainingSteps = null,
+    bool? WarmStart = null)
 {
     public const int MaxBatchSize = 10_000;
 

@@ -27,6 +27,20 @@ public static class TrainingSchedule
     public static int StepsFor(int labels, int fixedSteps = 0) =>
         fixedSteps > 0 ? fixedSteps : Math.Clamp((int)Math.Round(MinSteps + (StepsPerLabel * Math.Max(0, labels))), MinSteps, MaxSteps);
 
+    /// <summary>Steps of a warm round at the smallest label counts.</summary>
+    public const int WarmMinSteps = 100;
+
+    /// <summary>Warm steps added per label.</summary>
+    public const double WarmStepsPerLabel = 0.25;
+
+    /// <summary>
+    /// The steps of a round that continues from the previous round's model (a warm start): it has learnt the earlier
+    /// labels already, so about a sixth of the cold budget at a few hundred labels (175 steps at 300 labels, against
+    /// 1,050). <paramref name="fixedSteps"/> when above 0.
+    /// </summary>
+    public static int WarmStepsFor(int labels, int fixedSteps = 0) =>
+        fixedSteps > 0 ? fixedSteps : Math.Clamp((int)Math.Round(WarmMinSteps + (WarmStepsPerLabel * Math.Max(0, labels))), WarmMinSteps, MaxSteps);
+
     /// <summary>Items per optimizer step: the whole set while it is small, then 64.</summary>
     public static int BatchSizeFor(int labels) => Math.Clamp(labels, 1, 64);
 }

@@ -68,6 +68,9 @@ public sealed class Project
     /// <summary>Optimizer steps each image or neural text member trains per round; 0 picks them from the label count.</summary>
     public int TrainingSteps { get; set; }
 
+    /// <summary>Each round's served model continues from the previous version's (a fraction of the steps) instead of starting over.</summary>
+    public bool WarmStart { get; set; } = true;
+
     /// <summary>How training uses the pretrained encoder: fine-tune it gently, or freeze it and train the head only.</summary>
     public FineTuneMode FineTuneMode { get; set; } = FineTuneMode.FineTune;
 

@@ -73,7 +73,10 @@ public sealed class ImportService(
             var stored = await StoreAsync(project, candidates, addMissingLabels, staging, cancellationToken);
             return stored.Error is { } error
                 ? new ImportReport(0, 0, [], [error], duplicates)
-                : new ImportReport(stored.Added, candidates.Count - stored.Added, stored.LabelsAdded, [], duplicates);
+                : new ImportReport(stored.Added, candidates.Count - stored.Added, stored.LabelsAdded, [], duplicates)
+                {
+                    AugmentationNote = project.Kind == ProjectKind.Image ? ImportReport.DescribeAugmentations(project.AllowHorizontalFlip) : null,
+                };
         }
         finally
         {

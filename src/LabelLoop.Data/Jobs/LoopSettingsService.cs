@@ -73,6 +73,7 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         project.AllowHorizontalFlip = settings.AllowHorizontalFlip ?? project.AllowHorizontalFlip;
         project.TextModel = settings.TextModel ?? project.TextModel;
         project.TrainingSteps = settings.TrainingSteps ?? project.TrainingSteps;
+        project.WarmStart = settings.WarmStart ?? project.WarmStart;
         if (settings.ImageColour is { } colour && colour != project.ImageColour)
         {
             // An encoder pretrained on the other channel count cannot start the new models: training ignores it,
@@ -147,7 +148,8 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
         p.Kind == ProjectKind.Image ? p.ImageColour : null,
         p.Kind == ProjectKind.Image ? p.AllowHorizontalFlip : null,
         p.Kind == ProjectKind.Text ? p.TextModel : null,
-        p.TrainingSteps);
+        p.TrainingSteps,
+        p.WarmStart);
 
     /// <summary>Changed settings by API name, values as text (empty for none).</summary>
     public static IEnumerable<(string Setting, string Old, string New)> Diff(LoopSettings before, LoopSettings after)
@@ -173,6 +175,7 @@ public sealed class LoopSettingsService(IDbContextFactory<LabelLoopDbContext> co
             ("allowHorizontalFlip", before.AllowHorizontalFlip?.ToString() ?? "", after.AllowHorizontalFlip?.ToString() ?? ""),
             ("textModel", before.TextModel?.ToString() ?? "", after.TextModel?.ToString() ?? ""),
             ("trainingSteps", Text(before.TrainingSteps), Text(after.TrainingSteps)),
+            ("warmStart", before.WarmStart?.ToString() ?? "", after.WarmStart?.ToString() ?? ""),
         ];
         return all.Where(c => !string.Equals(c.Item2, c.Item3, StringComparison.Ordinal));
     }

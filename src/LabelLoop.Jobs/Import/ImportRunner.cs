@@ -66,7 +66,7 @@ public sealed class ImportRunner(JobRunService runs, ImportService imports, IOpt
             var labels = report.LabelsAdded.Count > 0 ? $"; new labels: {string.Join(", ", report.LabelsAdded)}" : "";
             var duplicates = report.DuplicatesSkipped > 0 ? $"; {report.DuplicatesSkipped:N0} duplicate(s) skipped" : "";
             await runs.SucceedAsync(jobRunId,
-                $"Imported {report.Added:N0} item(s) from {parameters.FileName}; {report.AlreadyPresent:N0} already present{duplicates}{labels}", CancellationToken.None);
+                $"Imported {report.Added:N0} item(s) from {parameters.FileName}; {report.AlreadyPresent:N0} already present{duplicates}{labels}{(report.AugmentationNote is { } note ? ". " + note : "")}", CancellationToken.None);
             return RunOutcome.Succeeded;
         }, cancellationToken);
         // Kept only while a retry may still need it.

@@ -79,7 +79,7 @@ public sealed class SimulationRunner(
                 Budget = parameters.Budget,
                 Seeds = parameters.Seeds,
                 TestFraction = parameters.TestFraction,
-                Training = TrainingRunner.ProjectTraining(project.AllowHorizontalFlip, project.TextModel, project.TrainingSteps, settings),
+                Training = TrainingRunner.ProjectTraining(project.AllowHorizontalFlip, project.TextModel, project.TrainingSteps, project.WarmStart, settings),
                 Pretraining = parameters.Pretrain
                     ? new SimulationPretraining
                     {

@@ -205,7 +205,9 @@ public sealed class Simulator(IModelEngine engine)
         var wall = new Dictionary<string, double>(StringComparer.Ordinal);
         var round = new ActiveLearningRound(engine);
         int poolItems = 0, testItems = 0;
-        var scratchDir = options.Pretraining is null ? null : Directory.CreateTempSubdirectory("labelloop-simulate-").FullName;
+        // The pretrained encoders and each curve's last model, which the next round continues from (warm starts).
+        var scratchDir = Directory.CreateTempSubdirectory("labelloop-simulate-").FullName;
+        var warmRoot = Path.Combine(scratchDir, "warm");
         try
         {
             for (var seed = options.FirstSeed; seed < options.FirstSeed + options.Seeds; seed++)
@@ -217,7 +219,7 @@ public sealed class Simulator(IModelEngine engine)
                 {
                     throw new DomainValidationException("budget", $"A budget of {checkpoints[^1]} labels is larger than the pool ({pool.Count} items after the test split).");
                 }
-                var encoder = scratchDir is null ? null : Pretrain(data, pool, options.Pretraining!,
+                var encoder = options.Pretraining is null ? null : Pretrain(data, pool, options.Pretraining!,
                     options.Training.Augmentations.HasFlag(ImageAugmentations.HorizontalFlip), seed, scratchDir, progress, done, total, token);
                 var initial = InitialItems(data, pool, checkpoints[0], options.InitialStrategy, encoder, seed, token);
                 foreach (var (strategy, variant) in options.Strategies.SelectMany(s => variants.Select(v => (s, v))))
@@ -241,6 +243,7 @@ public sealed class Simulator(IModelEngine engine)
                             ? ColdStart.Resolve(QueryStrategies.ProjectDefault, labelsByClass, ColdStart.DefaultLabelsPerClass)
                             : strategy;
                         var roundClock = Stopwatch.StartNew();
+                        var warmDir = Path.Combine(warmRoot, "current");
                         var result = round.Run(new RoundRequest
                         {
                             Spec = data.Spec,
@@ -257,9 +260,12 @@ public sealed class Simulator(IModelEngine engine)
                             Training = options.Training,
                             EncoderCheckpoint = variant.Mode is null ? null : encoder,
                             EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(variant.Mode ?? FineTuneMode.FineTune),
+                            WarmStartCheckpoint = c > 0 && options.Training.WarmStart ? Path.Combine(warmDir, "member-0.ckpt") : null,
+                            CheckpointDirectory = options.Training.WarmStart && !last ? warmDir : null,
                         }, token: token);
                         var accuracy = Accuracy(result.Evaluations[0], test, data);
-                        points.Add(new CurvePoint(curve, seed, labeled.Count, accuracy, roundClock.Elapsed.TotalSeconds));
+                        // The peer loop does not count measuring the test split either.
+                        points.Add(new CurvePoint(curve, seed, labeled.Count, accuracy, roundClock.Elapsed.TotalSeconds - result.EvaluationSeconds));
                         progress?.Invoke(new SimulationProgress(++done, total, curve, seed, labeled.Count, accuracy));
                         if (last)
                         {
@@ -278,10 +284,7 @@ public sealed class Simulator(IModelEngine engine)
         }
         finally
         {
-            if (scratchDir is not null)
-            {
-                Directory.Delete(scratchDir, recursive: true);
-            }
+            Directory.Delete(scratchDir, recursive: true);
         }
         return new SimulationResult(points, wall, poolItems, testItems);
     }

@@ -139,7 +139,8 @@ public sealed class TrainingRunner(
         FineTuneMode FineTune,
         int Channels,
         TextModel TextModel,
-        int TrainingSteps);
+        int TrainingSteps,
+        string? WarmStartCheckpoint);
 
     private sealed record ComputeResult(IReadOnlyList<PredictionRow> Rows, TrainingMetrics Metrics, string? EncoderIgnored);
 
@@ -147,6 +148,7 @@ public sealed class TrainingRunner(
     /// <param name="AuditConfusion">Audit items by true class (rows) and predicted class (columns), in label order; null without an audit set.</param>
     /// <param name="StopSetAgreement">Share of the stop set predicted as the previous version did; null for the first version.</param>
     /// <param name="StrategyUsed">The strategy that ranked (<c>typical</c> during the cold start).</param>
+    /// <param name="WarmStarted">The served model continued from the previous version's instead of starting over.</param>
     public sealed record TrainingMetrics(
         double? AuditAccuracy,
         int AuditItems,
@@ -163,7 +165,8 @@ public sealed class TrainingRunner(
         int StopSetItems = 0,
         string StrategyUsed = "",
         int Channels = 1,
-        bool? PretrainedEncoder = null);
+        bool? PretrainedEncoder = null,
+        bool WarmStarted = false);
 
     /// <summary>Share of items (percent, by a hash of the id) in the fixed stop set that versions are compared on.</summary>
     public const int StopSetPercent = 10;
@@ -234,11 +237,42 @@ public sealed class TrainingRunner(
                 encoder!.Version, projectId, encoderDirectory);
             encoderDirectory = null;
         }
+        var warmStart = await WarmStartCheckpointAsync(db, projectId, project.WarmStart, encoderDirectory, cancellationToken);
         var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, cancellationToken)).Channels() : 1;
         return new TrainingData(project.Kind, labels, project.Strategy, project.ColdStartLabelsPerClass, Math.Clamp(project.CommitteeSize, 1, 20),
             project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode, channels,
-            project.TextModel, project.TrainingSteps);
+            project.TextModel, project.TrainingSteps, warmStart);
     }
+
+    /// <summary>
+    /// The latest model version's served model, for this round to continue from: none when the project turned warm
+    /// starts off, when there is no earlier version with a checkpoint, or when the encoder was pretrained again since
+    /// that version was trained (the round then starts over from the new encoder). The round itself checks that the
+    /// architecture and classes still fit.
+    /// </summary>
+    private async Task<string?> WarmStartCheckpointAsync(LabelLoopDbContext db, int projectId, bool enabled, string? encoderDirectory, CancellationToken cancellationToken)
+    {
+        if (!enabled)
+        {
+            return null;
+        }
+        var artifact = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
+            .OrderByDescending(v => v.Version).Select(v => v.ArtifactPath).FirstOrDefaultAsync(cancellationToken);
+        if (artifact is null)
+        {
+            return null;
+        }
+        var checkpoint = Path.Combine(storage.Value.FullDataDir, artifact, WarmStartMember);
+        if (!File.Exists(checkpoint))
+        {
+            return null;
+        }
+        var encoderCheckpoint = encoderDirectory is null ? null : Path.Combine(encoderDirectory, Pretraining.PretrainRunner.CheckpointName);
+        return encoderCheckpoint is not null && File.GetLastWriteTimeUtc(encoderCheckpoint) > File.GetLastWriteTimeUtc(checkpoint) ? null : checkpoint;
+    }
+
+    /// <summary>The served model's checkpoint in a version's folder (<see cref="ActiveLearningRound"/> writes <c>member-N</c>).</summary>
+    private const string WarmStartMember = "member-0.ckpt";
 
     private ComputeResult Compute(long runId, TrainingData data, string artifactDir, RunMonitor monitor)
     {
@@ -271,7 +305,7 @@ public sealed class TrainingRunner(
             labelsByClass[data.Items[i].ClassIndex]++;
         }
         var strategy = ColdStart.Resolve(data.Strategy, labelsByClass, data.ColdStartLabelsPerClass);
-        var training = ProjectTraining(data.AllowFlip, data.TextModel, data.TrainingSteps, settings);
+        var training = ProjectTraining(data.AllowFlip, data.TextModel, data.TrainingSteps, data.WarmStartCheckpoint is not null, settings);
         var request = new RoundRequest
         {
             Spec = spec,
@@ -290,6 +324,7 @@ public sealed class TrainingRunner(
                 ? Path.Combine(encoderDir, Pretraining.PretrainRunner.CheckpointName)
                 : null,
             EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(data.FineTune),
+            WarmStartCheckpoint = data.WarmStartCheckpoint,
         };
         Directory.CreateDirectory(artifactDir);
         var round = new ActiveLearningRound(engine).Run(request, p =>
@@ -321,7 +356,8 @@ public sealed class TrainingRunner(
         }
         var metrics = new TrainingMetrics(accuracy, audit.Count, train.Count, members, round.Epochs, round.BatchSize,
             round.MeanTrainLoss, rows.Length, 0, 0, confusion, agreement, compared, selection.Strategy,
-            spec.IsText ? 1 : spec.Channels, data.EncoderDirectory is null || request.EncoderCheckpoint is null ? null : round.EncoderIgnored is null);
+            spec.IsText ? 1 : spec.Channels, data.EncoderDirectory is null || request.EncoderCheckpoint is null ? null : round.EncoderIgnored is null,
+            round.WarmStarted);
         return new ComputeResult(rows, metrics, round.EncoderIgnored);
     }
 
@@ -329,7 +365,7 @@ public sealed class TrainingRunner(
     /// How a project's members train, from its settings: flips only for mirror-invariant classes, its text model, its
     /// fixed step count or (0) the automatic budget. The live loop and the simulation job both use it.
     /// </summary>
-    public static RoundTraining ProjectTraining(bool allowFlip, TextModel textModel, int trainingSteps, JobsOptions settings)
+    public static RoundTraining ProjectTraining(bool allowFlip, TextModel textModel, int trainingSteps, bool warmStart, JobsOptions settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         return new RoundTraining
@@ -338,6 +374,7 @@ public sealed class TrainingRunner(
             MinEpochs = settings.MinEpochs,
             MaxEpochs = settings.MaxEpochs,
             TextModel = textModel,
+            WarmStart = warmStart,
             Augmentations = allowFlip ? ImageAugmentations.Default | ImageAugmentations.HorizontalFlip : ImageAugmentations.Default,
         };
     }

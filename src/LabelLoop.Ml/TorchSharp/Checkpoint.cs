@@ -17,8 +17,14 @@ internal static class Checkpoint
     /// <summary>The container's format; bump when the layout changes.</summary>
     public const uint Format = 1;
 
-    /// <summary>Bump whenever a kind's layers change, so old checkpoints fail clearly.</summary>
-    public const uint ArchitectureRevision = 1;
+    /// <summary>
+    /// Bump whenever a kind's layers change, so old checkpoints fail clearly. 2: the image encoder pools to a 3x3 grid
+    /// (<see cref="ImageEncoder.SpatialPool"/>); text models are unchanged since 1, so their revision-1 checkpoints still load.
+    /// </summary>
+    public const uint ArchitectureRevision = 2;
+
+    /// <summary>The oldest revision whose checkpoints of <paramref name="kind"/> this library still reads.</summary>
+    private static uint OldestReadable(ModelKind kind) => kind == ModelKind.Image ? 2u : 1u;
 
     private const int HeaderSize = 8 + 4 + 4 + (8 * 4) + 4 + 8 + 8 + 8;
 
@@ -122,7 +128,7 @@ internal static class Checkpoint
             kind is ModelKind.Image or ModelKind.TextConv or ModelKind.TextTransformer,
             $"checkpoint '{path}' holds model kind {(int)kind}, which this library does not know");
         Checks.Require(
-            revision == ArchitectureRevision,
+            revision >= OldestReadable(kind) && revision <= ArchitectureRevision,
             $"checkpoint '{path}' holds a {Checks.KindName(kind)} model of architecture revision {revision}; this library builds revision {ArchitectureRevision}");
         var spec = new ModelSpec
         {

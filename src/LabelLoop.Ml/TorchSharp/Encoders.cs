@@ -34,7 +34,7 @@ internal abstract class Encoder(string name) : Module<Tensor, Tensor>(name)
     }
 }
 
-/// <summary>Three conv blocks (W, 2W, 4W channels, batch norm, two max pools) + global average pooling + projection.</summary>
+/// <summary>Three conv blocks (W, 2W, 4W channels, batch norm, two max pools) + average pooling to a 3x3 grid + projection.</summary>
 internal sealed class ImageEncoder : Encoder
 {
     private readonly Conv2d _conv1;
@@ -47,6 +47,14 @@ internal sealed class ImageEncoder : Encoder
     private readonly (Conv2d Conv, BatchNorm2d Norm)[] _blocks;
     private (Tensor Weight, Tensor Bias)[]? _folded;
 
+    /// <summary>
+    /// The last feature map is average-pooled to a grid of this many cells a side, not to one value per channel: where
+    /// in the image a feature fires is kept, which few-label classification needs (shirt against pullover is a matter
+    /// of where the edges are). With 3 instead of 1, 5 to 8 points more accuracy at 60-140 labels on Fashion-MNIST and a
+    /// linear probe of the pretrained encoder no worse (bench/active-learning.md).
+    /// </summary>
+    public const long SpatialPool = 3;
+
     public ImageEncoder(ModelSpec c)
         : base(nameof(ImageEncoder))
     {
@@ -57,7 +65,7 @@ internal sealed class ImageEncoder : Encoder
         _bn2 = BatchNorm2d(2 * w);
         _conv3 = Conv2d(2 * w, 4 * w, 3, padding: 1, bias: false);
         _bn3 = BatchNorm2d(4 * w);
-        _proj = Linear(4 * w, c.EmbeddingDim);
+        _proj = Linear(4 * w * SpatialPool * SpatialPool, c.EmbeddingDim);
         register_module("conv1", _conv1);
         register_module("bn1", _bn1);
         register_module("conv2", _conv2);
@@ -82,7 +90,7 @@ internal sealed class ImageEncoder : Encoder
         h = functional.max_pool2d(h, [2]);
         h = functional.max_pool2d(Block(1, h), [2]);
         h = Block(2, h);
-        return _proj.call(functional.adaptive_avg_pool2d(h, [1, 1]).flatten(1));
+        return _proj.call(functional.adaptive_avg_pool2d(h, [SpatialPool, SpatialPool]).flatten(1));
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public static class ItemsApi
     /// What an import stored: new items, items the project already had, labels added to the label set, and records
     /// (or images) skipped because they repeat an earlier one of the same upload.
     /// </summary>
-    public sealed record ImportResponse(int Added, int AlreadyPresent, IReadOnlyList<string> LabelsAdded, int DuplicatesSkipped);
+    public sealed record ImportResponse(int Added, int AlreadyPresent, IReadOnlyList<string> LabelsAdded, int DuplicatesSkipped, string? Augmentations = null);
 
     private static readonly string[] JsonlTypes = ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/x-jsonlines", "text/jsonl"];
     private static readonly string[] CsvTypes = ["text/csv", "application/csv"];
@@ -133,7 +133,7 @@ public static class ItemsApi
             var listing = new ImportListing([.. opened.SelectMany(o => o.Listing.Entries)], [.. opened.SelectMany(o => o.Listing.Errors)]);
             var report = await imports.ImportAsync(projectId, listing, addMissingLabels ?? true, cancellationToken: cancellationToken);
             return report.Succeeded
-                ? TypedResults.Ok(new ImportResponse(report.Added, report.AlreadyPresent, report.LabelsAdded, report.DuplicatesSkipped))
+                ? TypedResults.Ok(new ImportResponse(report.Added, report.AlreadyPresent, report.LabelsAdded, report.DuplicatesSkipped, report.AugmentationNote))
                 : Rejected(report.Errors);
         }
         catch (InvalidDataException ex)

@@ -16,7 +16,7 @@ public sealed class TrainingDefaultsTests
 
         Assert.False(project.AllowHorizontalFlip);
         Assert.False(new ProjectInput("p", ProjectKind.Image, []).AllowHorizontalFlip);
-        Assert.Equal((TextModel.Linear, 0), (project.TextModel, project.TrainingSteps));
+        Assert.Equal((TextModel.Linear, 0, true), (project.TextModel, project.TrainingSteps, project.WarmStart));
     }
 
     [Fact]
@@ -29,6 +29,10 @@ public sealed class TrainingDefaultsTests
         Assert.Equal(TrainingSchedule.MaxSteps, steps[^1]);
         Assert.InRange(TrainingSchedule.StepsFor(300), 800, TrainingSchedule.MaxSteps);
         Assert.Equal(120, TrainingSchedule.StepsFor(300, fixedSteps: 120));
+        var warm = LabelCounts.Select(n => TrainingSchedule.WarmStepsFor(n)).ToList();
+        Assert.Equal(warm.Order(), warm);
+        Assert.All(LabelCounts.Where(n => n <= 1000), n => Assert.True(TrainingSchedule.WarmStepsFor(n) * 3 <= TrainingSchedule.StepsFor(n), $"{n} labels"));
+        Assert.Equal(120, TrainingSchedule.WarmStepsFor(300, fixedSteps: 120));
     }
 
     [Fact]

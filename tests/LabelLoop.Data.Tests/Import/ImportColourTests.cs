@@ -18,7 +18,7 @@ public sealed class ImportColourTests(LabelLoopDataFixture fixture) : IClassFixt
         await fixture.Get<ProjectService>().CreateAsync(Caller.System,
             new ProjectInput($"colour-{Guid.NewGuid():N}", kind, [new LabelSpec("a"), new LabelSpec("b")]), Cancel);
 
-    private async Task ImportAsync(int projectId, params (string Path, byte[] Content)[] files)
+    private async Task<ImportReport> ImportAsync(int projectId, params (string Path, byte[] Content)[] files)
     {
         using var dir = new TempDirectory();
         foreach (var (path, content) in files)
@@ -28,6 +28,7 @@ public sealed class ImportColourTests(LabelLoopDataFixture fixture) : IClassFixt
         using var opened = OpenedImport.Open(dir.Path);
         var report = await fixture.Get<ImportService>().ImportAsync(projectId, opened.Listing, cancellationToken: Cancel);
         Assert.Empty(report.Errors);
+        return report;
     }
 
     private async Task<ImageColour?> ColourOfAsync(int projectId)
@@ -64,5 +65,23 @@ public sealed class ImportColourTests(LabelLoopDataFixture fixture) : IClassFixt
 
         Assert.Equal(ImageColour.Colour, await ColourOfAsync(colourProject));
         Assert.Equal(ImageColour.Grey, await ColourOfAsync(greyProject));
+    }
+
+    [Fact]
+    public async Task The_import_summary_says_which_augmentations_training_will_use()
+    {
+        var image = await CreateProjectAsync();
+        var mirrored = await fixture.Get<ProjectService>().CreateAsync(Caller.System,
+            new ProjectInput($"mirror-{Guid.NewGuid():N}", ProjectKind.Image, [new LabelSpec("a"), new LabelSpec("b")], AllowHorizontalFlip: true), Cancel);
+        var text = await CreateProjectAsync(ProjectKind.Text);
+
+        var plain = await ImportAsync(image, ("a/1.png", TestImages.Png(21)));
+        var flipped = await ImportAsync(mirrored, ("a/1.png", TestImages.Png(22)));
+        var texts = await ImportAsync(text, ("items.jsonl", "{\"text\": \"hello\", \"label\": \"a\"}\n"u8.ToArray()));
+
+        Assert.Contains("no mirror flips", plain.AugmentationNote, StringComparison.Ordinal);
+        Assert.Contains("allowHorizontalFlip", plain.AugmentationNote, StringComparison.Ordinal);
+        Assert.Contains("left-right mirror flips", flipped.AugmentationNote, StringComparison.Ordinal);
+        Assert.Null(texts.AugmentationNote);
     }
 }

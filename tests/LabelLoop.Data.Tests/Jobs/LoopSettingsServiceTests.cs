@@ -29,7 +29,7 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
         var settings = await _loop.GetAsync(Caller.System, project, Cancel);
 
         Assert.Equal(new LoopSettings(20, 0, 0, 5, "margin+diverse", 50, 10, 1, null, 5, 3, true, FineTuneMode.FineTune,
-            TextModel: TextModel.Linear, TrainingSteps: 0), settings);
+            TextModel: TextModel.Linear, TrainingSteps: 0, WarmStart: true), settings);
         Assert.Empty(await _loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
     }
 
@@ -46,7 +46,7 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
 
         // Lease length and overlap were not sent: they keep their values.
         Assert.Equal(new LoopSettings(20, 0, 0, 3, "entropy", 100, 10, 1, 500, 5, 3, true, FineTuneMode.FineTune,
-            TextModel: TextModel.Linear, TrainingSteps: 0), saved);
+            TextModel: TextModel.Linear, TrainingSteps: 0, WarmStart: true), saved);
         Assert.Equal(saved, await _loop.GetAsync(admin, project, Cancel));
         Assert.Equal(
             [("batchSize", "50", "100"), ("committeeSize", "5", "3"), ("labelBudget", "", "500"), ("strategy", "margin+diverse", "entropy")],
@@ -146,17 +146,17 @@ public sealed class LoopSettingsServiceTests(LabelLoopDataFixture fixture) : ICl
 
         var defaults = await _loop.GetAsync(Caller.System, image, Cancel);
         var flips = await _loop.UpdateAsync(Caller.System, image,
-            new LoopSettings(20, 0, 0, 5, "margin+diverse", AllowHorizontalFlip: true, TrainingSteps: 800), Cancel);
+            new LoopSettings(20, 0, 0, 5, "margin+diverse", AllowHorizontalFlip: true, TrainingSteps: 800, WarmStart: false), Cancel);
         var neural = await _loop.UpdateAsync(Caller.System, text, new LoopSettings(20, 0, 0, 5, "margin+diverse", TextModel: TextModel.Neural), Cancel);
 
-        Assert.Equal((false, (TextModel?)null, 0), (defaults.AllowHorizontalFlip, defaults.TextModel, defaults.TrainingSteps));
-        Assert.Equal((true, 800), (flips.AllowHorizontalFlip, flips.TrainingSteps));
+        Assert.Equal((false, (TextModel?)null, 0, true), (defaults.AllowHorizontalFlip, defaults.TextModel, defaults.TrainingSteps, defaults.WarmStart));
+        Assert.Equal((true, 800, false), (flips.AllowHorizontalFlip, flips.TrainingSteps, flips.WarmStart));
         Assert.Equal((TextModel.Neural, (bool?)null), (neural.TextModel, neural.AllowHorizontalFlip));
-        Assert.Equal([("allowHorizontalFlip", "False", "True"), ("trainingSteps", "0", "800")],
+        Assert.Equal([("allowHorizontalFlip", "False", "True"), ("trainingSteps", "0", "800"), ("warmStart", "True", "False")],
             (await _loop.HistoryAsync(Caller.System, image, cancellationToken: Cancel)).Select(h => (h.Setting, h.OldValue, h.NewValue)).OrderBy(h => h.Setting, StringComparer.Ordinal));
         await using var check = fixture.CreateContext();
         var rows = await check.Projects.AsNoTracking().Where(p => p.Id == image || p.Id == text).ToDictionaryAsync(p => p.Id, Cancel);
-        Assert.Equal((true, 800), (rows[image].AllowHorizontalFlip, rows[image].TrainingSteps));
+        Assert.Equal((true, 800, false), (rows[image].AllowHorizontalFlip, rows[image].TrainingSteps, rows[image].WarmStart));
         Assert.Equal(TextModel.Neural, rows[text].TextModel);
     }
 

@@ -12,7 +12,7 @@ public sealed class SimulationReportTests
         new("random", 1, 10, 0.50, 1), new("random", 1, 20, 0.60, 1), new("random", 1, 30, 0.70, 1),
         new("random", 2, 10, 0.40, 1), new("random", 2, 20, 0.60, 1), new("random", 2, 30, 0.80, 1),
         new("margin", 1, 10, 0.50, 2), new("margin", 1, 20, 0.80, 2), new("margin", 1, 30, 0.85, 2),
-        new("margin", 2, 10, 0.40, 2), new("margin", 2, 20, 0.70, 2), new("margin", 2, 30, 0.85, 2),
+        new("margin", 2, 10, 0.40, 2), new("margin", 2, 20, 0.70, 2), new("margin", 2, 30, 0.85, 8),
     ];
 
     private static SimulationResult Result => new(Points, new Dictionary<string, double> { ["random"] = 6, ["margin"] = 12 }, 100, 25);
@@ -45,7 +45,9 @@ public sealed class SimulationReportTests
         // Trapezoids over 10..30 of 0.45, 0.75, 0.85, divided by the 20-label range.
         Assert.Equal(((0.45 + 0.75) / 2 * 10 + (0.75 + 0.85) / 2 * 10) / 20, margin.GetProperty("areaUnderCurve").GetDouble(), 4);
         Assert.Equal(12, margin.GetProperty("wallSeconds").GetDouble());
-        Assert.Equal(2, margin.GetProperty("meanRoundSeconds").GetDouble());
+        // Five rounds of 2 s and one of 8 s.
+        Assert.Equal(3, margin.GetProperty("meanRoundSeconds").GetDouble());
+        Assert.Equal(2, margin.GetProperty("medianRoundSeconds").GetDouble());
         Assert.Equal(2, json.RootElement.GetProperty("seeds").GetInt32());
     }
 

@@ -50,6 +50,8 @@ public sealed class TwoGaussianTests(ITestOutputHelper output)
                 Seeds = 1,
                 FirstSeed = seed,
                 TestFraction = 0.25,
+                // This engine fits from scratch and keeps no checkpoints.
+                Training = new RoundTraining { WarmStart = false },
             }, token: TestContext.Current.CancellationToken);
             foreach (var point in result.Points.Where(p => p.Labels == 30))
             {

@@ -122,9 +122,9 @@ public sealed class LinearTextModelTests
         var options = new JobsOptions();
 
         Assert.False(new RoundTraining().Augmentations.HasFlag(ImageAugmentations.HorizontalFlip));
-        Assert.False(TrainingRunner.ProjectTraining(new Project { Name = "p" }.AllowHorizontalFlip, TextModel.Linear, 0, options)
+        Assert.False(TrainingRunner.ProjectTraining(new Project { Name = "p" }.AllowHorizontalFlip, TextModel.Linear, 0, true, options)
             .Augmentations.HasFlag(ImageAugmentations.HorizontalFlip));
-        Assert.True(TrainingRunner.ProjectTraining(true, TextModel.Linear, 0, options).Augmentations.HasFlag(ImageAugmentations.HorizontalFlip));
+        Assert.True(TrainingRunner.ProjectTraining(true, TextModel.Linear, 0, true, options).Augmentations.HasFlag(ImageAugmentations.HorizontalFlip));
     }
 
     [Fact]
@@ -151,6 +151,62 @@ public sealed class LinearTextModelTests
         var steps = options.Epochs * (int)Math.Ceiling(80.0 / options.BatchSize);
         Assert.Equal(TrainingSchedule.BatchSizeFor(80), options.BatchSize);
         Assert.InRange(steps, TrainingSchedule.StepsFor(80), 2 * TrainingSchedule.StepsFor(80));
+    }
+
+    [Fact]
+    public void A_round_continues_from_the_previous_rounds_model_for_the_warm_budget_when_it_fits()
+    {
+        var engine = new RecordingEngine();
+        var pixels = new float[100 * 4];
+        var labels = Enumerable.Range(0, 100).Select(i => i % 2).ToList();
+        var dir = Directory.CreateTempSubdirectory("labelloop-warm-").FullName;
+        try
+        {
+            RoundRequest Request(int classes, int trained, string? warm) => new()
+            {
+                Spec = ModelSpec.ForImages(classes, channels: 1, imageSize: 2),
+                Inputs = InputMatrix.OfPixels(pixels, 4),
+                TrainRows = Enumerable.Range(0, trained).ToList(),
+                TrainLabels = Enumerable.Range(0, trained).Select(i => labels[i]).ToList(),
+                PoolRows = Enumerable.Range(80, 20).ToList(),
+                Strategy = "margin",
+                CheckpointDirectory = dir,
+                WarmStartCheckpoint = warm,
+            };
+            var round = new ActiveLearningRound(engine);
+            var checkpoint = Path.Combine(dir, "member-0.ckpt");
+
+            var first = round.Run(Request(2, 40, warm: checkpoint), token: TestContext.Current.CancellationToken);
+            var second = round.Run(Request(2, 80, warm: checkpoint), token: TestContext.Current.CancellationToken);
+            var otherClasses = round.Run(Request(3, 80, warm: checkpoint), token: TestContext.Current.CancellationToken);
+
+            // No checkpoint yet: the cold budget; then the warm one; then another label set: cold again.
+            Assert.Equal((false, true, false), (first.WarmStarted, second.WarmStarted, otherClasses.WarmStarted));
+            var steps = engine.Options.Select(o => o.Epochs * (int)Math.Ceiling(80.0 / o.BatchSize)).ToList();
+            Assert.InRange(steps[1], TrainingSchedule.WarmStepsFor(80), 2 * TrainingSchedule.WarmStepsFor(80));
+            Assert.InRange(steps[2], TrainingSchedule.StepsFor(80), 2 * TrainingSchedule.StepsFor(80));
+            Assert.True(TrainingSchedule.WarmStepsFor(80) < TrainingSchedule.StepsFor(80) / 2);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Committee_resamples_keep_every_class_and_its_count()
+    {
+        int[] labels = [0, 0, 0, 1, 1, 2, 3, 3, 3, 3];
+        var random = new Random(7);
+
+        for (var draw = 0; draw < 50; draw++)
+        {
+            var sample = ActiveLearningRound.StratifiedBootstrap(labels, random);
+            Assert.Equal(labels.Length, sample.Count);
+            Assert.Equal(labels.CountBy(l => l).OrderBy(c => c.Key), sample.CountBy(i => labels[i]).OrderBy(c => c.Key));
+        }
+        // Still a resample: some draw repeats an item.
+        Assert.Contains(Enumerable.Range(0, 20).Select(_ => ActiveLearningRound.StratifiedBootstrap(labels, random)), s => s.Distinct().Count() < labels.Length);
     }
 
     /// <summary>The fake engine, remembering the options of every training.</summary>

@@ -142,7 +142,8 @@ public partial class ProjectDashboard
             // As for pretraining: the hidden field beside the checkbox tells "cleared" from "not on this form".
             AllowHorizontalFlip: form.ContainsKey("allowHorizontalFlipShown") ? form["allowHorizontalFlip"].ToString() == "true" : null,
             TextModel: Enum.TryParse<LabelLoop.Core.Projects.TextModel>(form["textModel"].ToString(), out var textModel) && Enum.IsDefined(textModel) ? textModel : null,
-            TrainingSteps: form.ContainsKey("trainingSteps") ? Int("trainingSteps") : null);
+            TrainingSteps: form.ContainsKey("trainingSteps") ? Int("trainingSteps") : null,
+            WarmStart: form.ContainsKey("warmStartShown") ? form["warmStart"].ToString() == "true" : null);
         if (errors.Count == 0)
         {
             try

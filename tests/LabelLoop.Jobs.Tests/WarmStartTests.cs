@@ -1,0 +1,88 @@
+using System.Text.Json;
+using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Jobs;
+using LabelLoop.Data.Jobs;
+using LabelLoop.Jobs.Pretraining;
+using LabelLoop.Jobs.Training;
+using Microsoft.EntityFrameworkCore;
+using Xunit;
+
+namespace LabelLoop.Jobs.Tests;
+
+/// <summary>
+/// Warm starts on the real engine: a new model version continues from the previous one for a fraction of the steps,
+/// and starts over when the project turns them off or its encoder is pretrained again.
+/// </summary>
+public sealed class WarmStartTests(EngineJobsFixture fixture) : IClassFixture<EngineJobsFixture>
+{
+    private const int Items = 160;
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private Task<RunOutcome> TrainAsync(int projectId) => fixture.TrainAsync(projectId, Cancel);
+
+    /// <summary>The active version's accuracy on the items from 80 on (never labeled here), and its metrics.</summary>
+    private async Task<(double Accuracy, bool WarmStarted, int Epochs)> ActiveAsync(int projectId, List<long> items)
+    {
+        await using var db = fixture.CreateContext();
+        var version = await db.ModelVersions.AsNoTracking().SingleAsync(v => v.ProjectId == projectId && v.IsActive, Cancel);
+        var predicted = await db.Predictions.AsNoTracking().Where(p => p.ModelVersionId == version.Id)
+            .ToDictionaryAsync(p => p.ItemId, p => p.Label, Cancel);
+        var pool = Enumerable.Range(80, Items - 80).ToList();
+        var correct = pool.Count(i => predicted[items[i]] == ColourTrainingTests.ClassOf(i));
+        using var metrics = JsonDocument.Parse(version.MetricsJson);
+        return ((double)correct / pool.Count, metrics.RootElement.GetProperty("warmStarted").GetBoolean(), metrics.RootElement.GetProperty("epochs").GetInt32());
+    }
+
+    private Task<(int ProjectId, List<long> Items, Caller Admin)> SquaresAsync(bool pretrain) => fixture.SquaresProjectAsync(Items, pretrain, Cancel);
+
+    [Fact]
+    public async Task The_second_version_continues_from_the_first_with_fewer_epochs_and_keeps_its_accuracy()
+    {
+        EngineJobsFixture.RequireEngine();
+        var (projectId, items, admin) = await SquaresAsync(pretrain: false);
+
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var first = await ActiveAsync(projectId, items);
+        await fixture.LabelAsync(admin, projectId, items.Skip(40).Take(40), ColourTrainingTests.ClassOf);
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var second = await ActiveAsync(projectId, items);
+
+        await fixture.Get<LoopSettingsService>().UpdateAsync(admin, projectId, new LoopSettings(0, 0, 0, 1, "margin", WarmStart: false), Cancel);
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var cold = await ActiveAsync(projectId, items);
+
+        Assert.False(first.WarmStarted);
+        Assert.True(second.WarmStarted);
+        Assert.False(cold.WarmStarted);
+        // 80 labels in batches of 64: epochs follow from the cold budget and from the (smaller) warm one.
+        Assert.Equal((int)Math.Ceiling(TrainingSchedule.StepsFor(80) * 64.0 / 80), cold.Epochs);
+        Assert.Equal((int)Math.Ceiling(TrainingSchedule.WarmStepsFor(80) * 64.0 / 80), second.Epochs);
+        Assert.True(second.Accuracy >= 0.95, $"warm-started accuracy {second.Accuracy:P1}");
+        Assert.True(cold.Accuracy >= 0.95, $"cold accuracy {cold.Accuracy:P1}");
+    }
+
+    [Fact]
+    public async Task A_newly_pretrained_encoder_makes_the_next_version_start_over_from_it()
+    {
+        EngineJobsFixture.RequireEngine();
+        var (projectId, items, _) = await SquaresAsync(pretrain: true);
+        var runs = fixture.Get<JobRunService>();
+        async Task PretrainAsync()
+        {
+            var run = await runs.RequestPretrainingAsync(projectId, null, "test", Cancel);
+            Assert.Equal(RunOutcome.Succeeded, await fixture.Get<PretrainRunner>().RunAsync(run.Run.Id, RunAttempt.Only, Cancel));
+        }
+
+        await PretrainAsync();
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var warm = await ActiveAsync(projectId, items);
+        await PretrainAsync();
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var afterPretraining = await ActiveAsync(projectId, items);
+
+        Assert.True(warm.WarmStarted);
+        Assert.False(afterPretraining.WarmStarted);
+    }
+}
