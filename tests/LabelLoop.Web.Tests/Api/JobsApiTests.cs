@@ -215,7 +215,7 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
     }
 
     [Fact]
-    public async Task Flips_and_training_steps_are_read_and_changed_through_the_loop_settings()
+    public async Task Flips_training_steps_and_warm_starts_are_read_and_changed_through_the_loop_settings()
     {
         var (admin, _, _) = await factory.CreateApiClientAsync(Roles.Admin);
         var project = await CreateProjectAsync();
@@ -223,17 +223,19 @@ public sealed class JobsApiTests(LabelLoopWebFactory factory) : IClassFixture<La
 
         var defaults = await admin.GetFromJsonAsync<JsonElement>(loop, Cancel);
         using var changed = await admin.PutAsJsonAsync(loop,
-            new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", allowHorizontalFlip = true, trainingSteps = 600 }, Cancel);
+            new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", allowHorizontalFlip = true, trainingSteps = 600, warmStart = false }, Cancel);
         using var bad = await admin.PutAsJsonAsync(loop,
             new { retrainEvery = 20, retrainGrowthPercent = 0, retrainIntervalMinutes = 0, committeeSize = 5, strategy = "margin", trainingSteps = -1 }, Cancel);
         var now = await admin.GetFromJsonAsync<JsonElement>(loop, Cancel);
 
         Assert.False(defaults.GetProperty("allowHorizontalFlip").GetBoolean());
         Assert.Equal(0, defaults.GetProperty("trainingSteps").GetInt32());
+        Assert.True(defaults.GetProperty("warmStart").GetBoolean());
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("trainingSteps", await bad.Content.ReadAsStringAsync(Cancel));
         Assert.True(now.GetProperty("allowHorizontalFlip").GetBoolean());
         Assert.Equal(600, now.GetProperty("trainingSteps").GetInt32());
+        Assert.False(now.GetProperty("warmStart").GetBoolean());
     }
 }

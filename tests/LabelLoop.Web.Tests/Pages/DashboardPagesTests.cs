@@ -157,6 +157,12 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
             Assert.Contains(rows, r => r.Contains(email, StringComparison.Ordinal) && r.Contains("strategy margin+diverse → entropy", StringComparison.Ordinal));
             Assert.Contains(rows, r => r.Contains("labelBudget none → 300", StringComparison.Ordinal));
 
+            // Clearing the warm-start box trains every version from scratch; leaving it as served keeps it on.
+            Assert.True(settings.WarmStart);
+            using var cold = await PageForms.SubmitAsync(client, path, "loop-settings", new Dictionary<string, string> { ["warmStart"] = "off" });
+            Assert.Equal(HttpStatusCode.OK, cold.StatusCode);
+            Assert.False((await factory.Services.GetRequiredService<LoopSettingsService>().GetAsync(Caller.System, project, Cancel)).WarmStart);
+
             using var bad = await PageForms.SubmitAsync(client, path, "loop-settings", new Dictionary<string, string> { ["committeeSize"] = "99", ["batchSize"] = "x" });
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             var errors = (await Html.ParseAsync(bad)).QuerySelectorAll(".alert-danger li").Select(li => li.GetAttribute("data-field")).ToList();
