@@ -59,6 +59,13 @@ public interface IModelEngine
     /// <summary>Encoder embeddings, items x embedding dimension.</summary>
     float[] Embed(EngineModel model, ModelBatch batch);
 
+    /// <summary>
+    /// <see cref="PredictProbabilities"/> and <see cref="Embed"/> of the same batch. An engine that can computes both
+    /// from one pass through the encoder; this default runs the two calls.
+    /// </summary>
+    (float[] Probabilities, float[] Embeddings) PredictAndEmbed(EngineModel model, ModelBatch batch) =>
+        (PredictProbabilities(model, batch), Embed(model, batch));
+
     /// <summary>Copies the encoder weights of <paramref name="source"/> into <paramref name="target"/>; the heads stay as they are.</summary>
     void CopyEncoder(EngineModel source, EngineModel target);
 

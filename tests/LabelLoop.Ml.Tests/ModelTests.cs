@@ -85,6 +85,17 @@ public sealed class ModelTests(TrainedImageModel trained) : IDisposable
     }
 
     [Fact]
+    public void One_pass_gives_the_same_probabilities_and_embeddings_as_the_two_calls()
+    {
+        var engine = trained.Engine;
+
+        var (probabilities, embeddings) = engine.PredictAndEmbed(trained.Model, trained.TestBatch);
+
+        Assert.Equal(engine.PredictProbabilities(trained.Model, trained.TestBatch), probabilities);
+        Assert.Equal(engine.Embed(trained.Model, trained.TestBatch), embeddings);
+    }
+
+    [Fact]
     public void Frozen_encoder_fine_tuning_keeps_the_pretrained_embedding()
     {
         var engine = trained.Engine;

@@ -165,6 +165,12 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             var features = linear ? SparseFeatures.HashedText(request.Inputs) : null;
             SparseFeatures? embedded = null;
             var warmStarted = false;
+            // When the round reads the served network's embeddings (committee heads, diverse or coverage strategies),
+            // one pass over every item gives them and its probabilities together: the encoder runs once, not twice.
+            var onePass = !linear && (members > 1 || needs.HasFlag(StrategyNeeds.Embeddings));
+            (float[] Probabilities, float[] Embeddings)? everything = null;
+            (float[] Probabilities, float[] Embeddings) Everything() =>
+                everything ??= ((EngineMember)models[0]).PredictAndEmbedAll(request.Inputs, settings.PredictChunk, token);
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
@@ -190,9 +196,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     // A neural committee: the first member's network, then cheap heads on its embeddings of every
                     // item, each trained on its own bootstrap resample.
                     progress?.Invoke(new RoundProgress((members - 1 + ((double)m / members)) / members * 0.9, $"Training member {m + 1}/{members} (head)"));
-                    embedded ??= SparseFeatures.FromDense(
-                        models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
-                        models[0].EmbeddingDim);
+                    embedded ??= SparseFeatures.FromDense(Everything().Embeddings, models[0].EmbeddingDim);
                     var head = SoftmaxRegression.Train(embedded, rows, labels, classes, settings.HeadC, token: token);
                     member = new LinearMember(head, embedded);
                     models.Add(member);
@@ -246,7 +250,15 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             var pool = new float[(long)members * request.PoolRows.Count * classes];
             for (var m = 0; m < members; m++)
             {
-                models[m].Predict(request.Inputs, request.PoolRows, pool.AsSpan((int)((long)m * request.PoolRows.Count * classes), request.PoolRows.Count * classes), settings.PredictChunk, token);
+                var into = pool.AsSpan((int)((long)m * request.PoolRows.Count * classes), request.PoolRows.Count * classes);
+                if (m == 0 && onePass)
+                {
+                    RowsOf(Everything().Probabilities, request.PoolRows, classes).CopyTo(into);
+                }
+                else
+                {
+                    models[m].Predict(request.Inputs, request.PoolRows, into, settings.PredictChunk, token);
+                }
             }
             var committee = new CommitteeOutput(members, request.PoolRows.Count, classes, pool);
             var evaluations = new List<float[]>();
@@ -254,7 +266,14 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             foreach (var rows in request.EvaluationRows)
             {
                 var probabilities = new float[(long)rows.Count * classes];
-                models[0].Predict(request.Inputs, rows, probabilities, settings.PredictChunk, token);
+                if (onePass)
+                {
+                    RowsOf(Everything().Probabilities, rows, classes).CopyTo(probabilities, 0);
+                }
+                else
+                {
+                    models[0].Predict(request.Inputs, rows, probabilities, settings.PredictChunk, token);
+                }
                 evaluations.Add(probabilities);
             }
             var evaluationSeconds = evaluationClock.Elapsed.TotalSeconds;
@@ -268,11 +287,12 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             {
                 // The first member's encoder: members share one when there is a pretrained encoder, and one view
                 // of the geometry is what diversity needs.
+                var dim = models[0].EmbeddingDim;
                 input = input with
                 {
-                    PoolEmbeddings = models[0].Embed(request.Inputs, request.PoolRows, settings.PredictChunk, token),
-                    LabeledEmbeddings = models[0].Embed(request.Inputs, train.Distinct().ToList(), settings.PredictChunk, token),
-                    EmbeddingDim = models[0].EmbeddingDim,
+                    PoolEmbeddings = onePass ? RowsOf(Everything().Embeddings, request.PoolRows, dim) : models[0].Embed(request.Inputs, request.PoolRows, settings.PredictChunk, token),
+                    LabeledEmbeddings = onePass ? RowsOf(Everything().Embeddings, train.Distinct().ToList(), dim) : models[0].Embed(request.Inputs, train.Distinct().ToList(), settings.PredictChunk, token),
+                    EmbeddingDim = dim,
                 };
             }
             token.ThrowIfCancellationRequested();
@@ -459,6 +479,24 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             return output;
         }
 
+        /// <summary>Probabilities and embeddings of every row of <paramref name="inputs"/>, from one pass per chunk.</summary>
+        public (float[] Probabilities, float[] Embeddings) PredictAndEmbedAll(InputMatrix inputs, int chunkSize, CancellationToken token)
+        {
+            var (classes, dim) = (model.Spec.Classes, EmbeddingDim);
+            var probabilities = new float[(long)inputs.Rows * classes];
+            var embeddings = new float[(long)inputs.Rows * dim];
+            var all = Enumerable.Range(0, inputs.Rows).ToList();
+            for (var start = 0; start < inputs.Rows; start += chunkSize)
+            {
+                token.ThrowIfCancellationRequested();
+                var chunk = Slice(all, start, chunkSize);
+                var (p, e) = engine.PredictAndEmbed(model, inputs.Gather(chunk));
+                p.AsSpan(0, chunk.Count * classes).CopyTo(probabilities.AsSpan(start * classes));
+                e.AsSpan(0, chunk.Count * dim).CopyTo(embeddings.AsSpan(start * dim));
+            }
+            return (probabilities, embeddings);
+        }
+
         public override void Save(string path) => engine.SaveModel(model, path);
 
         public override void Dispose() => model.Dispose();
@@ -504,6 +542,17 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         {
             // Managed arrays only.
         }
+    }
+
+    /// <summary>The <paramref name="width"/>-wide rows <paramref name="rows"/> of <paramref name="source"/>, in order.</summary>
+    private static float[] RowsOf(float[] source, IReadOnlyList<int> rows, int width)
+    {
+        var output = new float[(long)rows.Count * width];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            source.AsSpan(rows[i] * width, width).CopyTo(output.AsSpan(i * width));
+        }
+        return output;
     }
 
     private static List<int> Slice(IReadOnlyList<int> rows, int start, int count)

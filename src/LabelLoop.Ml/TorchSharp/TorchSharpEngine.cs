@@ -143,6 +143,22 @@ public sealed class TorchSharpEngine(EngineOptions? options = null, ILogger<Torc
     }
 
     /// <inheritdoc />
+    public (float[] Probabilities, float[] Embeddings) PredictAndEmbed(EngineModel model, ModelBatch batch)
+    {
+        var m = Sharp(model);
+        var (k, d) = (m.Spec.Classes, m.Spec.EmbeddingDim);
+        var embeddings = new float[BufferSizes.Product(batch?.Count ?? 0, d, 1)];
+        var probabilities = Score(m, batch!, k, (x, output, start, n) =>
+        {
+            // The encoder is most of the cost: run it once and read both off its output, as forward() would.
+            var embedding = m.Net.Encode(x);
+            Publish(embedding, embeddings.AsSpan(start * d));
+            Publish(nn.functional.softmax(m.Net.Head(embedding, stochastic: false, generator: null), 1), output.AsSpan(start * k));
+        });
+        return (probabilities, embeddings);
+    }
+
+    /// <inheritdoc />
     public void CopyEncoder(EngineModel source, EngineModel target)
     {
         var from = Sharp(source);
