@@ -207,7 +207,7 @@ public sealed class Simulator(IModelEngine engine)
         int poolItems = 0, testItems = 0;
         // The pretrained encoders and each curve's last model, which the next round continues from (warm starts).
         var scratchDir = Directory.CreateTempSubdirectory("labelloop-simulate-").FullName;
-        var warmRoot = Path.Combine(scratchDir, "warm");
+        var warmDir = Path.Combine(scratchDir, "warm", "current");
         try
         {
             for (var seed = options.FirstSeed; seed < options.FirstSeed + options.Seeds; seed++)
@@ -243,7 +243,6 @@ public sealed class Simulator(IModelEngine engine)
                             ? ColdStart.Resolve(QueryStrategies.ProjectDefault, labelsByClass, ColdStart.DefaultLabelsPerClass)
                             : strategy;
                         var roundClock = Stopwatch.StartNew();
-                        var warmDir = Path.Combine(warmRoot, "current");
                         var result = round.Run(new RoundRequest
                         {
                             Spec = data.Spec,
@@ -260,7 +259,7 @@ public sealed class Simulator(IModelEngine engine)
                             Training = options.Training,
                             EncoderCheckpoint = variant.Mode is null ? null : encoder,
                             EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(variant.Mode ?? FineTuneMode.FineTune),
-                            WarmStartCheckpoint = c > 0 && options.Training.WarmStart ? Path.Combine(warmDir, "member-0.ckpt") : null,
+                            WarmStartCheckpoint = c > 0 && options.Training.WarmStart ? ActiveLearningRound.ServedCheckpoint(warmDir) : null,
                             CheckpointDirectory = options.Training.WarmStart && !last ? warmDir : null,
                         }, token: token);
                         var accuracy = Accuracy(result.Evaluations[0], test, data);

@@ -98,7 +98,7 @@ public sealed record RoundRequest
     public float EncoderLearningRateMultiplier { get; init; } = 1f;
 
     /// <summary>
-    /// The previous round's served model (its <c>member-0.ckpt</c>), or null. When it fits the request's architecture
+    /// The previous round's served model (<see cref="ActiveLearningRound.ServedCheckpoint"/>), or null. When it fits the request's architecture
     /// and classes, the first member continues from it for <see cref="TrainingSchedule.WarmStepsFor"/> steps instead
     /// of starting over.
     /// </summary>
@@ -137,6 +137,13 @@ public sealed record RoundResult(
 /// <remarks>Synchronous and compute-bound: run it on a background thread.</remarks>
 public sealed class ActiveLearningRound(IModelEngine engine)
 {
+    /// <summary>
+    /// The served model's checkpoint among those a round writes to <paramref name="directory"/>
+    /// (<see cref="RoundRequest.CheckpointDirectory"/>, one <c>member-N</c> file per member): the one the next round
+    /// warm-starts from.
+    /// </summary>
+    public static string ServedCheckpoint(string directory) => Path.Combine(directory, "member-0.ckpt");
+
     public RoundResult Run(RoundRequest request, Action<RoundProgress>? progress = null, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -151,7 +158,10 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         var linear = settings.IsLinear(request.Spec);
         var batchSize = linear ? train.Count : TrainingSchedule.BatchSizeFor(train.Count);
         var steps = TrainingSchedule.StepsFor(train.Count, settings.FixedSteps);
-        var epochs = linear ? 0 : Math.Clamp((int)Math.Ceiling((double)steps * batchSize / train.Count), settings.MinEpochs, settings.MaxEpochs);
+        // Passes over the labels that give a neural member its optimizer steps.
+        int EpochsFor(int optimizerSteps) =>
+            Math.Clamp((int)Math.Ceiling((double)optimizerSteps * batchSize / train.Count), settings.MinEpochs, settings.MaxEpochs);
+        var epochs = linear ? 0 : EpochsFor(steps);
         var augmentations = request.Spec.IsText ? ImageAugmentations.None : settings.Augmentations;
         var needs = QueryStrategies.Needs(request.Strategy);
 
@@ -168,9 +178,6 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             // When the round reads the served network's embeddings (committee heads, diverse or coverage strategies),
             // one pass over every item gives them and its probabilities together: the encoder runs once, not twice.
             var onePass = !linear && (members > 1 || needs.HasFlag(StrategyNeeds.Embeddings));
-            (float[] Probabilities, float[] Embeddings)? everything = null;
-            (float[] Probabilities, float[] Embeddings) Everything() =>
-                everything ??= ((EngineMember)models[0]).PredictAndEmbedAll(request.Inputs, settings.PredictChunk, token);
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
@@ -196,7 +203,9 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     // A neural committee: the first member's network, then cheap heads on its embeddings of every
                     // item, each trained on its own bootstrap resample.
                     progress?.Invoke(new RoundProgress((members - 1 + ((double)m / members)) / members * 0.9, $"Training member {m + 1}/{members} (head)"));
-                    embedded ??= SparseFeatures.FromDense(Everything().Embeddings, models[0].EmbeddingDim);
+                    embedded ??= SparseFeatures.FromDense(
+                        models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
+                        models[0].EmbeddingDim);
                     var head = SoftmaxRegression.Train(embedded, rows, labels, classes, settings.HeadC, token: token);
                     member = new LinearMember(head, embedded);
                     models.Add(member);
@@ -216,10 +225,10 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     else
                     {
                         // A warm round continues where the previous model stopped: a fraction of the cold budget.
-                        var warmSteps = TrainingSchedule.WarmStepsFor(train.Count, settings.FixedSteps);
-                        epochs = Math.Clamp((int)Math.Ceiling((double)warmSteps * batchSize / train.Count), settings.MinEpochs, settings.MaxEpochs);
+                        epochs = EpochsFor(TrainingSchedule.WarmStepsFor(train.Count, settings.FixedSteps));
                     }
-                    member = new EngineMember(engine, model);
+                    var network = new EngineMember(engine, model);
+                    member = network;
                     models.Add(member);
                     var options = new TrainingOptions
                     {
@@ -238,6 +247,10 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                         FormattableString.Invariant($"Training member {index + 1}/{members}: epoch {p.Epoch}/{p.Epochs}, loss {p.TrainLoss:F3}"))));
                     var result = engine.Train(model, request.Inputs.Gather(rows), labels, options, reporter, token);
                     losses.Add(result.FinalTrainLoss);
+                    if (onePass)
+                    {
+                        network.ScoreEverything(request.Inputs, settings.PredictChunk, token);
+                    }
                 }
                 if (request.CheckpointDirectory is { } dir)
                 {
@@ -251,14 +264,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             for (var m = 0; m < members; m++)
             {
                 var into = pool.AsSpan((int)((long)m * request.PoolRows.Count * classes), request.PoolRows.Count * classes);
-                if (m == 0 && onePass)
-                {
-                    RowsOf(Everything().Probabilities, request.PoolRows, classes).CopyTo(into);
-                }
-                else
-                {
-                    models[m].Predict(request.Inputs, request.PoolRows, into, settings.PredictChunk, token);
-                }
+                models[m].Predict(request.Inputs, request.PoolRows, into, settings.PredictChunk, token);
             }
             var committee = new CommitteeOutput(members, request.PoolRows.Count, classes, pool);
             var evaluations = new List<float[]>();
@@ -266,14 +272,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             foreach (var rows in request.EvaluationRows)
             {
                 var probabilities = new float[(long)rows.Count * classes];
-                if (onePass)
-                {
-                    RowsOf(Everything().Probabilities, rows, classes).CopyTo(probabilities, 0);
-                }
-                else
-                {
-                    models[0].Predict(request.Inputs, rows, probabilities, settings.PredictChunk, token);
-                }
+                models[0].Predict(request.Inputs, rows, probabilities, settings.PredictChunk, token);
                 evaluations.Add(probabilities);
             }
             var evaluationSeconds = evaluationClock.Elapsed.TotalSeconds;
@@ -290,8 +289,8 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                 var dim = models[0].EmbeddingDim;
                 input = input with
                 {
-                    PoolEmbeddings = onePass ? RowsOf(Everything().Embeddings, request.PoolRows, dim) : models[0].Embed(request.Inputs, request.PoolRows, settings.PredictChunk, token),
-                    LabeledEmbeddings = onePass ? RowsOf(Everything().Embeddings, train.Distinct().ToList(), dim) : models[0].Embed(request.Inputs, train.Distinct().ToList(), settings.PredictChunk, token),
+                    PoolEmbeddings = models[0].Embed(request.Inputs, request.PoolRows, settings.PredictChunk, token),
+                    LabeledEmbeddings = models[0].Embed(request.Inputs, train.Distinct().ToList(), settings.PredictChunk, token),
                     EmbeddingDim = dim,
                 };
             }
@@ -362,13 +361,14 @@ public sealed class ActiveLearningRound(IModelEngine engine)
     }
 
     /// <summary>
-    /// The previous round's model when there is one of the same architecture and classes; null when there is none,
-    /// it cannot be read, or the project changed since (another label set, colour mode or model): then the round
-    /// starts over.
+    /// The previous round's model when warm starts are on and there is one of the same architecture and classes; null
+    /// when they are off, there is none, it cannot be read, or the project changed since (another label set, colour
+    /// mode or model): then the round starts over.
     /// </summary>
     private EngineModel? LoadWarmStart(RoundRequest request)
     {
-        if (request.WarmStartCheckpoint is not { } path || !File.Exists(path) || request.Training.IsLinear(request.Spec))
+        if (!request.Training.WarmStart || request.WarmStartCheckpoint is not { } path || !File.Exists(path)
+            || request.Training.IsLinear(request.Spec))
         {
             return null;
         }
@@ -446,6 +446,9 @@ public sealed class ActiveLearningRound(IModelEngine engine)
 
     private sealed class EngineMember(IModelEngine engine, EngineModel model) : Member
     {
+        /// <summary>Every item's probabilities and embeddings, once <see cref="ScoreEverything"/> ran.</summary>
+        private (float[] Probabilities, float[] Embeddings)? scored;
+
         public override int EmbeddingDim => model.Spec.EmbeddingDim;
 
         public override string FileExtension => ".ckpt";
@@ -453,6 +456,11 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         public override void Predict(InputMatrix inputs, IReadOnlyList<int> rows, Span<float> output, int chunkSize, CancellationToken token)
         {
             var classes = model.Spec.Classes;
+            if (scored is { } all)
+            {
+                RowsOf(all.Probabilities, rows, classes).CopyTo(output);
+                return;
+            }
             for (var start = 0; start < rows.Count; start += chunkSize)
             {
                 token.ThrowIfCancellationRequested();
@@ -468,6 +476,10 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token)
         {
             var dim = EmbeddingDim;
+            if (scored is { } all)
+            {
+                return RowsOf(all.Embeddings, rows, dim);
+            }
             var output = new float[(long)rows.Count * dim];
             for (var start = 0; start < rows.Count; start += chunkSize)
             {
@@ -479,8 +491,12 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             return output;
         }
 
-        /// <summary>Probabilities and embeddings of every row of <paramref name="inputs"/>, from one pass per chunk.</summary>
-        public (float[] Probabilities, float[] Embeddings) PredictAndEmbedAll(InputMatrix inputs, int chunkSize, CancellationToken token)
+        /// <summary>
+        /// Scores and embeds every row of <paramref name="inputs"/> in one encoder pass per chunk, for a round that
+        /// reads both: <see cref="Predict"/> and <see cref="Embed"/> then answer from it (the same
+        /// <paramref name="inputs"/> only). Call it once the model is trained.
+        /// </summary>
+        public void ScoreEverything(InputMatrix inputs, int chunkSize, CancellationToken token)
         {
             var (classes, dim) = (model.Spec.Classes, EmbeddingDim);
             var probabilities = new float[(long)inputs.Rows * classes];
@@ -494,7 +510,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                 p.AsSpan(0, chunk.Count * classes).CopyTo(probabilities.AsSpan(start * classes));
                 e.AsSpan(0, chunk.Count * dim).CopyTo(embeddings.AsSpan(start * dim));
             }
-            return (probabilities, embeddings);
+            scored = (probabilities, embeddings);
         }
 
         public override void Save(string path) => engine.SaveModel(model, path);

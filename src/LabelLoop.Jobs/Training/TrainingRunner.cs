@@ -140,6 +140,7 @@ public sealed class TrainingRunner(
         int Channels,
         TextModel TextModel,
         int TrainingSteps,
+        bool WarmStart,
         string? WarmStartCheckpoint);
 
     private sealed record ComputeResult(IReadOnlyList<PredictionRow> Rows, TrainingMetrics Metrics, string? EncoderIgnored);
@@ -241,7 +242,7 @@ public sealed class TrainingRunner(
         var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, cancellationToken)).Channels() : 1;
         return new TrainingData(project.Kind, labels, project.Strategy, project.ColdStartLabelsPerClass, Math.Clamp(project.CommitteeSize, 1, 20),
             project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode, channels,
-            project.TextModel, project.TrainingSteps, warmStart);
+            project.TextModel, project.TrainingSteps, project.WarmStart, warmStart);
     }
 
     /// <summary>
@@ -262,7 +263,7 @@ public sealed class TrainingRunner(
         {
             return null;
         }
-        var checkpoint = Path.Combine(storage.Value.FullDataDir, artifact, WarmStartMember);
+        var checkpoint = ActiveLearningRound.ServedCheckpoint(Path.Combine(storage.Value.FullDataDir, artifact));
         if (!File.Exists(checkpoint))
         {
             return null;
@@ -270,9 +271,6 @@ public sealed class TrainingRunner(
         var encoderCheckpoint = encoderDirectory is null ? null : Path.Combine(encoderDirectory, Pretraining.PretrainRunner.CheckpointName);
         return encoderCheckpoint is not null && File.GetLastWriteTimeUtc(encoderCheckpoint) > File.GetLastWriteTimeUtc(checkpoint) ? null : checkpoint;
     }
-
-    /// <summary>The served model's checkpoint in a version's folder (<see cref="ActiveLearningRound"/> writes <c>member-N</c>).</summary>
-    private const string WarmStartMember = "member-0.ckpt";
 
     private ComputeResult Compute(long runId, TrainingData data, string artifactDir, RunMonitor monitor)
     {
@@ -305,7 +303,7 @@ public sealed class TrainingRunner(
             labelsByClass[data.Items[i].ClassIndex]++;
         }
         var strategy = ColdStart.Resolve(data.Strategy, labelsByClass, data.ColdStartLabelsPerClass);
-        var training = ProjectTraining(data.AllowFlip, data.TextModel, data.TrainingSteps, data.WarmStartCheckpoint is not null, settings);
+        var training = ProjectTraining(data.AllowFlip, data.TextModel, data.TrainingSteps, data.WarmStart, settings);
         var request = new RoundRequest
         {
             Spec = spec,
