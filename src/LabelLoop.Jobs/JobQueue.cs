@@ -1,23 +1,22 @@
-using System.Globalization;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Jobs.Import;
+using Hangfire;
+using Hangfire.States;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Quartz;
 
 namespace LabelLoop.Jobs;
 
 /// <summary>
-/// What the web and the loop call to start work: writes our job-run row, then hands the scheduler a trigger
-/// carrying the row's id. Works on nodes that run no jobs themselves: the trigger lands in the shared store.
+/// What the web and the loop call to start work: writes our job-run row, then enqueues a Hangfire job carrying the
+/// row's id in its kind's queue and records the job's id on the row. Works on nodes that run no jobs themselves:
+/// the job lands in the shared storage for a node that does.
 /// </summary>
 public sealed class JobQueue(
-    ISchedulerFactory schedulers,
+    IBackgroundJobClient client,
+    JobStorage storage,
     JobRunService runs,
-    TimeProvider time,
-    IOptions<JobsOptions> options,
     ILogger<JobQueue> logger)
 {
     /// <summary>
@@ -125,74 +124,71 @@ public sealed class JobQueue(
         return view;
     }
 
-    /// <summary>Stores the project's job (once) and a trigger for the run, firing now.</summary>
+    /// <summary>Enqueues a Hangfire job for the run in its kind's queue and links it to the row.</summary>
     public async Task ScheduleAsync(JobRun run, CancellationToken cancellationToken = default)
     {
-        var projectId = run.ProjectId ?? throw new ArgumentException("Job runs scheduled here belong to a project.", nameof(run));
+        if (run.ProjectId is null || run.Kind is not (JobKind.Train or JobKind.Pretrain or JobKind.Import or JobKind.Export or JobKind.Simulate))
+        {
+            throw new ArgumentException($"Job runs of kind {run.Kind} without a project are not queued here.", nameof(run));
+        }
+        string id;
         try
         {
-            var scheduler = await schedulers.GetScheduler(cancellationToken);
-            // Per-project jobs run one firing at a time; the one export job runs exports side by side.
-            var (jobKey, jobType, description, oneAtATime) = run.Kind switch
-            {
-                JobKind.Train => (JobKeys.TrainAndScore(projectId), typeof(TrainAndScoreJob), $"Train and score project {projectId}", true),
-                JobKind.Pretrain => (JobKeys.Pretrain(projectId), typeof(PretrainJob), $"Pretrain the encoder of project {projectId}", true),
-                JobKind.Import => (JobKeys.Import(projectId), typeof(ImportJob), $"Import into project {projectId}", true),
-                JobKind.Simulate => (JobKeys.Simulate(projectId), typeof(SimulateJob), $"Simulate project {projectId}", true),
-                JobKind.Export => (JobKeys.Export, typeof(ExportJob), "Write an export file", false),
-                _ => throw new ArgumentException($"Job runs of kind {run.Kind} are not scheduled here.", nameof(run)),
-            };
-            if (!await scheduler.Exists(jobKey, cancellationToken))
-            {
-                var job = JobBuilder.Create()
-                    .OfType(jobType)
-                    .WithIdentity(jobKey)
-                    .WithDescription(description)
-                    .StoreDurably()
-                    .RequestRecovery();
-                await scheduler.AddJob((oneAtATime ? job.DisallowConcurrentExecution() : job).Build(), AddJobOptions.Replacing, cancellationToken);
-            }
-            var settings = options.Value;
-            var trigger = TriggerBuilder.Create(time)
-                .WithIdentity(JobKeys.RunTrigger(run.Id))
-                .ForJob(jobKey)
-                .UsingJobData(JobKeys.JobRunId, run.Id.ToString(CultureInfo.InvariantCulture))
-                .WithExecutionGroup(run.Kind is JobKind.Import or JobKind.Export ? null : JobKeys.MlExecutionGroup)
-                .WithRetryPolicy(RetryPolicy.Exponential(
-                    Math.Max(1, settings.MaxRetries),
-                    TimeSpan.FromSeconds(settings.RetryDelaySeconds),
-                    2,
-                    TimeSpan.FromSeconds(settings.RetryDelaySeconds * 16)))
-                .StartNow()
-                .Build();
-            await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
+            id = Schedule(client, run.Id, run.Kind, TimeSpan.Zero);
         }
-        catch (Exception ex) when (ex is SchedulerException or System.Data.Common.DbException)
+        catch (BackgroundJobClientException ex)
         {
-            await runs.FailAsync(run.Id, $"Could not queue the job: {ex.Message}", CancellationToken.None);
+            await runs.FailAsync(run.Id, $"Could not queue the job: {ex.InnerException?.Message ?? ex.Message}", CancellationToken.None);
             throw;
         }
+        await runs.SetBackgroundJobAsync(run.Id, id, cancellationToken);
     }
 
-    /// <summary>Drops the trigger of a run; one that fires anyway finds the run's row finished and does nothing.</summary>
+    /// <summary>Creates the Hangfire job of a run, enqueued now or scheduled after <paramref name="delay"/>; returns its id.</summary>
+    internal static string Schedule(IBackgroundJobClient client, long jobRunId, JobKind kind, TimeSpan delay)
+    {
+        var ml = JobQueues.For(kind) == JobQueues.Ml;
+        IState state = delay > TimeSpan.Zero ? new ScheduledState(delay) : new EnqueuedState(JobQueues.For(kind));
+        return ml
+            ? client.Create<JobRunJob>(j => j.Ml(jobRunId, kind, null, CancellationToken.None), state)
+            : client.Create<JobRunJob>(j => j.Default(jobRunId, kind, null, CancellationToken.None), state);
+    }
+
+    /// <summary>Deletes the run's Hangfire job; one already running finds the run's row finished and stops.</summary>
     public async Task UnscheduleAsync(long jobRunId, CancellationToken cancellationToken = default)
     {
+        if (await runs.FindAsync(jobRunId, cancellationToken) is not { BackgroundJobId: { } id })
+        {
+            return;
+        }
         try
         {
-            var scheduler = await schedulers.GetScheduler(cancellationToken);
-            await scheduler.UnscheduleJob(JobKeys.RunTrigger(jobRunId), cancellationToken);
+            client.Delete(id);
         }
-        catch (SchedulerException ex)
+        catch (BackgroundJobClientException ex)
         {
-            // The row is what counts: a trigger that still fires finds the run cancelled and does nothing.
-            logger.LogWarning(ex, "Could not unschedule the trigger of job run {RunId}", jobRunId);
+            // The row is what counts: a job that still runs finds the run cancelled and does nothing.
+            logger.LogWarning(ex, "Could not delete Hangfire job {JobId} of job run {RunId}", id, jobRunId);
         }
     }
 
-    /// <summary>Whether the scheduler still holds the trigger of a run (queued runs without one were lost).</summary>
-    public async Task<bool> HasTriggerAsync(long jobRunId, CancellationToken cancellationToken = default)
+    private static readonly HashSet<string> PendingStates = new(StringComparer.OrdinalIgnoreCase)
     {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        return await scheduler.Exists(JobKeys.RunTrigger(jobRunId), cancellationToken);
+        EnqueuedState.StateName, ScheduledState.StateName, ProcessingState.StateName, AwaitingState.StateName,
+    };
+
+    /// <summary>
+    /// Whether the run's Hangfire job will still run it: enqueued, scheduled, retrying or processing. A queued run
+    /// without one was lost (a crash between our row and the enqueue) and is queued again.
+    /// </summary>
+    public bool HasPendingJob(JobRun run)
+    {
+        if (run.BackgroundJobId is not { } id)
+        {
+            return false;
+        }
+        using var connection = storage.GetConnection();
+        var state = connection.GetStateData(id)?.Name;
+        return state is not null && PendingStates.Contains(state);
     }
 }

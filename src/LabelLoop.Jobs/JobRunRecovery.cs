@@ -1,34 +1,51 @@
+using System.ComponentModel;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Data.Jobs;
-using Microsoft.Extensions.Hosting;
+using Hangfire;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LabelLoop.Jobs;
 
 /// <summary>
-/// On the embedded SQLite database Quartz keeps its triggers in memory, so a stopped or killed process forgets them;
-/// the JobRuns rows are the durable record. At start-up, before the scheduler runs, every run still Queued gets its
-/// trigger again, and every run still Running (its process died mid-run: on SQLite only this node runs jobs) goes back
-/// to Queued and is queued again.
+/// The periodic safety net behind Hangfire's own recovery, a recurring job every minute on any node: a run still
+/// Running whose node has been silent past <see cref="JobsOptions.RunHeartbeatTimeoutSeconds"/> died with its node
+/// and is queued again (no label is lost: a training reads the labels when it starts, and the project serves its
+/// previous ranking meanwhile); a run Queued for over a minute whose Hangfire job is gone (a crash between our row
+/// and the enqueue) gets a job again.
 /// </summary>
-public sealed class JobRunRecovery(JobRunService runs, JobQueue queue, ILogger<JobRunRecovery> logger) : IHostedService
+public sealed class JobRunRecovery(JobRunService runs, JobQueue queue, TimeProvider time, IOptions<JobsOptions> options, ILogger<JobRunRecovery> logger)
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The recurring job's id in Hangfire.</summary>
+    public const string RecurringJobId = "recover-job-runs";
+
+    [Queue(JobQueues.Default)]
+    [AutomaticRetry(Attempts = 0)]
+    [DisplayName("Queue lost job runs again")]
+    public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (var run in await runs.ListUnfinishedAsync(cancellationToken))
+        var now = time.GetUtcNow().UtcDateTime;
+        var silentSince = now.AddSeconds(-options.Value.RunHeartbeatTimeoutSeconds);
+        foreach (var run in await runs.ListAbandonedAsync(silentSince, cancellationToken))
         {
             if (run.ProjectId is null)
             {
                 continue;
             }
-            if (run.Status == JobStatus.Running)
+            logger.LogWarning("Job run {RunId} was running on {Node}, which stopped; queueing it again", run.Id, run.Node);
+            if (await runs.RequeueAbandonedAsync(run.Id, silentSince, $"Queued again: the process running it on {run.Node} stopped", cancellationToken))
             {
-                logger.LogWarning("Job run {RunId} was running when the process stopped; queueing it again", run.Id);
-                await runs.RequeueAsync(run.Id, $"Queued again: the process running it on {run.Node} stopped", cancellationToken);
+                await queue.ScheduleAsync(run, cancellationToken);
             }
+        }
+        foreach (var run in await runs.ListQueuedAsync(now.AddMinutes(-1), cancellationToken))
+        {
+            if (run.ProjectId is null || run.Kind == JobKind.Simulate || queue.HasPendingJob(run))
+            {
+                continue;
+            }
+            logger.LogWarning("Job run {RunId} was queued without a job to run it; queueing it again", run.Id);
             await queue.ScheduleAsync(run, cancellationToken);
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -23,11 +23,24 @@ public sealed class JobsOptions
     /// <summary>True in <c>labelloop worker</c>: the process has the machine to itself.</summary>
     public bool DedicatedWorker { get; set; }
 
-    /// <summary>How often a node records it is alive in the cluster, in seconds.</summary>
-    public double CheckinIntervalSeconds { get; set; } = 5;
+    /// <summary>
+    /// How long a running job's node may be silent (its heartbeat on the job-run row, written every two seconds)
+    /// before another node takes the run over.
+    /// </summary>
+    public double RunHeartbeatTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>How long past a missed check-in a node is declared dead and its recoverable jobs re-run elsewhere.</summary>
-    public double CheckinMisfireSeconds { get; set; } = 10;
+    /// <summary>
+    /// How long a job Hangfire handed to a worker stays invisible to others. On PostgreSQL the worker's node keeps
+    /// extending it while it runs (a sliding timeout), so only a dead node's job is fetched again, after this long;
+    /// on SQLite (one node) a restarted node fetches its unfinished jobs again after this long.
+    /// </summary>
+    public double InvisibilityTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>How often an idle worker looks for new jobs, in milliseconds (also how often scheduled jobs are due).</summary>
+    public int QueuePollMilliseconds { get; set; } = 500;
+
+    /// <summary>The queues this node's workers serve: <c>ml</c>, <c>default</c> or both (the default).</summary>
+    public string? Queues { get; set; }
 
     /// <summary>How often the loop looks for projects due for retraining, in milliseconds.</summary>
     public int LoopPollMilliseconds { get; set; } = 1000;
@@ -80,6 +93,6 @@ public sealed class JobsOptions
     /// </summary>
     public int EpochDelayMilliseconds { get; set; }
 
-    /// <summary>Fixed scheduler instance id; empty generates a unique one per process.</summary>
+    /// <summary>The name this node's Hangfire servers show on the dashboard; empty uses the host name and process id.</summary>
     public string? InstanceId { get; set; }
 }

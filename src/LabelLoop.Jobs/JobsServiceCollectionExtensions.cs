@@ -15,7 +15,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Hangfire.Storage.SQLite;
 
 namespace LabelLoop.Jobs;
 
@@ -58,11 +62,10 @@ public static class JobsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Quartz, the job queue, the runners, and, where <c>Jobs:Enabled</c> (the default), the scheduler and the retrain
-    /// loop. On PostgreSQL Quartz keeps its triggers in the project's database (persistent, clustered, tables created
-    /// on first start), and a node with jobs off still enqueues: its triggers wait in the shared store for a node that
-    /// runs them. On SQLite (one node) Quartz keeps them in memory and <see cref="JobRunRecovery"/> re-queues the
-    /// unfinished JobRuns rows at start-up.
+    /// Hangfire (its storage, client and filters), the job queue, the runners, and, where <c>Jobs:Enabled</c> (the
+    /// default), this node's Hangfire servers and the retrain loop. Hangfire's storage follows the database: a SQLite
+    /// file beside the embedded database (one node), or its own <c>hangfire</c> schema in PostgreSQL, which every
+    /// node shares: a node with jobs off still enqueues, and a node that runs them picks them up.
     /// </summary>
     public static IHostApplicationBuilder AddLabelLoopJobs(this IHostApplicationBuilder builder)
     {
@@ -88,60 +91,72 @@ public static class JobsServiceCollectionExtensions
 
         // The retrain loop polls every second: keep its queries out of an Information-level log.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
+        builder.Logging.AddFilter("Hangfire", LogLevel.Warning);
 
-        builder.Services.AddQuartz(q =>
-        {
-            q.ConfigureScheduler(o =>
-            {
-                o.InstanceName = "labelloop";
-                if (!string.IsNullOrWhiteSpace(settings.InstanceId))
-                {
-                    o.InstanceId = settings.InstanceId;
-                }
-                // Triggers stored by another node (a web node's "retrain now") are noticed within a second.
-                o.IdleWaitTime = TimeSpan.FromSeconds(1);
-                // Ctrl-C stops a training promptly; the store hands the firing back for recovery (below).
-                o.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
-            });
-            q.UseDefaultThreadPool(Math.Max(2, settings.MaxConcurrentMlJobs + 1));
-            q.UseExecutionLimits(l => l.ForGroup(JobKeys.MlExecutionGroup, Math.Max(1, settings.MaxConcurrentMlJobs)));
-            q.AddJobType<TrainAndScoreJob>();
-            q.AddJobType<PretrainJob>();
-            q.AddJobType<ImportJob>();
-            q.AddJobType<ExportJob>();
-            q.AddJobType<SimulateJob>();
-            if (database.Provider == DatabaseProvider.Sqlite)
-            {
-                // One node on the embedded database: Quartz keeps its triggers in memory, and our JobRuns rows are the
-                // durable record (JobRunRecovery queues unfinished runs again at start-up). Clustering needs PostgreSQL.
-                q.UseInMemoryStore();
-                return;
-            }
-            q.UsePersistentStore(store =>
-            {
-                store.UsePostgres(database.ConnectionString);
-                store.UseClustering(c =>
-                {
-                    c.CheckinInterval = TimeSpan.FromSeconds(settings.CheckinIntervalSeconds);
-                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(settings.CheckinMisfireSeconds);
-                });
-                store.UseSystemTextJsonSerializer();
-                store.ProvisionSchema();
-                // A job stopped by a shutdown runs again (here on restart, or on another node) instead of ending cancelled.
-                store.ConfigureStore(o => o.RecoverFiringsCancelledByShutdown = true);
-            });
-        });
+        // Hangfire without its static configuration: each host (several share a test process) has its own storage.
+        builder.Services.AddSingleton(_ => JobStorageFor(database, settings));
+        builder.Services.AddSingleton(_ => JobFiltersFor(settings));
+        builder.Services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
+        builder.Services.AddTransient<JobRunJob>();
+        builder.Services.AddTransient<JobRunRecovery>();
 
         if (settings.Enabled)
         {
-            if (database.Provider == DatabaseProvider.Sqlite)
-            {
-                builder.Services.AddHostedService<JobRunRecovery>();
-            }
-            builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+            builder.Services.AddHostedService<JobServers>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainWatcher>());
             builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         }
         return builder;
+    }
+
+    /// <summary>The Hangfire file beside an embedded database: <c>labelloop.db</c> keeps its jobs in <c>labelloop-jobs.db</c>.</summary>
+    public static string JobsFileFor(string databaseFile) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databaseFile)) ?? ".", Path.GetFileNameWithoutExtension(databaseFile) + "-jobs.db");
+
+    /// <summary>Hangfire's storage for the database LabelLoop runs on (see <see cref="AddLabelLoopJobs"/>).</summary>
+    public static JobStorage JobStorageFor(DatabaseSettings database, JobsOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(settings);
+        var poll = TimeSpan.FromMilliseconds(Math.Max(100, settings.QueuePollMilliseconds));
+        var invisible = TimeSpan.FromSeconds(Math.Max(5, settings.InvisibilityTimeoutSeconds));
+        if (database.Provider == DatabaseProvider.Sqlite)
+        {
+            var file = JobsFileFor(database.SqliteFile!);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            return new SQLiteStorage(file, new SQLiteStorageOptions { QueuePollInterval = poll, InvisibilityTimeout = invisible });
+        }
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            QueuePollInterval = poll,
+            InvisibilityTimeout = invisible,
+            // A running job's node keeps its job invisible to others; only a dead node's job is fetched again.
+            UseSlidingInvisibilityTimeout = true,
+            PrepareSchemaIfNecessary = true,
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(database.ConnectionString, options), options);
+    }
+
+    /// <summary>
+    /// Hangfire's default filters with our retry policy in place of its own: transient failures are retried
+    /// <see cref="JobsOptions.MaxRetries"/> times, waiting <see cref="JobsOptions.RetryDelaySeconds"/> and twice as
+    /// long each time; then the job fails (the runner has already failed the run with its message).
+    /// </summary>
+    public static IJobFilterProvider JobFiltersFor(JobsOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var filters = new JobFilterCollection();
+        foreach (var filter in GlobalJobFilters.Filters.Where(f => f.Instance is not AutomaticRetryAttribute))
+        {
+            filters.Add(filter.Instance, filter.Order);
+        }
+        filters.Add(new AutomaticRetryAttribute
+        {
+            Attempts = Math.Max(0, settings.MaxRetries),
+            DelayInSecondsByAttemptFunc = attempt => (int)Math.Ceiling(settings.RetryDelaySeconds * Math.Pow(2, Math.Max(0, attempt - 1))),
+            OnAttemptsExceeded = AttemptsExceededAction.Fail,
+        });
+        return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), filters);
     }
 }

@@ -8,30 +8,22 @@ namespace LabelLoop.Jobs;
 /// <summary>
 /// The loop's trigger: polls for projects whose labels grew past their retrain setting and asks for a chain
 /// (debounced, so every node may run this). Annotators never wait on it: labeling only writes labels, and this
-/// notices them on its next tick. Also re-submits queued runs whose trigger was lost (a crash between our row
-/// and the scheduler's insert).
+/// notices them on its next tick. A loop in the process rather than a Hangfire recurring job: it looks every
+/// second, and a recurring job that often would write a job record per second per node.
 /// </summary>
 public sealed class RetrainWatcher(
     JobRunService runs, JobQueue queue, TimeProvider time, IOptions<JobsOptions> options, ILogger<RetrainWatcher> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(30);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromMilliseconds(Math.Max(100, options.Value.LoopPollMilliseconds));
-        var lastReconcile = time.GetUtcNow();
         using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await TickAsync(stoppingToken);
-                if (time.GetUtcNow() - lastReconcile >= ReconcileEvery)
-                {
-                    lastReconcile = time.GetUtcNow();
-                    await ReconcileAsync(stoppingToken);
-                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -59,27 +51,6 @@ public sealed class RetrainWatcher(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "The retrain check failed; trying again on the next tick");
-        }
-    }
-
-    private async Task ReconcileAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            foreach (var run in await runs.ListQueuedAsync(time.GetUtcNow().UtcDateTime.AddMinutes(-1), cancellationToken))
-            {
-                if (run.Kind is not (Core.Jobs.JobKind.Train or Core.Jobs.JobKind.Pretrain or Core.Jobs.JobKind.Import or Core.Jobs.JobKind.Export)
-                    || await queue.HasTriggerAsync(run.Id, cancellationToken))
-                {
-                    continue;
-                }
-                logger.LogWarning("Job run {RunId} was queued without a trigger; queueing it again", run.Id);
-                await queue.ScheduleAsync(run, cancellationToken);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Checking queued job runs failed");
         }
     }
 }

@@ -31,6 +31,7 @@ public static class LabelLoopWebApplication
         app.MapImportEndpoints();
         app.MapLabelingEndpoints();
         app.MapJobEndpoints();
+        app.MapJobsDashboard();
         app.MapProjectsApi();
         app.MapItemsApi();
         app.MapAnnotationsApi();

@@ -53,8 +53,9 @@ public class JobsFixture : IAsyncLifetime
         {
             ["ConnectionStrings:LabelLoop"] = Database.ConnectionString,
             ["DataDir"] = DataDir.Path,
-            ["Jobs:CheckinIntervalSeconds"] = "1",
-            ["Jobs:CheckinMisfireSeconds"] = "2",
+            ["Jobs:RunHeartbeatTimeoutSeconds"] = "10",
+            ["Jobs:InvisibilityTimeoutSeconds"] = "10",
+            ["Jobs:QueuePollMilliseconds"] = "200",
             ["Jobs:RetryDelaySeconds"] = "1",
         });
         builder.Configuration.AddInMemoryCollection(Settings);
@@ -67,7 +68,7 @@ public class JobsFixture : IAsyncLifetime
 
     private bool _started;
 
-    /// <summary>Starts the host: the scheduler and the retrain loop run when the fixture's settings enable jobs.</summary>
+    /// <summary>Starts the host: Hangfire's servers and the retrain loop run when the fixture's settings enable jobs.</summary>
     public async Task StartAsync()
     {
         await Host.StartAsync();

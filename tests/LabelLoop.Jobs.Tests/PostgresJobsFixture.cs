@@ -8,7 +8,7 @@ public sealed class PostgresJobsFixture : JobsFixture
     protected override DatabaseProvider? Provider => DatabaseProvider.Postgres;
 }
 
-/// <summary><see cref="RunningJobsFixture"/> on PostgreSQL: the clustered Quartz store.</summary>
+/// <summary><see cref="RunningJobsFixture"/> on PostgreSQL: Hangfire's shared storage in its own schema.</summary>
 public sealed class RunningPostgresJobsFixture : JobsFixture
 {
     protected override DatabaseProvider? Provider => DatabaseProvider.Postgres;

@@ -6,8 +6,8 @@ using Xunit;
 namespace LabelLoop.Jobs.Tests;
 
 /// <summary>
-/// A fixture whose host runs the Quartz scheduler and the retrain loop on its database (in memory on SQLite, the
-/// clustered store on PostgreSQL: <see cref="RunningPostgresJobsFixture"/>).
+/// A fixture whose host runs Hangfire's servers and the retrain loop on its database (Hangfire's SQLite file beside
+/// it, or its schema in PostgreSQL: <see cref="RunningPostgresJobsFixture"/>).
 /// </summary>
 public sealed class RunningJobsFixture : JobsFixture
 {

@@ -324,6 +324,10 @@ namespace LabelLoop.Migrations.Postgres.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("BackgroundJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("timestamp with time zone");
 
@@ -331,6 +335,9 @@ namespace LabelLoop.Migrations.Postgres.Migrations
                         .HasColumnType("text");
 
                     b.Property<DateTime?>("FinishedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("HeartbeatUtc")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Kind")

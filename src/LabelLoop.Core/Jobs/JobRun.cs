@@ -1,6 +1,6 @@
 namespace LabelLoop.Core.Jobs;
 
-/// <summary>Our own record of one background job: what the UI and API read (the scheduler's tables are its own).</summary>
+/// <summary>Our own record of one background job: what the UI and API read (Hangfire's tables are its own).</summary>
 public sealed class JobRun
 {
     public long Id { get; set; }
@@ -34,4 +34,14 @@ public sealed class JobRun
     public DateTime? StartedUtc { get; set; }
 
     public DateTime? FinishedUtc { get; set; }
+
+    /// <summary>
+    /// When the node running it last said it was alive. A Running row whose heartbeat is older than
+    /// <c>Jobs:RunHeartbeatTimeoutSeconds</c> belongs to a dead node: another may take it over. A fresh one is never
+    /// started twice.
+    /// </summary>
+    public DateTime? HeartbeatUtc { get; set; }
+
+    /// <summary>The Hangfire job that runs it (the latest, when it was queued again): the link to <c>/admin/jobs</c>.</summary>
+    public string? BackgroundJobId { get; set; }
 }

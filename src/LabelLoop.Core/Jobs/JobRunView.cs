@@ -14,11 +14,12 @@ public sealed record JobRunView(
     string? Node,
     DateTime CreatedUtc,
     DateTime? StartedUtc,
-    DateTime? FinishedUtc)
+    DateTime? FinishedUtc,
+    string? BackgroundJobId = null)
 {
     [JsonIgnore]
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 
     public static JobRunView From(JobRun run) => new(run.Id, run.ProjectId, run.Kind, run.Status, run.Progress, run.Message,
-        run.Error, run.Node, run.CreatedUtc, run.StartedUtc, run.FinishedUtc);
+        run.Error, run.Node, run.CreatedUtc, run.StartedUtc, run.FinishedUtc, run.BackgroundJobId);
 }

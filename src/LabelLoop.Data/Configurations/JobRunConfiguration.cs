@@ -15,6 +15,7 @@ internal sealed class JobRunConfiguration : IEntityTypeConfiguration<JobRun>
         builder.Property(j => j.Error).HasColumnType("text");
         builder.Property(j => j.Node).HasMaxLength(200);
         builder.Property(j => j.ParametersJson).HasColumnType("text");
+        builder.Property(j => j.BackgroundJobId).HasMaxLength(64);
         builder.HasIndex(j => new { j.ProjectId, j.CreatedUtc });
         builder.HasIndex(j => j.Status);
         builder.HasOne<Project>().WithMany().HasForeignKey(j => j.ProjectId).OnDelete(DeleteBehavior.Cascade);

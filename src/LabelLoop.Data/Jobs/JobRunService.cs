@@ -167,35 +167,97 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         return intervalMinutes > 0 && (lastEnqueuedUtc is null || now - lastEnqueuedUtc.Value >= TimeSpan.FromMinutes(intervalMinutes));
     }
 
+    /// <summary>How long a Running row's heartbeat may be silent before its node counts as dead (see <see cref="JobRun.HeartbeatUtc"/>).</summary>
+    public static readonly TimeSpan DefaultHeartbeatTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Moves a run to Running on <paramref name="node"/>. A run already Running is taken over (its node died and
-    /// the scheduler recovered the job). Returns null when the run is finished or cancelled: nothing to do.
+    /// Moves a run to Running on <paramref name="node"/>. A run Running on a node whose heartbeat stopped is taken
+    /// over; one whose node is alive is left to it. Returns null when there is nothing to do here: the run is
+    /// finished, cancelled, or alive on another node (a job fetched twice never runs twice).
     /// </summary>
-    public async Task<JobRun?> StartAsync(long id, string node, CancellationToken cancellationToken = default)
+    /// <exception cref="ProjectBusyException">Another run of the same kind is alive for the project (kinds other than
+    /// exports run one at a time per project, across nodes): start this one later.</exception>
+    public Task<JobRun?> StartAsync(long id, string node, CancellationToken cancellationToken = default) =>
+        StartAsync(id, node, DefaultHeartbeatTimeout, cancellationToken);
+
+    /// <inheritdoc cref="StartAsync(long, string, CancellationToken)"/>
+    /// <param name="heartbeatTimeout">How long a Running row's node may be silent before it counts as dead.</param>
+    public async Task<JobRun?> StartAsync(long id, string node, TimeSpan heartbeatTimeout, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        var run = await db.JobRuns.SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
-        if (run is null || run.Status is not (JobStatus.Queued or JobStatus.Running))
+        var stale = now - heartbeatTimeout;
+        var projectId = await db.JobRuns.AsNoTracking().Where(j => j.Id == id).Select(j => j.ProjectId).SingleOrDefaultAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The project row lock serialises starts from every node: two runs of one project never both see "none running".
+        if (projectId is { } locked)
+        {
+            await db.Projects.LockedById(db, "Projects", locked).Select(p => p.Id).ToListAsync(cancellationToken);
+        }
+        var run = await db.JobRuns.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+        if (run is null || run.Status is not (JobStatus.Queued or JobStatus.Running)
+            || (run.Status == JobStatus.Running && run.HeartbeatUtc >= stale))
         {
             return null;
         }
+        if (run.ProjectId is not null && run.Kind != JobKind.Export && await db.JobRuns.AnyAsync(j =>
+                j.ProjectId == run.ProjectId && j.Kind == run.Kind && j.Id != id && j.Status == JobStatus.Running && j.HeartbeatUtc >= stale,
+                cancellationToken))
+        {
+            throw new ProjectBusyException($"Project {run.ProjectId} is already running a {run.Kind.ToString().ToLowerInvariant()} job; job run {id} waits for it.");
+        }
         var recovered = run.Status == JobStatus.Running ? run.Node : null;
-        var updated = await db.JobRuns
-            .Where(j => j.Id == id && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+        await db.JobRuns
+            .Where(j => j.Id == id)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, JobStatus.Running)
                 .SetProperty(j => j.Node, node)
                 .SetProperty(j => j.StartedUtc, now)
+                .SetProperty(j => j.HeartbeatUtc, now)
                 .SetProperty(j => j.Progress, 0)
                 .SetProperty(j => j.Error, (string?)null)
                 .SetProperty(j => j.Message, recovered is null ? "Starting" : Truncate($"Restarted: {recovered} stopped while running it")),
                 cancellationToken);
-        if (updated == 0)
-        {
-            return null;
-        }
+        await transaction.CommitAsync(cancellationToken);
         return await db.JobRuns.AsNoTracking().SingleAsync(j => j.Id == id, cancellationToken);
+    }
+
+    /// <summary>Back to Queued for a run whose node went silent before <paramref name="heartbeatBeforeUtc"/>; false when it has since been taken over or finished.</summary>
+    public async Task<bool> RequeueAbandonedAsync(long id, DateTime heartbeatBeforeUtc, string message, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var text = Truncate(message);
+        return await db.JobRuns
+            .Where(j => j.Id == id && j.Status == JobStatus.Running && (j.HeartbeatUtc == null || j.HeartbeatUtc < heartbeatBeforeUtc))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.Message, text), cancellationToken) == 1;
+    }
+
+    /// <summary>A failed or cancelled run back to Queued, for a retry from Hangfire's dashboard; false when it is not failed or cancelled.</summary>
+    public async Task<bool> ReopenAsync(long id, string message, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var text = Truncate(message);
+        return await db.JobRuns.Where(j => j.Id == id && (j.Status == JobStatus.Failed || j.Status == JobStatus.Cancelled))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Queued)
+                .SetProperty(j => j.FinishedUtc, (DateTime?)null)
+                .SetProperty(j => j.Message, text), cancellationToken) == 1;
+    }
+
+    /// <summary>Records which Hangfire job runs the run (the latest one, when it was queued again).</summary>
+    public async Task SetBackgroundJobAsync(long id, string backgroundJobId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await db.JobRuns.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.BackgroundJobId, backgroundJobId), cancellationToken);
+    }
+
+    /// <summary>Running runs whose node has been silent since before <paramref name="heartbeatBeforeUtc"/>: their node died.</summary>
+    public async Task<IReadOnlyList<JobRun>> ListAbandonedAsync(DateTime heartbeatBeforeUtc, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.JobRuns.AsNoTracking()
+            .Where(j => j.Status == JobStatus.Running && (j.HeartbeatUtc == null || j.HeartbeatUtc < heartbeatBeforeUtc))
+            .OrderBy(j => j.Id).Take(100).ToListAsync(cancellationToken);
     }
 
     /// <summary>
@@ -207,8 +269,10 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var clamped = Math.Clamp(progress, 0, 100);
         var text = Truncate(message);
+        var now = time.GetUtcNow().UtcDateTime;
         return await db.JobRuns.Where(j => j.Id == id && j.Status == JobStatus.Running && j.Node == node)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Progress, clamped).SetProperty(j => j.Message, text), cancellationToken) == 1;
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Progress, clamped).SetProperty(j => j.Message, text).SetProperty(j => j.HeartbeatUtc, now),
+                cancellationToken) == 1;
     }
 
     /// <summary>Whether the run is still Running on <paramref name="node"/> (polled by the running job to notice a cancel).</summary>
@@ -216,6 +280,18 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await db.JobRuns.AnyAsync(j => j.Id == id && j.Status == JobStatus.Running && j.Node == node, cancellationToken);
+    }
+
+    /// <summary>
+    /// The running node's heartbeat: records that <paramref name="node"/> is alive and still running the run; false
+    /// when it no longer is (cancelled, or taken over after this node was declared dead).
+    /// </summary>
+    public async Task<bool> BeatAsync(long id, string node, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        return await db.JobRuns.Where(j => j.Id == id && j.Status == JobStatus.Running && j.Node == node)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatUtc, now), cancellationToken) == 1;
     }
 
     /// <summary>Whether someone cancelled the run.</summary>

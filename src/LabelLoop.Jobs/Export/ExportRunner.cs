@@ -11,7 +11,7 @@ namespace LabelLoop.Jobs.Export;
 /// <summary>
 /// The export job of one job run: writes the export's file under <c>DATA/exports/</c> with progress on the job-run
 /// row, then records it (size, SHA-256, item count) and marks the run Succeeded in one transaction. Everything a
-/// Quartz job would do lives here, so tests run it directly.
+/// Hangfire job would do lives here, so tests run it directly.
 /// </summary>
 /// <remarks>
 /// The file is written to a temporary name and renamed to its final name just before the commit, so a

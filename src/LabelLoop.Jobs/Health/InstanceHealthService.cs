@@ -6,7 +6,7 @@ using LabelLoop.Data;
 using LabelLoop.Ml;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Quartz;
+using Hangfire;
 
 namespace LabelLoop.Jobs.Health;
 
@@ -16,8 +16,12 @@ public sealed record InstanceHealth(DatabaseHealth Database, SchedulerHealth Sch
 /// <summary>Whether the database answers, how fast, and whether its schema is up to date.</summary>
 public sealed record DatabaseHealth(bool Ok, string? Server, double RoundTripMilliseconds, long? SizeBytes, int PendingMigrations, string? Error);
 
-/// <summary>The Quartz scheduler as this node sees it, the cluster's nodes, and our job-run rows by state.</summary>
+/// <summary>Hangfire as this node sees it, its servers across nodes, and our job-run rows by state.</summary>
 /// <param name="RunsJobsHere">Whether this process runs jobs (<c>Jobs:Enabled</c>); a web-only node only enqueues.</param>
+/// <param name="Status">Running when a Hangfire server of this node is alive in the storage, Standby on a web-only node, Stopped otherwise.</param>
+/// <param name="InstanceId">This node's name (its servers are named after it).</param>
+/// <param name="Clustered">Whether the storage is shared by several nodes (PostgreSQL).</param>
+/// <param name="JobsExecuted">Jobs Hangfire has finished successfully, over every node.</param>
 public sealed record SchedulerHealth(
     bool RunsJobsHere,
     string Status,
@@ -31,7 +35,7 @@ public sealed record SchedulerHealth(
     int FailedLastDay,
     string? Error);
 
-/// <summary>A node of the scheduler cluster and its last check-in.</summary>
+/// <summary>A Hangfire server (a node serves one per queue) and its last heartbeat.</summary>
 public sealed record SchedulerNode(string InstanceId, DateTime LastCheckinUtc, bool Alive);
 
 /// <summary>
@@ -55,7 +59,7 @@ public sealed record EngineHealth(
 /// </summary>
 public sealed class InstanceHealthService(
     IDbContextFactory<LabelLoopDbContext> contextFactory,
-    ISchedulerFactory schedulers,
+    JobStorage storage,
     IModelEngine engine,
     EngineOptions engineOptions,
     IOptions<JobsOptions> jobs,
@@ -92,7 +96,6 @@ public sealed class InstanceHealthService(
     {
         var runsHere = jobs.Value.Enabled;
         int queued = 0, running = 0, failed = 0;
-        IReadOnlyList<SchedulerNode> nodes = [];
         string? error = null;
         try
         {
@@ -106,7 +109,6 @@ public sealed class InstanceHealthService(
             queued = counts.GetValueOrDefault(JobStatus.Queued);
             running = counts.GetValueOrDefault(JobStatus.Running);
             failed = counts.GetValueOrDefault(JobStatus.Failed);
-            nodes = await NodesAsync(db, now, cancellationToken);
         }
         catch (DbException ex)
         {
@@ -114,40 +116,28 @@ public sealed class InstanceHealthService(
         }
         try
         {
-            var scheduler = await schedulers.GetScheduler(cancellationToken);
-            var meta = await scheduler.GetMetadata(cancellationToken);
-            return new SchedulerHealth(runsHere, meta.Status.ToString(), meta.SchedulerInstanceId, meta.JobStoreClustered,
-                meta.JobsExecuted, meta.RunningSince, nodes, queued, running, failed, error);
+            var monitoring = storage.GetMonitoringApi();
+            var servers = monitoring.Servers();
+            var now = time.GetUtcNow().UtcDateTime;
+            // Hangfire counts a server dead after 5 minutes by default; say "silent" after a few missed heartbeats.
+            var nodes = servers.OrderBy(s => s.Name, StringComparer.Ordinal)
+                .Select(s => new SchedulerNode(s.Name, s.Heartbeat ?? s.StartedAt, now - (s.Heartbeat ?? s.StartedAt) <= TimeSpan.FromSeconds(90)))
+                .ToList();
+            var prefix = NodeName + ":";
+            var mine = servers.Where(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            var status = mine.Count > 0 ? "Running" : runsHere ? "Stopped" : "Standby";
+            var succeeded = monitoring.GetStatistics().Succeeded;
+            return new SchedulerHealth(runsHere, status, NodeName, storage.GetType().Name.Contains("PostgreSql", StringComparison.Ordinal),
+                succeeded, mine.Count > 0 ? mine.Min(s => s.StartedAt) : null, nodes, queued, running, failed, error);
         }
-        catch (SchedulerException ex)
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
         {
-            return new SchedulerHealth(runsHere, "Unknown", null, false, 0, null, nodes, queued, running, failed, ex.Message);
+            return new SchedulerHealth(runsHere, "Unknown", NodeName, false, 0, null, [], queued, running, failed, ex.Message);
         }
     }
 
-    private async Task<IReadOnlyList<SchedulerNode>> NodesAsync(LabelLoopDbContext db, DateTime now, CancellationToken cancellationToken)
-    {
-        // Quartz's own cluster table: absent until a node has run the scheduler once, and on SQLite (one node, Quartz in memory).
-        if (db.Database.IsSqlite())
-        {
-            return [];
-        }
-        var exists = await db.Database.SqlQuery<bool>($"SELECT to_regclass('qrtz_scheduler_state') IS NOT NULL AS \"Value\"").SingleAsync(cancellationToken);
-        if (!exists)
-        {
-            return [];
-        }
-        var rows = await db.Database.SqlQuery<NodeRow>(
-            $"SELECT instance_name AS \"InstanceId\", last_checkin_time AS \"LastCheckin\", checkin_interval AS \"Interval\" FROM qrtz_scheduler_state ORDER BY instance_name")
-            .ToListAsync(cancellationToken);
-        var misfire = TimeSpan.FromSeconds(jobs.Value.CheckinMisfireSeconds);
-        return rows.Select(r =>
-        {
-            // Quartz.NET writes times as UTC ticks (its Java original: milliseconds since 1970); intervals in milliseconds.
-            var last = r.LastCheckin > 100_000_000_000_000 ? new DateTime(r.LastCheckin, DateTimeKind.Utc) : DateTime.UnixEpoch.AddMilliseconds(r.LastCheckin);
-            return new SchedulerNode(r.InstanceId, last, now - last <= TimeSpan.FromMilliseconds(r.Interval) + misfire);
-        }).ToList();
-    }
+    /// <summary>How this node names its Hangfire servers (<c>NAME:ml</c>, <c>NAME:default</c>).</summary>
+    private string NodeName => string.IsNullOrWhiteSpace(jobs.Value.InstanceId) ? Training.TrainingRunner.NodeName.Replace('/', ':') : jobs.Value.InstanceId;
 
     private async Task<EngineHealth> EngineAsync()
     {
@@ -166,14 +156,5 @@ public sealed class InstanceHealthService(
         }
         return new EngineHealth(info.EngineAvailable, info.UnavailableReason, info.TorchVersion, info.Threads, info.BlasGflops,
             info.SlowBlas, device, warning);
-    }
-
-    private sealed class NodeRow
-    {
-        public string InstanceId { get; set; } = "";
-
-        public long LastCheckin { get; set; }
-
-        public long Interval { get; set; }
     }
 }

@@ -58,7 +58,7 @@ public sealed class SimulationRunner(
 
     public async Task<RunOutcome> RunAsync(long jobRunId, CancellationToken cancellationToken)
     {
-        var run = await runs.StartAsync(jobRunId, TrainingRunner.NodeName, cancellationToken);
+        var run = await runs.StartAsync(jobRunId, TrainingRunner.NodeName, TimeSpan.FromSeconds(options.Value.RunHeartbeatTimeoutSeconds), cancellationToken);
         if (run is null)
         {
             return RunOutcome.Skipped;

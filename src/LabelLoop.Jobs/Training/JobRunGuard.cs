@@ -22,7 +22,7 @@ internal static class JobRunGuard
         CancellationToken cancellationToken)
     {
         var node = TrainingRunner.NodeName;
-        var run = await runs.StartAsync(jobRunId, node, cancellationToken);
+        var run = await runs.StartAsync(jobRunId, node, attempt.HeartbeatTimeout ?? JobRunService.DefaultHeartbeatTimeout, cancellationToken);
         if (run is null)
         {
             logger.LogInformation("Job run {RunId} is finished or cancelled; nothing to do", jobRunId);

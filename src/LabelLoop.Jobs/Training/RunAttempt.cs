@@ -1,7 +1,9 @@
 namespace LabelLoop.Jobs.Training;
 
 /// <summary>Which try of a job run this is: a transient failure on the last one fails the run instead of retrying.</summary>
-public sealed record RunAttempt(int Number, bool IsLast)
+/// <param name="HeartbeatTimeout">How long another node's run may be silent before this try takes it over
+/// (<see cref="JobsOptions.RunHeartbeatTimeoutSeconds"/>); null for the default.</param>
+public sealed record RunAttempt(int Number, bool IsLast, TimeSpan? HeartbeatTimeout = null)
 {
     /// <summary>A single try with no retry after it (tests, the CLI).</summary>
     public static RunAttempt Only { get; } = new(0, true);
@@ -18,5 +20,5 @@ public enum RunOutcome
     Skipped,
 }
 
-/// <summary>A transient failure (database, disk) on a try that is not the last: the scheduler retries after a back-off.</summary>
+/// <summary>A transient failure (database, disk) on a try that is not the last: Hangfire retries it after a back-off.</summary>
 public sealed class TransientJobException(string message, Exception inner) : Exception(message, inner);

@@ -6,11 +6,17 @@ namespace LabelLoop.Jobs.Training;
 /// <summary>
 /// Runs beside a job: writes its latest progress to the job-run row and watches the row for a cancel, which may
 /// come from any node. Compute code only sets <see cref="Report"/> (no database call on the training thread);
-/// <see cref="Token"/> fires within <see cref="Interval"/> of a cancel.
+/// <see cref="Token"/> fires within <see cref="Interval"/> of a cancel. Every write, and at least one every
+/// <see cref="HeartbeatInterval"/>, is the run's heartbeat (<see cref="Core.Jobs.JobRun.HeartbeatUtc"/>), which tells
+/// other nodes this one is alive.
 /// </summary>
 internal sealed class RunMonitor : IAsyncDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
+
+    private readonly System.Diagnostics.Stopwatch _sinceBeat = System.Diagnostics.Stopwatch.StartNew();
 
     private readonly long _runId;
     private readonly string _node;
@@ -56,10 +62,17 @@ internal sealed class RunMonitor : IAsyncDisposable
             try
             {
                 var latest = _latest;
+                var write = latest != _written || _sinceBeat.Elapsed >= HeartbeatInterval;
                 var stillOurs = latest != _written
                     ? await _runs.ReportProgressAsync(_runId, _node, latest.Progress, latest.Message, _stop.Token)
-                    : await _runs.IsRunningOnAsync(_runId, _node, _stop.Token);
+                    : write
+                        ? await _runs.BeatAsync(_runId, _node, _stop.Token)
+                        : await _runs.IsRunningOnAsync(_runId, _node, _stop.Token);
                 _written = latest;
+                if (write)
+                {
+                    _sinceBeat.Restart();
+                }
                 if (!stillOurs)
                 {
                     CancelledByRow = true;

@@ -19,7 +19,7 @@ namespace LabelLoop.Jobs.Training;
 
 /// <summary>
 /// The train-and-score chain of one job run: trains a committee on the project's labels, scores the unlabeled
-/// pool with the project's strategy, and publishes the ranking as a new model version. Everything a Quartz job
+/// pool with the project's strategy, and publishes the ranking as a new model version. Everything a Hangfire job
 /// would do lives here, so tests run it directly with a fake engine.
 /// </summary>
 /// <remarks>
