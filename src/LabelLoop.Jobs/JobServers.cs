@@ -18,6 +18,7 @@ public sealed class JobServers(
     JobStorage storage,
     IJobFilterProvider filters,
     IServiceScopeFactory scopes,
+    IRecurringJobManager recurring,
     IOptions<JobsOptions> options) : IHostedService, IDisposable
 {
     private readonly List<BackgroundJobServer> _servers = [];
@@ -45,7 +46,7 @@ public sealed class JobServers(
                 },
                 storage));
         }
-        new RecurringJobManager(storage, filters).AddOrUpdate<JobRunRecovery>(
+        recurring.AddOrUpdate<JobRunRecovery>(
             JobRunRecovery.RecurringJobId, j => j.RecoverAsync(CancellationToken.None), Cron.Minutely());
         return Task.CompletedTask;
     }

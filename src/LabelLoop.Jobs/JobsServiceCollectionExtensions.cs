@@ -97,6 +97,11 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton(_ => JobStorageFor(database, settings));
         builder.Services.AddSingleton(_ => JobFiltersFor(settings));
         builder.Services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
+        builder.Services.AddSingleton<IRecurringJobManager>(sp => new RecurringJobManager(sp.GetRequiredService<JobStorage>(), sp.GetRequiredService<IJobFilterProvider>()));
+        // The dashboard (mapped by the web) asks for these: the first to know Hangfire was set up (nothing reads its
+        // static storage or filters), the second for its pages.
+        builder.Services.AddSingleton(_ => GlobalConfiguration.Configuration);
+        builder.Services.AddSingleton(_ => Hangfire.Dashboard.DashboardRoutes.Routes);
         builder.Services.AddTransient<JobRunJob>();
         builder.Services.AddTransient<JobRunRecovery>();
 

@@ -64,8 +64,10 @@ public sealed class JobRunServiceTests(JobsFixture fixture) : IClassFixture<Jobs
         var runs = fixture.Get<JobRunService>();
         var request = await runs.RequestTrainingAsync(projectId, null, "labels", TestContext.Current.CancellationToken);
         await runs.StartAsync(request.Run.Id, "node-a", TestContext.Current.CancellationToken);
+        await Task.Delay(50, TestContext.Current.CancellationToken);
 
-        var taken = await runs.StartAsync(request.Run.Id, "node-b", TestContext.Current.CancellationToken);
+        // Node A has been silent for longer than the heartbeat timeout (here: any time at all).
+        var taken = await runs.StartAsync(request.Run.Id, "node-b", TimeSpan.Zero, TestContext.Current.CancellationToken);
 
         Assert.NotNull(taken);
         Assert.Equal("node-b", taken.Node);

@@ -135,10 +135,11 @@ public class JobsFixture : IAsyncLifetime
         }
     }
 
-    public async Task SetProjectAsync(int projectId, int? retrainEvery = null, int? committee = null, string? strategy = null)
+    public async Task SetProjectAsync(int projectId, int? retrainEvery = null, int? committee = null, string? strategy = null, int? trainingSteps = null)
     {
         await using var db = CreateContext();
         var project = await db.Projects.SingleAsync(p => p.Id == projectId);
+        project.TrainingSteps = trainingSteps ?? project.TrainingSteps;
         project.RetrainEvery = retrainEvery ?? project.RetrainEvery;
         project.CommitteeSize = committee ?? project.CommitteeSize;
         project.Strategy = strategy ?? project.Strategy;

@@ -98,6 +98,31 @@ public abstract class SchedulerTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_training_that_outlasts_the_invisibility_timeout_runs_once()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, ids) = await fixture.CreateProjectAsync(20, Labels);
+        // 40 steps of batch 6 on 6 labels: 40 epochs of 400 ms, past the fixture's 10-second invisibility timeout.
+        await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 1, trainingSteps: 40);
+        await fixture.LabelAsync(admin, projectId, ids.Take(6), n => Labels[n % 3]);
+        var trainsBefore = fixture.Engine.TrainCalls;
+        fixture.Engine.EpochDelay = TimeSpan.FromMilliseconds(400);
+        try
+        {
+            var run = await fixture.Get<JobQueue>().RetrainNowAsync(admin, projectId, TestContext.Current.CancellationToken);
+            await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == run.Id).Status == JobStatus.Succeeded, 90, "long training");
+            var row = (await RunsAsync(projectId)).Single(r => r.Id == run.Id);
+            Assert.True(row.FinishedUtc - row.StartedUtc > TimeSpan.FromSeconds(12), $"the training took {row.FinishedUtc - row.StartedUtc}");
+        }
+        finally
+        {
+            fixture.Engine.EpochDelay = TimeSpan.Zero;
+        }
+        Assert.Equal(1, fixture.Engine.TrainCalls - trainsBefore);
+        Assert.Single(await VersionsAsync(projectId));
+    }
+
+    [Fact]
     public async Task Retrain_now_runs_through_the_scheduler_and_cancel_stops_it()
     {
         var admin = await fixture.CreateAdminAsync();

@@ -8,7 +8,7 @@ namespace LabelLoop.Jobs.Tests;
 
 /// <summary>
 /// kill -9 of a worker in the middle of a training: another worker recovers the job and completes it, no label
-/// is lost, and the project serves the previous ranking meanwhile. Real processes, real engine, real scheduler.
+/// is lost, and the project serves the previous ranking meanwhile. Real processes, real engine, real Hangfire on PostgreSQL.
 /// </summary>
 public sealed class WorkerCrashRecoveryTests(PostgresJobsFixture fixture) : IClassFixture<PostgresJobsFixture>
 {
@@ -16,11 +16,13 @@ public sealed class WorkerCrashRecoveryTests(PostgresJobsFixture fixture) : ICla
 
     private static Dictionary<string, string> WorkerEnvironment => new()
     {
-        // Slow epochs so the kill lands mid-training; fast check-ins so the dead node is noticed in seconds.
+        // Slow epochs so the kill lands mid-training; a short invisibility and heartbeat timeout so the dead node's job is
+        // fetched again and taken over in seconds (the defaults: a minute and 30 seconds).
         ["Jobs__EpochDelayMilliseconds"] = "500",
         ["Jobs__MaxEpochs"] = "20",
-        ["Jobs__CheckinIntervalSeconds"] = "1",
-        ["Jobs__CheckinMisfireSeconds"] = "2",
+        ["Jobs__InvisibilityTimeoutSeconds"] = "8",
+        ["Jobs__RunHeartbeatTimeoutSeconds"] = "5",
+        ["Jobs__QueuePollMilliseconds"] = "200",
         ["Jobs__TorchThreads"] = "1",
         ["Logging__LogLevel__Default"] = "Information",
     };
