@@ -98,6 +98,32 @@ public abstract class SchedulerTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task An_export_runs_through_the_default_queue_beside_a_training()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, ids) = await fixture.CreateProjectAsync(20, Labels);
+        await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 1, trainingSteps: 40);
+        await fixture.LabelAsync(admin, projectId, ids.Take(6), n => Labels[n % 3]);
+        fixture.Engine.EpochDelay = TimeSpan.FromMilliseconds(200);
+        try
+        {
+            // The training holds the node's one ml worker; the export still runs at once on the default queue.
+            var training = await fixture.Get<JobQueue>().RetrainNowAsync(admin, projectId, TestContext.Current.CancellationToken);
+            await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == training.Id).Status == JobStatus.Running, what: "training start");
+            var export = await fixture.Get<LabelLoop.Jobs.Export.ExportQueue>().StartAsync(admin, projectId, "jsonl", new LabelLoop.Data.Export.ExportFilter(), TestContext.Current.CancellationToken);
+            await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == export.JobId).Status == JobStatus.Succeeded, 30, "export");
+            var rows = await RunsAsync(projectId);
+            Assert.Equal(JobStatus.Running, rows.Single(r => r.Id == training.Id).Status);
+            Assert.NotNull(rows.Single(r => r.Id == export.JobId).BackgroundJobId);
+            await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == training.Id).Status == JobStatus.Succeeded, 60, "training");
+        }
+        finally
+        {
+            fixture.Engine.EpochDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
     public async Task A_training_that_outlasts_the_invisibility_timeout_runs_once()
     {
         var admin = await fixture.CreateAdminAsync();
