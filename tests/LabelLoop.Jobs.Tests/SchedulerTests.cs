@@ -98,6 +98,31 @@ public abstract class SchedulerTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task An_upload_is_imported_through_the_default_queue()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var projectId = await fixture.Get<Data.Projects.ProjectService>().CreateAsync(Core.Accounts.Caller.System,
+            new Core.Projects.ProjectInput($"import-{Guid.NewGuid():N}", Core.Projects.ProjectKind.Text,
+                [new Core.Projects.LabelSpec("yes"), new Core.Projects.LabelSpec("no")]), TestContext.Current.CancellationToken);
+        var folder = Guid.NewGuid().ToString("N");
+        var file = Path.Combine(fixture.DataDir.Path, "uploads", folder, "upload.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, "{\"id\":\"a\",\"text\":\"first\",\"label\":\"yes\"}\n{\"id\":\"b\",\"text\":\"second\"}\n",
+            TestContext.Current.CancellationToken);
+
+        var run = await fixture.Get<JobQueue>().QueueImportAsync(admin, projectId, $"{folder}/upload.jsonl", "notes.jsonl", true,
+            TestContext.Current.CancellationToken);
+
+        await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == run.Id).Status is JobStatus.Succeeded or JobStatus.Failed, 30, "import");
+        var row = (await RunsAsync(projectId)).Single(r => r.Id == run.Id);
+        Assert.True(row.Status == JobStatus.Succeeded, row.Error);
+        Assert.NotNull(row.BackgroundJobId);
+        await using var db = fixture.CreateContext();
+        Assert.Equal(2, await db.Items.CountAsync(i => i.ProjectId == projectId, TestContext.Current.CancellationToken));
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task An_export_runs_through_the_default_queue_beside_a_training()
     {
         var admin = await fixture.CreateAdminAsync();
