@@ -147,9 +147,9 @@ public sealed class JobQueue(
     /// <summary>Creates the Hangfire job of a run, enqueued now or scheduled after <paramref name="delay"/>; returns its id.</summary>
     internal static string Schedule(IBackgroundJobClient client, long jobRunId, JobKind kind, TimeSpan delay)
     {
-        var ml = JobQueues.For(kind) == JobQueues.Ml;
-        IState state = delay > TimeSpan.Zero ? new ScheduledState(delay) : new EnqueuedState(JobQueues.For(kind));
-        return ml
+        var queue = JobQueues.For(kind);
+        IState state = delay > TimeSpan.Zero ? new ScheduledState(delay) : new EnqueuedState(queue);
+        return queue == JobQueues.Ml
             ? client.Create<JobRunJob>(j => j.Ml(jobRunId, kind, null, CancellationToken.None), state)
             : client.Create<JobRunJob>(j => j.Default(jobRunId, kind, null, CancellationToken.None), state);
     }

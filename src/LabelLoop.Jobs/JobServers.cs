@@ -23,11 +23,18 @@ public sealed class JobServers(
 {
     private readonly List<BackgroundJobServer> _servers = [];
 
+    /// <summary>How this node names its Hangfire servers (<c>NAME:ml</c>, <c>NAME:default</c>): <see cref="JobsOptions.InstanceId"/>, or the host name and process id.</summary>
+    public static string NodeName(JobsOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return string.IsNullOrWhiteSpace(settings.InstanceId) ? Training.TrainingRunner.NodeName.Replace('/', ':') : settings.InstanceId;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var queues = JobQueues.Parse(settings.Queues);
-        var name = string.IsNullOrWhiteSpace(settings.InstanceId) ? Training.TrainingRunner.NodeName.Replace('/', ':') : settings.InstanceId;
+        var name = NodeName(settings);
         var poll = TimeSpan.FromMilliseconds(Math.Max(100, settings.QueuePollMilliseconds));
         var activator = new AspNetCoreJobActivator(scopes);
         foreach (var queue in queues)

@@ -127,7 +127,7 @@ public sealed class InstanceHealthService(
             var mine = servers.Where(s => s.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             var status = mine.Count > 0 ? "Running" : runsHere ? "Stopped" : "Standby";
             var succeeded = monitoring.GetStatistics().Succeeded;
-            return new SchedulerHealth(runsHere, status, NodeName, storage.GetType().Name.Contains("PostgreSql", StringComparison.Ordinal),
+            return new SchedulerHealth(runsHere, status, NodeName, storage is Hangfire.PostgreSql.PostgreSqlStorage,
                 succeeded, mine.Count > 0 ? mine.Min(s => s.StartedAt) : null, nodes, queued, running, failed, error);
         }
         catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
@@ -136,8 +136,7 @@ public sealed class InstanceHealthService(
         }
     }
 
-    /// <summary>How this node names its Hangfire servers (<c>NAME:ml</c>, <c>NAME:default</c>).</summary>
-    private string NodeName => string.IsNullOrWhiteSpace(jobs.Value.InstanceId) ? Training.TrainingRunner.NodeName.Replace('/', ':') : jobs.Value.InstanceId;
+    private string NodeName => JobServers.NodeName(jobs.Value);
 
     private async Task<EngineHealth> EngineAsync()
     {
