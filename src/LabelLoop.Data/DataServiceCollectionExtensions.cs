@@ -45,7 +45,9 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddSingleton(database);
         // Pooled: services create a context per call, several per request on the labeling path, and a new context
         // builds its service scope each time (about a tenth of that path's CPU before pooling).
-        builder.Services.AddPooledDbContextFactory<LabelLoopDbContext>(o => LabelLoopDbContext.Configure(o, database));
+        builder.Services.TryAddSingleton<CommitSignals>();
+        builder.Services.AddPooledDbContextFactory<LabelLoopDbContext>((sp, o) => LabelLoopDbContext.Configure(o, database)
+            .AddInterceptors(new CommitSignalInterceptor(sp.GetRequiredService<CommitSignals>())));
         // Identity's stores take the context itself, per scope.
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LabelLoopDbContext>>().CreateDbContext());
 

@@ -10,7 +10,9 @@ namespace LabelLoop.Jobs;
 /// <summary>
 /// This node's Hangfire servers, where <c>Jobs:Enabled</c>: one for the <c>ml</c> queue with
 /// <see cref="JobsOptions.MaxConcurrentMlJobs"/> workers, one for the <c>default</c> queue, each only when
-/// <see cref="JobsOptions.Queues"/> names it. Registers the recurring recovery job on start. Stopping hands the
+/// <see cref="JobsOptions.Queues"/> names it. Registers the recurring jobs on start, each every minute: run recovery
+/// (<see cref="JobRunRecovery"/>), the learning loop's check (<see cref="LoopTrigger"/>) and the webhook send
+/// (<see cref="Webhooks.WebhookDispatcher"/>). Stopping hands the
 /// running jobs back: their cancellation token fires, the runners put the rows back to Queued, and the jobs run
 /// again on the next node up.
 /// </summary>
@@ -55,6 +57,10 @@ public sealed class JobServers(
         }
         recurring.AddOrUpdate<JobRunRecovery>(
             JobRunRecovery.RecurringJobId, j => j.RecoverAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<LoopTrigger>(
+            LoopTrigger.RecurringJobId, j => j.CheckAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<Webhooks.WebhookDispatcher>(
+            Webhooks.WebhookDispatcher.RecurringJobId, j => j.SendDueAsync(CancellationToken.None), Cron.Minutely());
         return Task.CompletedTask;
     }
 

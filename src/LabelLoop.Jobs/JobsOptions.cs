@@ -42,8 +42,11 @@ public sealed class JobsOptions
     /// <summary>The queues this node's workers serve: <c>ml</c>, <c>default</c> or both (the default).</summary>
     public string? Queues { get; set; }
 
-    /// <summary>How often the loop looks for projects due for retraining, in milliseconds.</summary>
-    public int LoopPollMilliseconds { get; set; } = 1000;
+    /// <summary>
+    /// The least time between two checks of the learning loop on one node, in milliseconds: a committed label wakes
+    /// the check (see <see cref="LoopTrigger"/>), and however fast labels arrive it runs at most this often.
+    /// </summary>
+    public int LoopCheckMilliseconds { get; set; } = 250;
 
     /// <summary>Transient failures (database, disk) are retried this many times with exponential back-off.</summary>
     public int MaxRetries { get; set; } = 3;

@@ -62,8 +62,8 @@ public static class JobsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Hangfire (its storage, client and filters), the job queue, the runners, and, where <c>Jobs:Enabled</c> (the
-    /// default), this node's Hangfire servers and the retrain loop. Hangfire's storage follows the database: a SQLite
+    /// Hangfire (its storage, client and filters), the job queue, the runners, the loop's trigger and the webhook
+    /// sender's wake-up, and, where <c>Jobs:Enabled</c> (the default), this node's Hangfire servers. Hangfire's storage follows the database: a SQLite
     /// file beside the embedded database (one node), or its own <c>hangfire</c> schema in PostgreSQL, which every
     /// node shares: a node with jobs off still enqueues, and a node that runs them picks them up.
     /// </summary>
@@ -82,14 +82,14 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddSingleton<ImportRunner>();
         builder.Services.AddSingleton<Simulation.SimulationRunner>();
         builder.Services.AddSingleton<JobQueue>();
-        builder.Services.AddSingleton<RetrainWatcher>();
+        builder.Services.AddSingleton<LoopTrigger>();
         builder.Services.AddSingleton<ExportRunner>();
         builder.Services.AddSingleton<ExportQueue>();
         builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddSingleton<InstanceHealthService>();
 
-        // The retrain loop polls every second: keep its queries out of an Information-level log.
+        // The loop's check runs on every label: keep its queries out of an Information-level log.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
         builder.Logging.AddFilter("Hangfire", LogLevel.Warning);
 
@@ -105,11 +105,13 @@ public static class JobsServiceCollectionExtensions
         builder.Services.AddTransient<JobRunJob>();
         builder.Services.AddTransient<JobRunRecovery>();
 
+        // Every node wakes the loop and the webhook sender when its own commits call for them: a web-only node
+        // enqueues, and a node that runs jobs picks them up.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LoopTrigger>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         if (settings.Enabled)
         {
             builder.Services.AddHostedService<JobServers>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrainWatcher>());
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         }
         return builder;
     }

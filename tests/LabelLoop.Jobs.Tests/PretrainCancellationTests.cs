@@ -23,7 +23,7 @@ public sealed class RunningEngineJobsFixture : JobsFixture
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Jobs:Enabled"] = "true",
-        ["Jobs:LoopPollMilliseconds"] = "200",
+        ["Jobs:LoopCheckMilliseconds"] = "200",
         ["Jobs:PretrainEpochs"] = "200",
         ["Jobs:PretrainMinItems"] = "1000000000",
     };

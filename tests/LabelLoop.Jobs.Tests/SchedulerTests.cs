@@ -6,7 +6,7 @@ using Xunit;
 namespace LabelLoop.Jobs.Tests;
 
 /// <summary>
-/// A fixture whose host runs Hangfire's servers and the retrain loop on its database (Hangfire's SQLite file beside
+/// A fixture whose host runs Hangfire's servers, the loop's trigger and the webhook sender on its database (Hangfire's SQLite file beside
 /// it, or its schema in PostgreSQL: <see cref="RunningPostgresJobsFixture"/>).
 /// </summary>
 public sealed class RunningJobsFixture : JobsFixture
@@ -14,7 +14,10 @@ public sealed class RunningJobsFixture : JobsFixture
     internal static Dictionary<string, string?> RunningSettings => new()
     {
         ["Jobs:Enabled"] = "true",
-        ["Jobs:LoopPollMilliseconds"] = "200",
+        ["Jobs:LoopCheckMilliseconds"] = "200",
+        // The webhook receivers listen on loopback; a failed delivery is tried again a second later.
+        ["Webhooks:AllowPrivateNetworks"] = "true",
+        ["Webhooks:FirstRetrySeconds"] = "1",
     };
 
     protected override IDictionary<string, string?> Settings => RunningSettings;
@@ -120,6 +123,52 @@ public abstract class SchedulerTests<TFixture>(TFixture fixture) : IClassFixture
         await using var db = fixture.CreateContext();
         Assert.Equal(2, await db.Items.CountAsync(i => i.ProjectId == projectId, TestContext.Current.CancellationToken));
         Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task A_simulation_runs_through_the_ml_queue_and_writes_its_curves()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, _) = await fixture.CreateProjectAsync(40, Labels);
+        await using (var db = fixture.CreateContext())
+        {
+            await db.Items.Where(i => i.ProjectId == projectId).ExecuteUpdateAsync(
+                s => s.SetProperty(i => i.GroundTruth, i => i.Id % 3 == 0 ? "coat" : i.Id % 3 == 1 ? "shirt" : "bag"), TestContext.Current.CancellationToken);
+        }
+
+        var run = await fixture.Get<JobQueue>().RequestSimulationAsync(admin, projectId,
+            new LabelLoop.Jobs.Simulation.SimulationParameters { Strategies = ["random"], Initial = 6, Step = 6, Budget = 12, Seeds = 1 }, TestContext.Current.CancellationToken);
+
+        await Wait.UntilAsync(async () => (await RunsAsync(projectId)).Single(r => r.Id == run.Id).Status is JobStatus.Succeeded or JobStatus.Failed, 120, "simulation");
+        var row = (await RunsAsync(projectId)).Single(r => r.Id == run.Id);
+        Assert.True(row.Status == JobStatus.Succeeded, row.Error);
+        Assert.NotNull(row.BackgroundJobId);
+        var csv = await File.ReadAllLinesAsync(
+            Path.Combine(fixture.Get<LabelLoop.Jobs.Simulation.SimulationRunner>().OutputDirectory(run.Id), "curves.csv"), TestContext.Current.CancellationToken);
+        Assert.Equal("strategy,seed,labels,accuracy", csv[0]);
+        Assert.Equal(1 + 2, csv.Length);
+    }
+
+    [Fact]
+    public async Task A_label_reaches_its_webhook_through_the_default_queue_and_a_failed_send_is_tried_again()
+    {
+        await using var receiver = new Webhooks.TestReceiver();
+        receiver.Then(new Webhooks.TestReceiver.Response(503));
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, ids) = await fixture.CreateProjectAsync(2, Labels);
+        var webhooks = fixture.Get<Data.Webhooks.WebhookService>();
+        var hook = await webhooks.CreateAsync(admin, projectId, receiver.Url(), [Core.Webhooks.WebhookEvents.AnnotationCreated], TestContext.Current.CancellationToken);
+
+        // Nothing polls the outbox: the label's commit wakes the sender, and its failure schedules the retry.
+        await fixture.LabelAsync(admin, projectId, ids.Take(1), _ => "bag");
+
+        async Task<Data.Webhooks.WebhookDeliveryView> DeliveryAsync() => Assert.Single(
+            await webhooks.ListDeliveriesAsync(Core.Accounts.Caller.System, projectId, hook.Webhook.Id, null, 10, TestContext.Current.CancellationToken));
+        await Wait.UntilAsync(async () => (await DeliveryAsync()).Status == "succeeded", 30, "the delivery");
+        var delivery = await DeliveryAsync();
+        Assert.Equal(2, delivery.Attempts);
+        Assert.Equal(2, receiver.Received.Count);
+        Assert.All(receiver.Received, r => Assert.Equal("annotation.created", r.Headers["X-LabelLoop-Event"]));
     }
 
     [Fact]

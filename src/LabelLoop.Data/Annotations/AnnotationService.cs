@@ -37,6 +37,7 @@ public sealed class AnnotationService(
             var (result, labeledDelta) = await SubmitInTransactionAsync(db, caller, projectId, request, time.GetUtcNow().UtcDateTime, cancellationToken);
             if (labeledDelta != 0)
             {
+                db.MarkProjectChanged(projectId);
                 await using var move = DatabaseDialect.Command(db.Database, MoveLabeledCountSql, ("delta", labeledDelta), ("project", projectId));
                 await move.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -464,6 +465,7 @@ public sealed class AnnotationService(
         List<(string, (string, object?)[])> statements = [];
         if (labeledDelta != 0)
         {
+            db.MarkProjectChanged(projectId);
             statements.Add((MoveLabeledCountSql, [("delta", labeledDelta), ("project", projectId)]));
         }
         statements.Add((
@@ -562,6 +564,7 @@ public sealed class AnnotationService(
         var delta = (outcome.Status == ItemStatus.Labeled ? 1 : 0) - (wasLabeled ? 1 : 0);
         if (delta != 0)
         {
+            db.MarkProjectChanged(item.ProjectId);
             await db.Projects.Where(p => p.Id == item.ProjectId)
                 .ExecuteUpdateAsync(s => s.SetProperty(p => p.LabeledCount, p => p.LabeledCount + delta), cancellationToken);
         }

@@ -181,6 +181,10 @@ public sealed class ImportService(
             ON CONFLICT ("ProjectId", "ContentHash") DO NOTHING
             """, cancellationToken);
         await dialect.DropTransactionTempTableAsync(db.Database, "import_items", cancellationToken);
+        if (added > 0)
+        {
+            db.MarkProjectChanged(project.Id);
+        }
         await db.Projects.Where(p => p.Id == project.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.ItemCount, p => p.ItemCount + added).SetProperty(p => p.UpdatedUtc, now), cancellationToken);
         // The first import that can tell decides whether models see colour; later imports and admins' choices keep it.

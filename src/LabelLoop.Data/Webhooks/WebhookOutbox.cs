@@ -10,7 +10,7 @@ namespace LabelLoop.Data.Webhooks;
 /// <summary>
 /// Writes webhook deliveries into the outbox table on the caller's context, inside the caller's transaction, so a
 /// delivery exists exactly when its event committed (a rolled-back label sends nothing; a crash after the commit
-/// loses nothing). The dispatcher sends them later; the event's own request never waits on a receiver.
+/// loses nothing). The commit wakes the sender (see <see cref="CommitSignals"/>); the event's own request never waits on a receiver.
 /// </summary>
 public static class WebhookOutbox
 {
@@ -39,7 +39,12 @@ public static class WebhookOutbox
             FROM "Webhooks" w
             WHERE w."ProjectId" = {4} AND w."IsActive" AND {{DatabaseDialect.Of(db).ArrayContains("w.\"Events\"", "{0}")}}
             """;
-        return await db.Database.ExecuteSqlRawAsync(sql, [eventName, payload, pending, now, projectId], cancellationToken);
+        var written = await db.Database.ExecuteSqlRawAsync(sql, [eventName, payload, pending, now, projectId], cancellationToken);
+        if (written > 0)
+        {
+            db.MarkWebhooksWritten();
+        }
+        return written;
     }
 
     /// <summary>

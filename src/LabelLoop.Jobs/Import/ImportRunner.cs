@@ -21,7 +21,8 @@ public sealed record ImportParameters(int ProjectId, string Path, string FileNam
 /// all-or-nothing import as the page and the CLI: a file with any problem stores nothing, and the run fails with
 /// the problems listed. The saved upload is deleted once the run has ended, whichever way.
 /// </summary>
-public sealed class ImportRunner(JobRunService runs, ImportService imports, IOptions<LabelLoopStorageOptions> storage, ILogger<ImportRunner> logger)
+public sealed class ImportRunner(
+    JobRunService runs, ImportService imports, IOptions<LabelLoopStorageOptions> storage, ILogger<ImportRunner> logger)
 {
     /// <summary>Problems listed on a failed run's row; the rest are counted.</summary>
     public const int ListedProblems = 20;

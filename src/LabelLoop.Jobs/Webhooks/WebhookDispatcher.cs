@@ -8,6 +8,8 @@ using LabelLoop.Core.Webhooks;
 using LabelLoop.Data;
 using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
+using System.ComponentModel;
+using Hangfire;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,29 +17,55 @@ using Microsoft.Extensions.Options;
 namespace LabelLoop.Jobs.Webhooks;
 
 /// <summary>
-/// Sends the webhook outbox on job nodes: claims due deliveries (<c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, so nodes never send
-/// one twice at once), POSTs each body signed with its webhook's secret, and records the attempt. A non-2xx answer,
-/// a timeout or a network error is retried with exponential back-off until <see cref="WebhookOptions.MaxAttempts"/>.
-/// Redirects are never followed: a 3xx is a failed attempt, so a receiver cannot bounce a delivery to another host.
+/// Sends the webhook outbox as Hangfire jobs on the <c>default</c> queue. A commit that wrote deliveries wakes it
+/// (<see cref="CommitSignals.WebhooksWritten"/>): this node enqueues one <see cref="SendDueAsync"/> unless one it
+/// enqueued is still waiting. The job claims due deliveries (<c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, so two
+/// jobs or nodes never send one twice at once), POSTs each body signed with its webhook's secret, records the
+/// attempt, and schedules a send for the time each failed attempt is due again. A recurring job every minute sends whatever a
+/// lost wake-up or a stopped node left. A non-2xx answer, a timeout or a network error is retried with exponential
+/// back-off until <see cref="WebhookOptions.MaxAttempts"/>; the attempts live on the delivery rows, so Hangfire's own
+/// retry is off. Redirects are never followed: a 3xx is a failed attempt, so a receiver cannot bounce a delivery to
+/// another host.
 /// </summary>
-public sealed class WebhookDispatcher : BackgroundService
+public sealed class WebhookDispatcher : IHostedService, IDisposable
 {
     private const int MaxErrorLength = 500;
 
     // A claimed delivery is hidden from other nodes this long; a node that dies mid-send leaves it for a retry then.
     private static readonly TimeSpan ClaimFor = TimeSpan.FromMinutes(2);
 
+    /// <summary>The recurring send's id in Hangfire.</summary>
+    public const string RecurringJobId = "send-webhooks";
+
     private readonly IDbContextFactory<LabelLoopDbContext> _contextFactory;
+    private readonly IBackgroundJobClient? _jobs;
+    private readonly JobStorage? _storage;
+    private readonly CommitSignals? _signals;
+    private readonly Lock _enqueueGate = new();
+    private string? _waitingJobId;
     private readonly TimeProvider _time;
     private readonly WebhookOptions _options;
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly HttpClient _http;
 
+    /// <summary>A dispatcher that sends when called (<see cref="DispatchDueAsync"/>); tests use it.</summary>
     public WebhookDispatcher(
         IDbContextFactory<LabelLoopDbContext> contextFactory, TimeProvider time, IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> logger)
+        : this(contextFactory, null, null, null, time, options, logger)
+    {
+    }
+
+    /// <summary>The host's dispatcher: woken by <paramref name="signals"/>, sending through <paramref name="jobs"/>.</summary>
+    [Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor]
+    public WebhookDispatcher(
+        IDbContextFactory<LabelLoopDbContext> contextFactory, IBackgroundJobClient? jobs, JobStorage? storage, CommitSignals? signals, TimeProvider time,
+        IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _contextFactory = contextFactory;
+        _jobs = jobs;
+        _storage = storage;
+        _signals = signals;
         _time = time;
         _options = options.Value;
         _logger = logger;
@@ -82,39 +110,102 @@ public sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(50, _options.PollMilliseconds)), _time);
-        try
+        if (_signals is not null)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            _signals.WebhooksWritten += Wake;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_signals is not null)
+        {
+            _signals.WebhooksWritten -= Wake;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Enqueues a send, off the committing thread, unless the last one this node enqueued has not started yet (it
+    /// will send what was just written too). A failure here loses nothing: the recurring send finds the rows.
+    /// </summary>
+    public void Wake()
+    {
+        if (_jobs is null)
+        {
+            return;
+        }
+        _ = Task.Run(() =>
+        {
+            try
             {
-                try
+                lock (_enqueueGate)
                 {
-                    // Drain: keep going while full batches come back.
-                    while (await DispatchDueAsync(stoppingToken) >= _options.BatchSize)
+                    if (_waitingJobId is { } waiting && IsWaiting(waiting))
                     {
+                        return;
                     }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    _logger.LogWarning(ex, "Sending webhooks failed; trying again on the next tick");
+                    _waitingJobId = _jobs.Enqueue<WebhookDispatcher>(d => d.SendDueAsync(CancellationToken.None));
                 }
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Could not enqueue a webhook send; the minutely send will deliver");
+            }
+        });
+    }
+
+    private bool IsWaiting(string jobId)
+    {
+        if (_storage is null)
         {
+            return false;
+        }
+        using var connection = _storage.GetConnection();
+        return connection.GetStateData(jobId)?.Name == Hangfire.States.EnqueuedState.StateName;
+    }
+
+    /// <summary>
+    /// The Hangfire job: sends every due delivery, in batches, and schedules one send for each retry time its failed
+    /// attempts set (to the second), so every retry has a job waiting for it and nothing polls meanwhile.
+    /// </summary>
+    [Queue(JobQueues.Default)]
+    [AutomaticRetry(Attempts = 0)]
+    [DisplayName("Send due webhooks")]
+    public async Task SendDueAsync(CancellationToken cancellationToken)
+    {
+        var retries = new SortedSet<DateTime>();
+        while (await DispatchBatchAsync(retries, cancellationToken) >= _options.BatchSize)
+        {
+        }
+        if (_jobs is null)
+        {
+            return;
+        }
+        var now = _time.GetUtcNow().UtcDateTime;
+        foreach (var at in retries)
+        {
+            _jobs.Schedule<WebhookDispatcher>(d => d.SendDueAsync(CancellationToken.None), at - now);
         }
     }
 
     /// <summary>One pass: claims up to a batch of due deliveries and attempts each once. Returns how many it attempted.</summary>
-    public async Task<int> DispatchDueAsync(CancellationToken cancellationToken)
+    public Task<int> DispatchDueAsync(CancellationToken cancellationToken) => DispatchBatchAsync(null, cancellationToken);
+
+    /// <summary><see cref="DispatchDueAsync"/>, adding to <paramref name="retries"/> when each failed attempt is tried again (to the second, rounded up).</summary>
+    private async Task<int> DispatchBatchAsync(SortedSet<DateTime>? retries, CancellationToken cancellationToken)
     {
         var claimed = await ClaimAsync(cancellationToken);
         foreach (var delivery in claimed)
         {
             var outcome = await SendAsync(delivery, cancellationToken);
-            await RecordAsync(delivery, outcome, cancellationToken);
+            if (await RecordAsync(delivery, outcome, cancellationToken) is { } retryAt)
+            {
+                retries?.Add(new DateTime((retryAt.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, DateTimeKind.Utc));
+            }
         }
         return claimed.Count;
     }
@@ -186,7 +277,8 @@ public sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task RecordAsync(Claimed delivery, Outcome outcome, CancellationToken cancellationToken)
+    /// <summary>Stores the attempt; returns when the delivery is tried next, or null when it is finished.</summary>
+    private async Task<DateTime?> RecordAsync(Claimed delivery, Outcome outcome, CancellationToken cancellationToken)
     {
         await using var db = await _contextFactory.CreateDbContextAsync(cancellationToken);
         var now = _time.GetUtcNow().UtcDateTime;
@@ -212,15 +304,12 @@ public sealed class WebhookDispatcher : BackgroundService
             _logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed ({Status}): {Error}",
                 delivery.Id, attempts, status, error);
         }
+        return status == WebhookDeliveryStatus.Pending ? next : null;
     }
 
     /// <summary>The wait after failed attempt <paramref name="attempts"/>: the first retry delay, doubled each time, capped.</summary>
     public TimeSpan Backoff(int attempts) =>
         TimeSpan.FromSeconds(Math.Min(_options.MaxRetrySeconds, _options.FirstRetrySeconds * Math.Pow(2, Math.Max(0, attempts - 1))));
 
-    public override void Dispose()
-    {
-        _http.Dispose();
-        base.Dispose();
-    }
+    public void Dispose() => _http.Dispose();
 }

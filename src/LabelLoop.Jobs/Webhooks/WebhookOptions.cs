@@ -15,9 +15,6 @@ public sealed class WebhookOptions
     /// <summary>How long one attempt may take (connect, send, response headers), in seconds.</summary>
     public double TimeoutSeconds { get; set; } = 10;
 
-    /// <summary>How often a job node looks for due deliveries, in milliseconds.</summary>
-    public int PollMilliseconds { get; set; } = 1000;
-
     /// <summary>Deliveries one node claims per pass.</summary>
     public int BatchSize { get; set; } = 20;
 
