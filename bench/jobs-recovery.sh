@@ -32,6 +32,7 @@ start_worker() {
   workers=$((workers + 1))
   $cli worker --db "$cs" --data-dir "$work/data" >"$work/worker-$workers.log" 2>&1 &
   pids+=($!)
+  disown   # its SIGKILL is the point: no job-control notice for it
 }
 
 psql -h /var/run/postgresql -d postgres -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
