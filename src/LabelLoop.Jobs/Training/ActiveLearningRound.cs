@@ -192,7 +192,8 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                 if (features is not null)
                 {
                     progress?.Invoke(new RoundProgress((double)m / members * 0.9, $"Training member {m + 1}/{members} (linear)"));
-                    var regression = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token);
+                    var regression = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token,
+                        start: m > 0 ? ((LinearMember)models[0]).Regression : null);
                     losses.Add(regression.FinalLoss);
                     epochs = Math.Max(epochs, regression.Iterations);
                     member = new LinearMember(regression, features);
@@ -527,6 +528,8 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         public override int EmbeddingDim => 128;
 
         public override string FileExtension => ".linear";
+
+        public SoftmaxRegression Regression => model;
 
         public override void Predict(InputMatrix inputs, IReadOnlyList<int> rows, Span<float> output, int chunkSize, CancellationToken token)
         {

@@ -31,9 +31,14 @@ public sealed class SoftmaxRegression
 
     public int Iterations { get; }
 
-    /// <summary>Trains on <paramref name="rows"/> of <paramref name="features"/> (rows may repeat) with one class index each.</summary>
+    /// <summary>
+    /// Trains on <paramref name="rows"/> of <paramref name="features"/> (rows may repeat) with one class index each.
+    /// With <paramref name="start"/> (a model of the same classes on the same features) L-BFGS starts from its
+    /// weights instead of zero: a committee's bootstrap members start from the member trained on every label, close
+    /// to their own optimum, and converge to it in a fraction of the iterations.
+    /// </summary>
     public static SoftmaxRegression Train(SparseFeatures features, IReadOnlyList<int> rows, IReadOnlyList<int> labels, int classes,
-        double c = 10, int maxIterations = 200, CancellationToken token = default)
+        double c = 10, int maxIterations = 200, SoftmaxRegression? start = null, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(rows);
@@ -65,6 +70,23 @@ public sealed class SoftmaxRegression
         }
         var problem = new Problem(starts, cols.ToArray(), vals.ToArray(), labels.ToArray(), classes, used, 1.0 / (c * rows.Count));
         var theta = new double[used * classes];
+        if (start is not null && start.Classes == classes && start._local.Length == local.Length)
+        {
+            for (var j = 0; j < classes; j++)
+            {
+                theta[j] = start._weights[j];
+            }
+            for (var column = 0; column < local.Length; column++)
+            {
+                if (local[column] is var slot and > 0 && start._local[column] is var from and > 0)
+                {
+                    for (var j = 0; j < classes; j++)
+                    {
+                        theta[(slot * classes) + j] = start._weights[(from * classes) + j];
+                    }
+                }
+            }
+        }
         var iterations = Lbfgs.Minimize(problem.Evaluate, theta, maxIterations, token);
         var weights = new float[theta.Length];
         for (var i = 0; i < theta.Length; i++)

@@ -39,6 +39,31 @@ public sealed class LinearTextModelTests
     }
 
     [Fact]
+    public void A_member_started_from_another_models_weights_reaches_the_same_optimum_in_fewer_iterations()
+    {
+        var (inputs, _, labels) = Toy(300, seed: 5);
+        var features = SparseFeatures.HashedText(inputs);
+        var all = Enumerable.Range(0, 60).ToList();
+        var full = SoftmaxRegression.Train(features, all, all.Select(i => labels[i]).ToList(), Topics.Length, c: 100, token: TestContext.Current.CancellationToken);
+        // A bootstrap resample, as a committee member trains on.
+        var random = new Random(7);
+        var sample = Enumerable.Range(0, all.Count).Select(_ => all[random.Next(all.Count)]).ToList();
+        var sampleLabels = sample.Select(i => labels[i]).ToList();
+
+        var cold = SoftmaxRegression.Train(features, sample, sampleLabels, Topics.Length, c: 100, token: TestContext.Current.CancellationToken);
+        var warm = SoftmaxRegression.Train(features, sample, sampleLabels, Topics.Length, c: 100, start: full, token: TestContext.Current.CancellationToken);
+
+        // The penalised loss is convex: both starts end at its one minimum, so they predict alike.
+        var pool = Enumerable.Range(60, 240).ToList();
+        var pCold = new float[pool.Count * Topics.Length];
+        var pWarm = new float[pool.Count * Topics.Length];
+        cold.Predict(features, pool, pCold);
+        warm.Predict(features, pool, pWarm);
+        Assert.All(Enumerable.Range(0, pCold.Length), i => Assert.InRange(pWarm[i] - pCold[i], -0.01f, 0.01f));
+        Assert.True(warm.Iterations < cold.Iterations, $"warm {warm.Iterations} iterations, cold {cold.Iterations}");
+    }
+
+    [Fact]
     public void It_learns_a_separable_set_from_few_labels_and_gives_the_same_model_for_the_same_data()
     {
         var (inputs, _, labels) = Toy(300, seed: 3);
