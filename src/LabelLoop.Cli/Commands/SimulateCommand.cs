@@ -58,7 +58,7 @@ public static class SimulateCommand
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
         var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random or typical", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
-        var committee = new Option<int>("--committee") { Description = "Committee members for the qbc-* strategies (others train one model); a new project's size by default", DefaultValueFactory = _ => new Project { Name = "" }.CommitteeSize };
+        var committee = new Option<int>("--committee") { Description = "Committee members, trained for every strategy as a project trains them (the first, on every label, is measured; the others feed the uncertainty and committee strategies); a new project's size by default", DefaultValueFactory = _ => new Project { Name = "" }.CommitteeSize };
         var trainSteps = new Option<int>("--train-steps")
         {
             Description = "Optimizer steps each image or neural text model trains per round; 0 (the default, as for a new project) grows them with the labels",

@@ -59,7 +59,10 @@ public sealed record SimulationOptions
     /// <summary>How the initial items are chosen: <c>random</c> (the same items for every strategy of a seed) or <c>typical</c>.</summary>
     public string InitialStrategy { get; init; } = QueryStrategies.Random;
 
-    /// <summary>Members of the committee for the <c>qbc-*</c> strategies; every other strategy trains one model.</summary>
+    /// <summary>
+    /// Members of the committee, trained for every strategy as the live loop trains them: the first on every label
+    /// (measured), the others on bootstrap resamples; the uncertainty strategies read the members' mean.
+    /// </summary>
     public int CommitteeSize { get; init; } = 3;
 
     public RoundTraining Training { get; init; } = new();
@@ -228,7 +231,7 @@ public sealed class Simulator(IModelEngine engine)
                     var clock = Stopwatch.StartNew();
                     var labeled = new List<int>(initial);
                     var inLabeled = labeled.ToHashSet();
-                    var committee = Parse(strategy).StartsWith("qbc-", StringComparison.Ordinal) ? options.CommitteeSize : 1;
+                    var committee = options.CommitteeSize;
                     for (var c = 0; c < checkpoints.Count; c++)
                     {
                         token.ThrowIfCancellationRequested();

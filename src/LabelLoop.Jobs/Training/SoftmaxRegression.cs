@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace LabelLoop.Jobs.Training;
 
 /// <summary>
@@ -288,6 +290,7 @@ public sealed class SoftmaxRegression
             var alpha = new double[Memory];
             var xNext = new double[n];
             var gNext = new double[n];
+            (double[]? s, double[]? y) spare = (null, null);
             var iteration = 0;
             for (; iteration < maxIterations; iteration++)
             {
@@ -350,8 +353,24 @@ public sealed class SoftmaxRegression
                 {
                     break;
                 }
-                var sNew = new double[n];
-                var yNew = new double[n];
+                // The pair that falls out of the memory lends its arrays: vectors of every parameter are large
+                // (hundreds of kilobytes for a few hundred labels), and allocating two per iteration cost more
+                // than the arithmetic.
+                double[] sNew, yNew;
+                if (s.Count == Memory)
+                {
+                    sNew = s[0];
+                    yNew = y[0];
+                    s.RemoveAt(0);
+                    y.RemoveAt(0);
+                    rho.RemoveAt(0);
+                }
+                else
+                {
+                    sNew = spare.s ?? new double[n];
+                    yNew = spare.y ?? new double[n];
+                    spare = (null, null);
+                }
                 for (var q = 0; q < n; q++)
                 {
                     sNew[q] = xNext[q] - x[q];
@@ -360,15 +379,13 @@ public sealed class SoftmaxRegression
                 var sy = Dot(sNew, yNew);
                 if (sy > 1e-12)
                 {
-                    if (s.Count == Memory)
-                    {
-                        s.RemoveAt(0);
-                        y.RemoveAt(0);
-                        rho.RemoveAt(0);
-                    }
                     s.Add(sNew);
                     y.Add(yNew);
                     rho.Add(1.0 / sy);
+                }
+                else
+                {
+                    spare = (sNew, yNew);
                 }
                 Array.Copy(xNext, x, n);
                 Array.Copy(gNext, g, n);
@@ -385,8 +402,15 @@ public sealed class SoftmaxRegression
 
         private static double Dot(double[] a, double[] b)
         {
-            var sum = 0.0;
-            for (var i = 0; i < a.Length; i++)
+            var width = Vector<double>.Count;
+            var sums = Vector<double>.Zero;
+            var i = 0;
+            for (; i <= a.Length - width; i += width)
+            {
+                sums += new Vector<double>(a, i) * new Vector<double>(b, i);
+            }
+            var sum = Vector.Sum(sums);
+            for (; i < a.Length; i++)
             {
                 sum += a[i] * b[i];
             }
@@ -395,7 +419,14 @@ public sealed class SoftmaxRegression
 
         private static void Axpy(double a, double[] x, double[] y)
         {
-            for (var i = 0; i < x.Length; i++)
+            var width = Vector<double>.Count;
+            var scale = new Vector<double>(a);
+            var i = 0;
+            for (; i <= x.Length - width; i += width)
+            {
+                (new Vector<double>(y, i) + (scale * new Vector<double>(x, i))).CopyTo(y, i);
+            }
+            for (; i < x.Length; i++)
             {
                 y[i] += a * x[i];
             }
