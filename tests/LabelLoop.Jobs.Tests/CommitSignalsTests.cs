@@ -18,21 +18,21 @@ public sealed class CommitSignalsTests(JobsFixture fixture) : IClassFixture<Jobs
         public Recorder(CommitSignals signals)
         {
             _signals = signals;
-            _signals.ProjectChanged += OnLabels;
+            _signals.ProjectChanged += OnProjectChanged;
             _signals.WebhooksWritten += OnWebhooks;
         }
 
-        public System.Collections.Concurrent.ConcurrentQueue<int> Labels { get; } = new();
+        public System.Collections.Concurrent.ConcurrentQueue<int> Projects { get; } = new();
 
         public int Webhooks;
 
-        private void OnLabels(int projectId) => Labels.Enqueue(projectId);
+        private void OnProjectChanged(int projectId) => Projects.Enqueue(projectId);
 
         private void OnWebhooks() => Interlocked.Increment(ref Webhooks);
 
         public void Dispose()
         {
-            _signals.ProjectChanged -= OnLabels;
+            _signals.ProjectChanged -= OnProjectChanged;
             _signals.WebhooksWritten -= OnWebhooks;
         }
     }
@@ -47,8 +47,26 @@ public sealed class CommitSignalsTests(JobsFixture fixture) : IClassFixture<Jobs
 
         await fixture.LabelAsync(admin, projectId, ids.Take(1), _ => "a");
 
-        Assert.Contains(projectId, recorder.Labels);
+        Assert.Contains(projectId, recorder.Projects);
         Assert.Equal(1, recorder.Webhooks);
+    }
+
+    [Fact]
+    public async Task An_import_that_adds_items_signals_its_project_and_one_that_adds_none_does_not()
+    {
+        var projectId = await fixture.Get<Data.Projects.ProjectService>().CreateAsync(Core.Accounts.Caller.System,
+            new Core.Projects.ProjectInput($"import-{Guid.NewGuid():N}", Core.Projects.ProjectKind.Text,
+                [new Core.Projects.LabelSpec("yes"), new Core.Projects.LabelSpec("no")]), Cancel);
+        var bytes = System.Text.Encoding.UTF8.GetBytes("{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"b\",\"text\":\"second\"}\n");
+        Core.Import.ImportListing Listing() => new([new Core.Import.ImportEntry("items.jsonl", bytes.Length, () => new MemoryStream(bytes))], []);
+        using var recorder = new Recorder(fixture.Get<CommitSignals>());
+
+        await fixture.Get<Data.Import.ImportService>().ImportAsync(projectId, Listing(), cancellationToken: Cancel);
+        Assert.Equal([projectId], recorder.Projects);
+
+        // The same items again: already present, nothing added, nothing for the loop to look at.
+        await fixture.Get<Data.Import.ImportService>().ImportAsync(projectId, Listing(), cancellationToken: Cancel);
+        Assert.Equal([projectId], recorder.Projects);
     }
 
     [Fact]
@@ -69,7 +87,7 @@ public sealed class CommitSignalsTests(JobsFixture fixture) : IClassFixture<Jobs
             await transaction.CommitAsync(Cancel);
         }
 
-        Assert.Empty(recorder.Labels);
+        Assert.Empty(recorder.Projects);
         Assert.Equal(0, recorder.Webhooks);
     }
 
