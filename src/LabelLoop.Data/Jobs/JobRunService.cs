@@ -138,7 +138,7 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        // Cheap enough to poll every second: one pass over the projects table, no item rows touched.
+        // Cheap enough to run on every committed label: one pass over the projects table, no item rows touched.
         var candidates = await db.Projects.AsNoTracking()
             .Where(p => p.LabeledCount > p.LoopLabelCount)
             .Select(p => new { p.Id, p.LabeledCount, p.LoopLabelCount, p.RetrainEvery, p.RetrainGrowthPercent, p.RetrainIntervalMinutes, p.LoopEnqueuedUtc })
