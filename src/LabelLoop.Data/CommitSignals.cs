@@ -22,8 +22,7 @@ public sealed class CommitSignals(ILogger<CommitSignals> logger)
 
     internal void Raise(LabelLoopDbContext context)
     {
-        var projects = context.TakeProjectsChanged();
-        var webhooks = context.TakeWebhooksWritten();
+        var (projects, webhooks) = context.TakeMarks();
         foreach (var projectId in projects)
         {
             Invoke(() => ProjectChanged?.Invoke(projectId));
@@ -91,8 +90,7 @@ internal sealed class CommitSignalInterceptor(CommitSignals signals) : DbTransac
     {
         if (eventData.Context is LabelLoopDbContext context)
         {
-            context.TakeProjectsChanged();
-            context.TakeWebhooksWritten();
+            context.TakeMarks();
         }
     }
 }

@@ -28,10 +28,8 @@ public sealed class LoopTrigger(
     // One waiting wake-up is enough: a check reads every project, so wakes that arrive while one waits add nothing.
     private readonly Channel<bool> _wakes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>Asks for a check soon, off the caller's thread.</summary>
-    public void Poke() => _wakes.Writer.TryWrite(true);
-
-    private void OnProjectChanged(int projectId) => Poke();
+    /// <summary>Asks for a check soon, off the committing thread.</summary>
+    private void OnProjectChanged(int projectId) => _wakes.Writer.TryWrite(true);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {

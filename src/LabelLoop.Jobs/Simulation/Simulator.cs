@@ -231,7 +231,6 @@ public sealed class Simulator(IModelEngine engine)
                     var clock = Stopwatch.StartNew();
                     var labeled = new List<int>(initial);
                     var inLabeled = labeled.ToHashSet();
-                    var committee = options.CommitteeSize;
                     for (var c = 0; c < checkpoints.Count; c++)
                     {
                         token.ThrowIfCancellationRequested();
@@ -254,7 +253,7 @@ public sealed class Simulator(IModelEngine engine)
                             TrainLabels = labeled.Select(i => data.Labels[i]).ToList(),
                             PoolRows = remaining,
                             EvaluationRows = [test],
-                            CommitteeSize = committee,
+                            CommitteeSize = options.CommitteeSize,
                             // The last round only measures: nothing is selected after it.
                             Strategy = last ? QueryStrategies.Random : resolved,
                             BatchSize = last ? 0 : checkpoints[c + 1] - labeled.Count,
@@ -312,8 +311,6 @@ public sealed class Simulator(IModelEngine engine)
         engine.SaveModel(model, path);
         return path;
     }
-
-    private static string Parse(string strategy) => QueryStrategies.Parse(strategy).Base;
 
     /// <summary>A seeded shuffle split: the first share is the test set, the rest the pool.</summary>
     internal static (List<int> Test, List<int> Pool) Split(int count, double testFraction, int seed)

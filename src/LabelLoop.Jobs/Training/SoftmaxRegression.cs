@@ -52,6 +52,7 @@ public sealed class SoftmaxRegression
         // Local column numbers for the columns the training rows use; row 0 of the weights is the intercept.
         var local = new int[1 << SparseFeatures.Bits];
         var used = 1;
+        var usedColumns = new List<int>();
         var starts = new int[rows.Count + 1];
         var cols = new List<int>();
         var vals = new List<float>();
@@ -64,6 +65,7 @@ public sealed class SoftmaxRegression
                 if (slot == 0)
                 {
                     slot = used++;
+                    usedColumns.Add(columns.Span[e]);
                 }
                 cols.Add(slot);
                 vals.Add(values.Span[e]);
@@ -74,18 +76,12 @@ public sealed class SoftmaxRegression
         var theta = new double[used * classes];
         if (start is not null && start.Classes == classes && start._local.Length == local.Length)
         {
-            for (var j = 0; j < classes; j++)
+            Array.Copy(start._weights, theta, classes);
+            foreach (var column in usedColumns)
             {
-                theta[j] = start._weights[j];
-            }
-            for (var column = 0; column < local.Length; column++)
-            {
-                if (local[column] is var slot and > 0 && start._local[column] is var from and > 0)
+                if (start._local[column] is var from and > 0)
                 {
-                    for (var j = 0; j < classes; j++)
-                    {
-                        theta[(slot * classes) + j] = start._weights[(from * classes) + j];
-                    }
+                    Array.Copy(start._weights, from * classes, theta, local[column] * classes, classes);
                 }
             }
         }
