@@ -15,6 +15,7 @@ public static class LabelLoopWebApplication
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = FindContentRoot() });
         configure?.Invoke(builder);
+        UseBuildStaticWebAssets(builder);
 
         builder.AddLabelLoopData();
         builder.AddLabelLoopMl();
@@ -41,8 +42,22 @@ public static class LabelLoopWebApplication
         app.MapExportEndpoints();
         app.MapWebhookEndpoints();
         app.MapStatsEndpoints();
-        app.MapRazorComponents<App>();
+        // The circuit's own frame-ancestors header would replace the full policy of SecurityHeaders, which forbids framing.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
+    }
+
+    // blazor.web.js and MudBlazor's CSS and JS are static web assets of packages: a published app has them under
+    // wwwroot, a built one finds them through the build's manifest, which only the Development environment reads by
+    // itself. The CLI (`make run`, the tests' servers) runs the build in any environment, so point every one at it.
+    private static void UseBuildStaticWebAssets(WebApplicationBuilder builder)
+    {
+        var manifest = Path.Combine(AppContext.BaseDirectory, "LabelLoop.Web.staticwebassets.runtime.json");
+        if (File.Exists(manifest))
+        {
+            builder.WebHost.UseSetting(WebHostDefaults.StaticWebAssetsKey, manifest);
+            builder.WebHost.UseStaticWebAssets();
+        }
     }
 
     // Under `dotnet run --project src/LabelLoop.Web` the working folder holds appsettings.json and wwwroot; the

@@ -14,13 +14,13 @@ namespace LabelLoop.Web;
 public static class SecurityHeaders
 {
     /// <summary>
-    /// The pages load only this site's scripts (no inline script, no eval), styles and images. Style attributes stay
-    /// allowed (<c>style-src-attr</c>): colours, bar widths and heat-map cells are data, rendered as inline styles;
-    /// style elements are not, so an injected <c>&lt;style&gt;</c> block does not apply. Browsers without the CSP 3
-    /// <c>-elem</c>/<c>-attr</c> directives fall back to <c>style-src</c>.
+    /// The pages load only this site's scripts (no inline script, no eval), styles and images, and talk only to this
+    /// site (the circuit's WebSocket included). Inline styles are allowed: colours, bar widths and heat-map cells are
+    /// data rendered as style attributes, and MudBlazor's theme provider writes the palette as a style element. What
+    /// a page renders from data is encoded, so neither can carry markup in; scripts stay strictly this site's own.
     /// </summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; style-src-elem 'self'; style-src-attr 'unsafe-inline'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
         "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     public const string ReferrerPolicy = "no-referrer";

@@ -1,14 +1,25 @@
+using LabelLoop.Web.Accounts;
 using LabelLoop.Web.Input;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.Features;
+using MudBlazor.Services;
 
 namespace LabelLoop.Web;
 
 public static class WebServiceCollectionExtensions
 {
-    /// <summary>Razor components (static server rendering), antiforgery, error handling, upload limits, first-run seeding.</summary>
+    /// <summary>
+    /// Razor components in the interactive server render mode with MudBlazor, antiforgery, error handling, upload limits,
+    /// first-run seeding.
+    /// </summary>
     public static IHostApplicationBuilder AddLabelLoopWeb(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddRazorComponents();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddCascadingAuthenticationState();
+        // A circuit outlives the request that opened it: re-check the account (disabled, password reset, role
+        // changed) every minute, as the cookie is on every request.
+        builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingCircuitAuthenticationStateProvider>();
         builder.Services.AddAntiforgery();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<LabelLoopExceptionHandler>();

@@ -20,23 +20,30 @@ public static class SessionStampValidator
     public static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
         var http = context.HttpContext;
-        var claims = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity;
-        var userId = context.Principal?.FindFirstValue(claims.UserIdClaimType);
-        var stamp = context.Principal?.FindFirstValue(claims.SecurityStampClaimType);
-        if (userId is not null && stamp is not null)
+        if (await IsCurrentAsync(http.RequestServices, context.Principal, http.RequestAborted))
         {
-            var contexts = http.RequestServices.GetRequiredService<IDbContextFactory<LabelLoopDbContext>>();
-            await using var db = await contexts.CreateDbContextAsync(http.RequestAborted);
-            var current = await db.Users.AsNoTracking()
-                .Where(u => u.Id == userId)
-                .Select(u => new { u.SecurityStamp, u.IsDisabled })
-                .SingleOrDefaultAsync(http.RequestAborted);
-            if (current is { IsDisabled: false } && string.Equals(current.SecurityStamp, stamp, StringComparison.Ordinal))
-            {
-                return;
-            }
+            return;
         }
         context.RejectPrincipal();
         await http.SignOutAsync(IdentityConstants.ApplicationScheme);
+    }
+
+    /// <summary>Whether the principal's account exists, is not disabled and still has the stamp the principal carries.</summary>
+    public static async Task<bool> IsCurrentAsync(IServiceProvider services, ClaimsPrincipal? principal, CancellationToken cancellationToken)
+    {
+        var claims = services.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity;
+        var userId = principal?.FindFirstValue(claims.UserIdClaimType);
+        var stamp = principal?.FindFirstValue(claims.SecurityStampClaimType);
+        if (userId is null || stamp is null)
+        {
+            return false;
+        }
+        var contexts = services.GetRequiredService<IDbContextFactory<LabelLoopDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var current = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new { u.SecurityStamp, u.IsDisabled })
+            .SingleOrDefaultAsync(cancellationToken);
+        return current is { IsDisabled: false } && string.Equals(current.SecurityStamp, stamp, StringComparison.Ordinal);
     }
 }

@@ -62,7 +62,7 @@ public sealed class SignInTests(LabelLoopWebFactory factory) : IClassFixture<Lab
             return null;
         }
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await Html.ParseAsync(response)).QuerySelector(".alert-danger")?.Text() ?? "(no message)";
+        return (await Html.ParseAsync(response)).QuerySelector("[role=alert][data-kind=danger]")?.Text() ?? "(no message)";
     }
 
     [Fact]

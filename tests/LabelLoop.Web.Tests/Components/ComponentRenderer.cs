@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.JSInterop;
+using MudBlazor.Services;
 
 namespace LabelLoop.Web.Tests.Components;
 
@@ -24,6 +26,9 @@ internal sealed class ComponentRenderer : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddAuthorizationCore();
+        services.AddMudServices();
+        services.AddSingleton<IJSRuntime, NoJavaScript>();
+        services.AddSingleton<NavigationManager, FixedNavigation>();
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         _renderer = new HtmlRenderer(_services, _services.GetRequiredService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
@@ -54,5 +59,19 @@ internal sealed class ComponentRenderer : IAsyncDisposable
     {
         await _renderer.DisposeAsync();
         await _services.DisposeAsync();
+    }
+
+    /// <summary>Static rendering runs no script: what MudBlazor calls on dispose answers a default.</summary>
+    private sealed class NoJavaScript : IJSRuntime
+    {
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) => ValueTask.FromResult(default(TValue)!);
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) =>
+            ValueTask.FromResult(default(TValue)!);
+    }
+
+    private sealed class FixedNavigation : NavigationManager
+    {
+        public FixedNavigation() => Initialize("http://localhost/", "http://localhost/");
     }
 }

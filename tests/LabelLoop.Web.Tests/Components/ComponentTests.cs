@@ -26,7 +26,7 @@ public sealed class ComponentTests : IAsyncDisposable
         Assert.Equal(
             new Dictionary<string, string> { ["items"] = "42", ["unlabeled"] = "30", ["labeled"] = "9", ["skipped"] = "2", ["in-review"] = "1", ["annotations"] = "17" },
             shown);
-        Assert.Equal(["Items", "Unlabeled", "Labeled", "Skipped", "In review", "Annotations"], page.QuerySelectorAll(".card .text-muted").Select(e => e.Text()));
+        Assert.Equal(["Items", "Unlabeled", "Labeled", "Skipped", "In review", "Annotations"], page.QuerySelectorAll(".count-card .count-title").Select(e => e.Text()));
     }
 
     [Fact]
@@ -102,12 +102,12 @@ public sealed class ComponentTests : IAsyncDisposable
     {
         var page = await _renderer.RenderAsync<ErrorSummary>(new Dictionary<string, object?> { ["Errors"] = new Dictionary<string, string[]>() });
 
-        Assert.Null(page.QuerySelector(".alert"));
+        Assert.Null(page.QuerySelector("[role=alert]"));
     }
 
     [Theory]
-    [InlineData(403, "alert-warning", "Access denied.")]
-    [InlineData(404, "alert-secondary", "Not found.")]
+    [InlineData(403, "mud-alert-outlined-warning", "Access denied.")]
+    [InlineData(404, "mud-alert-outlined-normal", "Not found.")]
     public async Task Failure_panel_shows_the_status_and_message(int status, string cssClass, string heading)
     {
         var page = await _renderer.RenderAsync<FailurePanel>(new Dictionary<string, object?> { ["Failure"] = ((int, string)?)(status, "You are <not> a member.") });

@@ -52,7 +52,7 @@ public sealed class AccountPagesTests(LabelLoopWebFactory factory) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var page = await Html.ParseAsync(response);
-        Assert.Equal("Wrong e-mail or password.", page.QuerySelector(".alert-danger")!.Text());
+        Assert.Equal("Wrong e-mail or password.", page.QuerySelector("[role=alert][data-kind=danger]")!.Text());
         using var projects = await client.GetAsync(Url("/projects"), Cancel);
         Assert.Equal(HttpStatusCode.Redirect, projects.StatusCode);
     }
@@ -65,7 +65,7 @@ public sealed class AccountPagesTests(LabelLoopWebFactory factory) : IClassFixtu
         using var response = await WebForms.LoginAsync(client, "nobody@example.org", Password);
 
         var page = await Html.ParseAsync(response);
-        Assert.Equal("Wrong e-mail or password.", page.QuerySelector(".alert-danger")!.Text());
+        Assert.Equal("Wrong e-mail or password.", page.QuerySelector("[role=alert][data-kind=danger]")!.Text());
     }
 
     [Fact]

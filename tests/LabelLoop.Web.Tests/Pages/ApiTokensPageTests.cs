@@ -86,7 +86,7 @@ public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixt
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var page = await Html.ParseAsync(response);
-        Assert.NotNull(page.QuerySelector(".alert-danger li[data-field=name]"));
+        Assert.NotNull(page.QuerySelector("[data-testid=error-summary] li[data-field=name]"));
         Assert.Null(page.QuerySelector("[data-testid=new-token-secret]"));
         Assert.Empty(await factory.Services.GetRequiredService<ApiTokenService>().ListAsync(Caller.System, adminId, Cancel));
     }

@@ -150,7 +150,7 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var page = await Html.ParseAsync(response);
-            Assert.Contains("Saved", page.QuerySelector(".alert-success")!.Text(), StringComparison.Ordinal);
+            Assert.Contains("Saved", page.QuerySelector("[role=alert][data-kind=success]")!.Text(), StringComparison.Ordinal);
             var settings = await factory.Services.GetRequiredService<LoopSettingsService>().GetAsync(Caller.System, project, Cancel);
             Assert.Equal(("entropy", (int?)300), (settings.Strategy, settings.LabelBudget));
             var rows = page.QuerySelectorAll("[data-testid=settings-history] tbody tr").Select(r => r.Text()).ToList();
@@ -165,7 +165,7 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
 
             using var bad = await PageForms.SubmitAsync(client, path, "loop-settings", new Dictionary<string, string> { ["committeeSize"] = "99", ["batchSize"] = "x" });
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-            var errors = (await Html.ParseAsync(bad)).QuerySelectorAll(".alert-danger li").Select(li => li.GetAttribute("data-field")).ToList();
+            var errors = (await Html.ParseAsync(bad)).QuerySelectorAll("[data-testid=error-summary] li").Select(li => li.GetAttribute("data-field")).ToList();
             Assert.Contains("batchSize", errors);
         }
     }
