@@ -15,13 +15,14 @@ RESULTS_DIR := artifacts/test-results
 # No C++ toolchain: the model engine is TorchSharp, whose libtorch comes from NuGet with `dotnet restore`.
 APT_PACKAGES := chromium dataset-fashion-mnist fortunes
 
-.PHONY: help setup packages postgres test-packages assets dotnet build run test samples clean
+.PHONY: help setup packages postgres test-packages assets dotnet build run test samples screenshots clean
 
 help:
 	@echo "make run    build everything and start the server on $(URLS)"
 	@echo "make test   build everything and run every test (ends with 'N passed, N failed')"
 	@echo "make build  set up and build (web assets, .NET) without running"
 	@echo "make samples  write the sample datasets under sample-projects/*/data"
+	@echo "make screenshots  retake the README's screenshots (docs/images) from a fresh server"
 
 setup: packages
 
@@ -59,6 +60,10 @@ run: build
 
 test: build postgres
 	@bash build/run-tests.sh "$(CONFIG)" "$(RESULTS_DIR)"
+
+# The README's screenshots (docs/images), from a fresh server with the sample project, in Debian's Chromium.
+screenshots: build
+	@bash build/screenshots.sh
 
 samples: build
 	dotnet $(CLI_DLL) samples build --name fashion-mnist --out sample-projects/fashion-mnist/data
