@@ -97,19 +97,21 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
         await using var _ = context;
         var cut = RenderSettings(context, project);
 
-        cut.Find("input#committeeSize").Change("99");
+        cut.Find("input#retrainEvery").Change("200000");
         cut.Find("input#batchSize").Change("");
         cut.Find("[data-testid=save-settings]").Click();
 
         cut.WaitForElement("[data-testid=error-summary]");
         var fields = cut.FindAll("[data-testid=error-summary] li").Select(li => li.GetAttribute("data-field")).ToList();
-        Assert.Contains("committeeSize", fields);
+        Assert.Contains("retrainEvery", fields);
         Assert.Contains("batchSize", fields);
-        var committee = cut.FindComponents<MudNumericField<int?>>().Single(f => f.Instance.GetState(x => x.InputId) == "committeeSize");
-        Assert.True(committee.Instance.GetState(x => x.Error));
-        Assert.Equal("Between 1 and 20.", committee.Instance.GetState(x => x.ErrorText));
-        Assert.Contains("Between 1 and 20.", cut.Markup, StringComparison.Ordinal);
-        Assert.NotEqual(99, (await Loop.GetAsync(Caller.System, project, Cancel)).CommitteeSize);
+        var retrain = cut.FindComponents<MudNumericField<int?>>().Single(f => f.Instance.GetState(x => x.InputId) == "retrainEvery");
+        Assert.True(retrain.Instance.GetState(x => x.Error));
+        Assert.Equal("Between 0 (off) and 100000.", retrain.Instance.GetState(x => x.ErrorText));
+        Assert.Contains("Between 0 (off) and 100000.", cut.Markup, StringComparison.Ordinal);
+        // What was typed stays in the form; nothing is stored.
+        Assert.Equal("200000", cut.Find("input#retrainEvery").GetAttribute("value"));
+        Assert.NotEqual(200000, (await Loop.GetAsync(Caller.System, project, Cancel)).RetrainEvery);
         Assert.Empty(await Loop.HistoryAsync(Caller.System, project, cancellationToken: Cancel));
     }
 

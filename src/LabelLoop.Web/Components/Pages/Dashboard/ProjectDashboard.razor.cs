@@ -131,15 +131,20 @@ public partial class ProjectDashboard
         }
     }
 
-    private void SwitchTab(int index)
+    // A click on a tab (not the tabs' own bookkeeping while they set up): the page follows the tab's URL, inside the
+    // circuit, which re-renders it with the new tab parameter; no reload.
+    private Task SwitchTabAsync(TabInteractionEventArgs args)
     {
-        var key = Tabs[Math.Clamp(index, 0, Tabs.Length - 1)].Key;
-        if (key == CurrentTab)
+        if (args.InteractionType != TabInteractionType.Activate || args.PanelIndex < 0 || args.PanelIndex >= Tabs.Length)
         {
-            return;
+            return Task.CompletedTask;
         }
-        // Inside the circuit this re-renders the page with the new tab parameter: no reload, and the URL is the tab's.
-        Navigation.NavigateTo($"/projects/{ProjectId}/dashboard{(key == "overview" ? "" : "/" + key)}");
+        var key = Tabs[args.PanelIndex].Key;
+        if (key != CurrentTab)
+        {
+            Navigation.NavigateTo($"/projects/{ProjectId}/dashboard{(key == "overview" ? "" : "/" + key)}");
+        }
+        return Task.CompletedTask;
     }
 
     private async Task StartSimulationAsync(bool pretrain)
