@@ -1,7 +1,7 @@
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Data.Annotations;
-using Microsoft.EntityFrameworkCore;
+using LabelLoop.Data.Items;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit;
@@ -17,14 +17,17 @@ public sealed class DashboardTests(E2EServer server) : IClassFixture<E2EServer>
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    private async Task LabelAsync(int project, string annotatorId, IEnumerable<long> items)
+    // Labels items as the workspace does: the queue serves them, then each is answered.
+    private async Task LabelAsync(int project, string annotatorId, int count)
     {
         await using var scope = server.Services.CreateAsyncScope();
-        var annotations = scope.ServiceProvider.GetRequiredService<AnnotationService>();
         var caller = new Caller(annotatorId, IsAdmin: false);
-        foreach (var item in items)
+        var served = await scope.ServiceProvider.GetRequiredService<ItemLeaseService>().NextAsync(caller, project, count, Cancel);
+        Assert.Equal(count, served.Count);
+        var annotations = scope.ServiceProvider.GetRequiredService<AnnotationService>();
+        foreach (var item in served)
         {
-            await annotations.SubmitAsync(caller, project, new SubmitAnnotation(item, "a", LeadTimeSeconds: 2), Cancel);
+            await annotations.SubmitAsync(caller, project, new SubmitAnnotation(item.ItemId, "a", LeadTimeSeconds: 2), Cancel);
         }
     }
 
@@ -34,12 +37,7 @@ public sealed class DashboardTests(E2EServer server) : IClassFixture<E2EServer>
         var (annotatorId, _) = await server.CreateUserAsync(Roles.Annotator);
         var (_, adminEmail) = await server.CreateUserAsync(Roles.Admin);
         var project = await server.CreateImageProjectAsync(8, overlap: 1, annotatorId);
-        List<long> items;
-        await using (var db = server.Database.CreateContext())
-        {
-            items = await db.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(Cancel);
-        }
-        await LabelAsync(project, annotatorId, items.Take(3));
+        await LabelAsync(project, annotatorId, 3);
 
         var admin = await server.LogInAsync(adminEmail);
         await admin.GotoAsync($"/projects/{project}/dashboard");
@@ -60,7 +58,7 @@ public sealed class DashboardTests(E2EServer server) : IClassFixture<E2EServer>
         await Assertions.Expect(admin.Locator("canvas#chart-states[data-drawn='1']")).ToHaveCountAsync(1);
 
         // Labels given meanwhile show up without a reload.
-        await LabelAsync(project, annotatorId, items.Skip(3).Take(2));
+        await LabelAsync(project, annotatorId, 2);
         await Assertions.Expect(admin.Locator("[data-state=labeled]")).ToHaveTextAsync("5", new() { Timeout = 20_000 });
         await Assertions.Expect(admin.Locator("canvas[data-chart]:not([data-drawn='1'])")).ToHaveCountAsync(0);
         await admin.Context.CloseAsync();
