@@ -235,4 +235,25 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
         cut.WaitForElement("[data-testid=simulate-command]");
         Assert.Empty(cut.FindAll("[data-testid=simulate-start]"));
     }
+
+    [Fact]
+    public async Task A_new_model_version_is_announced_on_the_open_dashboard()
+    {
+        var project = await CreateProjectAsync();
+        var (context, _) = await SignedInAsync(Roles.Admin);
+        await using var _ = context;
+        var cut = RenderPage(context, project, null);
+        cut.WaitForElement("[data-testid=empty-overview]");
+
+        await using (var db = factory.Database.CreateContext())
+        {
+            db.ModelVersions.Add(new LabelLoop.Core.Models.ModelVersion { ProjectId = project, Version = 1, IsActive = true, CreatedUtc = DateTime.UnixEpoch });
+            await db.SaveChangesAsync(Cancel);
+        }
+
+        var snackbar = context.Services.GetRequiredService<ISnackbar>();
+        cut.WaitForAssertion(
+            () => Assert.Contains(snackbar.ShownSnackbars, s => s.Message == "New ranking from model v1"),
+            ProjectDashboard.RefreshInterval * 3);
+    }
 }
