@@ -60,7 +60,7 @@ public sealed class PagesUnderPolicyTests(E2EServer server) : IClassFixture<E2ES
         {
             await OpenAsync(admin, path);
         }
-        // Chart.js draws every chart of the overview (dashboard.js marks each canvas it drew).
+        // Chart.js draws every chart of the overview (js/charts.js marks each canvas it drew).
         await OpenAsync(admin, $"/projects/{project}/dashboard");
         var charts = admin.Locator("canvas[data-chart]");
         Assert.True(await charts.CountAsync() > 0);

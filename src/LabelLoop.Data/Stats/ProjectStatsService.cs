@@ -113,6 +113,15 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             .Select(p => new ProjectHeader(p.Id, p.Name, p.ItemCount, p.LabeledCount, p.Kind)).SingleAsync(cancellationToken);
     }
 
+    /// <summary>The number of the version annotators are served from, or null before the first training: one indexed row.</summary>
+    public async Task<int?> GetActiveVersionAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
+    {
+        await EnsureCanReadAsync(caller, projectId, cancellationToken);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId && v.IsActive)
+            .OrderByDescending(v => v.Version).Select(v => (int?)v.Version).FirstOrDefaultAsync(cancellationToken);
+    }
+
     public async Task<ModelOverview> GetModelAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
         await EnsureCanReadAsync(caller, projectId, cancellationToken);

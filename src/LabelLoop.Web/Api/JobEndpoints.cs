@@ -56,7 +56,6 @@ public static class JobEndpoints
         app.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
         app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/cancel", CancelFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
         app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/retry", RetryFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
-        app.MapPost("/projects/{projectId:int}/simulate", SimulateFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
         return app;
     }
 
@@ -157,17 +156,6 @@ public static class JobEndpoints
         var caller = http.User.ToCaller();
         await queue.RetrainNowAsync(caller, projectId, cancellationToken);
         return await PageResultAsync(projectId, http, runs, cancellationToken);
-    }
-
-    /// <summary>
-    /// The dashboard's "simulate" button: queues a simulation with the default settings (with a pretrained encoder
-    /// next to scratch when the form's <c>pretrain</c> box is ticked) and returns to the tab.
-    /// </summary>
-    private static async Task<RedirectHttpResult> SimulateFromPageAsync(
-        int projectId, [FromForm] string? pretrain, HttpContext http, JobQueue queue, CancellationToken cancellationToken)
-    {
-        await queue.RequestSimulationAsync(http.User.ToCaller(), projectId, new SimulationParameters { Pretrain = pretrain == "true" }, cancellationToken);
-        return TypedResults.Redirect($"/projects/{projectId}/dashboard/simulation");
     }
 
     private static async Task<IResult> RetryFromPageAsync(

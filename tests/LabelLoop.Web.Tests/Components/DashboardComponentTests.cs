@@ -2,7 +2,6 @@ using System.Text.Json;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Metrics;
 using LabelLoop.Core.Strategies;
-using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Stats;
 using LabelLoop.Jobs.Health;
 using LabelLoop.Web.Components.Pages.Admin;
@@ -167,59 +166,6 @@ public sealed class DashboardComponentTests : IAsyncDisposable
 
         Assert.NotNull(page.QuerySelector("[data-testid=empty-annotators]"));
         Assert.Contains("overlap of 2", page.QuerySelector("[data-testid=empty-agreement]")!.Text(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Settings_form_offers_every_supported_strategy_and_is_read_only_for_non_admins()
-    {
-        var settings = new LoopSettings(20, 0, 0, 5, "margin", 50, 10, 2, 1000, AuditPercent: 10, ColdStartLabelsPerClass: 3, PretrainEnabled: false, FineTune: LabelLoop.Core.Projects.FineTuneMode.Freeze);
-        var history = new List<LoopSettingChangeView> { new("strategy", "entropy", "margin", Day, "boss@example.org") };
-
-        var admin = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?>
-        {
-            ["Settings"] = settings,
-            ["History"] = history,
-            ["CanManage"] = true,
-        });
-        var reviewer = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?> { ["Settings"] = settings, ["CanManage"] = false });
-
-        Assert.Equal(QueryStrategies.Supported, admin.QuerySelectorAll("select#strategy option").Select(o => o.GetAttribute("value")!));
-        Assert.Equal("margin", admin.QuerySelector("select#strategy option[selected]")!.GetAttribute("value"));
-        Assert.Equal(("50", "2", "1000", "10"), (admin.QuerySelector("#batchSize")!.GetAttribute("value"), admin.QuerySelector("#overlap")!.GetAttribute("value"),
-            admin.QuerySelector("#labelBudget")!.GetAttribute("value"), admin.QuerySelector("[data-testid=audit-share]")!.GetAttribute("value")));
-        Assert.False(admin.QuerySelector("[data-testid=pretrain-enabled]")!.HasAttribute("checked"));
-        Assert.Equal("Freeze", admin.QuerySelector("[data-testid=fine-tune] option[selected]")!.GetAttribute("value"));
-        Assert.Equal("entropy → margin", admin.QuerySelector("[data-testid=history-change]")!.Text());
-        Assert.NotNull(admin.QuerySelector("[data-testid=save-settings]"));
-        Assert.False(admin.QuerySelector("fieldset")!.HasAttribute("disabled"));
-        Assert.True(reviewer.QuerySelector("fieldset")!.HasAttribute("disabled"));
-        Assert.Null(reviewer.QuerySelector("[data-testid=save-settings]"));
-        Assert.NotNull(reviewer.QuerySelector("[data-testid=empty-history]"));
-    }
-
-    [Fact]
-    public async Task Image_projects_show_their_colour_mode_and_text_projects_do_not()
-    {
-        var settings = new LoopSettings(20, 0, 0, 5, "margin", ImageColour: LabelLoop.Core.Projects.ImageColour.Colour);
-
-        var image = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?>
-        {
-            ["Settings"] = settings,
-            ["CanManage"] = true,
-            ["IsImageProject"] = true,
-        });
-        var undecided = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?>
-        {
-            ["Settings"] = settings with { ImageColour = null },
-            ["CanManage"] = true,
-            ["IsImageProject"] = true,
-        });
-        var text = await _renderer.RenderAsync<LoopSettingsPanel>(new Dictionary<string, object?> { ["Settings"] = settings with { ImageColour = null }, ["CanManage"] = true });
-
-        Assert.Equal(["Grey", "Colour"], image.QuerySelectorAll("[data-testid=image-colour] option").Select(o => o.GetAttribute("value")!));
-        Assert.Equal("Colour", image.QuerySelector("[data-testid=image-colour] option[selected]")!.GetAttribute("value"));
-        Assert.Equal("", undecided.QuerySelector("[data-testid=image-colour] option[selected]")!.GetAttribute("value"));
-        Assert.Null(text.QuerySelector("[data-testid=image-colour]"));
     }
 
     [Fact]

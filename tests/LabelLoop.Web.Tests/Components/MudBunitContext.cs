@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Bunit;
 using Bunit.TestDoubles;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
 namespace LabelLoop.Web.Tests.Components;
@@ -20,6 +21,8 @@ public class MudBunitContext : BunitContext
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
         _authorization = AddAuthorization();
+        // Pages read the caller from the cascading authentication state, as under Routes' AuthorizeRouteView.
+        Services.AddCascadingAuthenticationState();
         if (application is not null)
         {
             Services.AddFallbackServiceProvider(application);
@@ -30,7 +33,8 @@ public class MudBunitContext : BunitContext
     public void SignIn(string userId, string role, string? email = null)
     {
         _authorization.SetAuthorized(email ?? $"{role}@example.org");
-        _authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId));
+        // Roles first: setting them rebuilds the principal's claims, which would drop the user id set before.
         _authorization.SetRoles(role);
+        _authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId));
     }
 }

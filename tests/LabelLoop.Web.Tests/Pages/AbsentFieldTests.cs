@@ -30,7 +30,6 @@ public sealed class AbsentFieldTests(LabelLoopWebFactory factory) : IClassFixtur
                 ("/projects/new", "project"),
                 ($"/projects/{project}/edit", "project-edit"),
                 ($"/projects/{project}", "add-member"),
-                ($"/projects/{project}/dashboard/settings", "loop-settings"),
                 ("/admin", "add-user"),
                 ("/admin", $"member-{project}"),
                 ("/admin/tokens", "create-token"),

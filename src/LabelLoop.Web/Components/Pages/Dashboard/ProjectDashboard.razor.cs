@@ -1,22 +1,27 @@
-using System.Globalization;
 using LabelLoop.Core;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Stats;
 using LabelLoop.Jobs;
+using LabelLoop.Jobs.Simulation;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.Options;
+using MudBlazor;
 
 namespace LabelLoop.Web.Components.Pages.Dashboard;
 
 /// <summary>
 /// <c>/projects/{id}/dashboard[/tab]</c>: overview, model, annotators, jobs, settings, simulation. Each tab loads
 /// only its own numbers, all through <see cref="ProjectStatsService"/> (the stats API's service). Admins see and
-/// steer everything; reviewers who are members read it; annotators get 403.
+/// steer everything; reviewers who are members read it; annotators get 403. Every tab has its own URL: switching
+/// tabs navigates inside the circuit. While the page is open the header, the overview's counts, the job list and
+/// the simulation's state are read again every few seconds, and a newly published model version is announced.
 /// </summary>
 public partial class ProjectDashboard
 {
     private const int JobsShown = 50;
+
+    /// <summary>How often an open dashboard reads its numbers again.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
 
     private static readonly (string Key, string Title)[] Tabs =
     [
@@ -28,6 +33,7 @@ public partial class ProjectDashboard
         ("simulation", "Simulation"),
     ];
 
+    private readonly CancellationTokenSource stopping = new();
     private ProjectHeader? header;
     private ProjectOverview? overview;
     private ModelOverview? model;
@@ -36,18 +42,20 @@ public partial class ProjectDashboard
     private IReadOnlyList<JobRunView> jobRuns = [];
     private JobRunView? latestSimulation;
     private JobRunView? pendingSimulation;
-    private LoopSettings? settings;
-    private IReadOnlyList<LoopSettingChangeView> history = [];
-    private IReadOnlyDictionary<string, string[]>? settingsErrors;
-    private string? settingsSaved;
+    private int? activeVersion;
+    private int? loadedProject;
+    private string? loadedTab;
+    private bool live;
 
     [Inject] private ProjectStatsService Stats { get; set; } = default!;
 
     [Inject] private JobRunService JobRuns { get; set; } = default!;
 
-    [Inject] private LoopSettingsService Loop { get; set; } = default!;
+    [Inject] private JobQueue Queue { get; set; } = default!;
 
-    [Inject] private IOptions<JobsOptions> JobsOptions { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [Parameter] public int ProjectId { get; set; }
 
@@ -55,116 +63,149 @@ public partial class ProjectDashboard
 
     private string CurrentTab => Tabs.Any(t => t.Key == Tab) ? Tab! : "overview";
 
+    private int TabIndex => Array.FindIndex(Tabs, t => t.Key == CurrentTab);
 
-    protected override async Task OnInitializedAsync()
+    protected override async Task OnParametersSetAsync()
     {
-        if (Tab is not null && Tabs.All(t => t.Key != Tab))
+        if (Tab is not null && Tabs.All(t => t.Key != Tab) && HttpContext is { Response.HasStarted: false })
         {
-            HttpContext!.Response.StatusCode = StatusCodes.Status404NotFound;
+            HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
         }
-        // The header (one row, and the access check) heads every tab; the rest loads only for its tab.
-        header = await GuardAsync(() => Stats.GetHeaderAsync(Caller, ProjectId));
-        if (header is null)
+        if (loadedProject != ProjectId)
+        {
+            // The header (one row, and the access check) heads every tab; the rest loads only for its tab.
+            loadedProject = ProjectId;
+            loadedTab = null;
+            header = await GuardAsync(() => Stats.GetHeaderAsync(Caller, ProjectId));
+            if (header is not null)
+            {
+                activeVersion = await Stats.GetActiveVersionAsync(Caller, ProjectId);
+            }
+        }
+        if (header is null || loadedTab == CurrentTab)
         {
             return;
         }
-        switch (CurrentTab)
+        loadedTab = CurrentTab;
+        await LoadTabAsync(CurrentTab, stopping.Token);
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        // Only in the circuit: the prerender has no after-render, so no timer outlives the first response.
+        if (!live && header is not null)
+        {
+            live = true;
+            _ = RefreshLoopAsync(stopping.Token);
+        }
+    }
+
+    private async Task LoadTabAsync(string tab, CancellationToken cancellationToken)
+    {
+        switch (tab)
         {
             case "overview":
-                overview = await Stats.GetOverviewAsync(Caller, ProjectId);
+                overview = await Stats.GetOverviewAsync(Caller, ProjectId, cancellationToken: cancellationToken);
                 break;
             case "model":
-                model = await Stats.GetModelAsync(Caller, ProjectId);
+                model = await Stats.GetModelAsync(Caller, ProjectId, cancellationToken);
                 break;
             case "annotators":
                 // Two independent scans of the project's labels: on separate connections they overlap. Each starts on
                 // the thread pool: SQLite's "async" calls complete synchronously, so the second would otherwise wait
                 // for the first to finish.
                 var (caller, projectId) = (Caller, ProjectId);
-                var people = Task.Run(() => Stats.GetAnnotatorsAsync(caller, projectId));
-                var pairs = Task.Run(() => Stats.GetAgreementAsync(caller, projectId));
+                var people = Task.Run(() => Stats.GetAnnotatorsAsync(caller, projectId, cancellationToken: cancellationToken), cancellationToken);
+                var pairs = Task.Run(() => Stats.GetAgreementAsync(caller, projectId, cancellationToken), cancellationToken);
                 await Task.WhenAll(people, pairs);
                 (annotators, agreement) = (await people, await pairs);
                 break;
             case "jobs":
-                jobRuns = await JobRuns.ListAsync(Caller, ProjectId, JobsShown);
-                break;
-            case "settings":
-                await LoadSettingsAsync();
+                jobRuns = await JobRuns.ListAsync(Caller, ProjectId, JobsShown, cancellationToken);
                 break;
             case "simulation":
-                var recent = (await JobRuns.ListAsync(Caller, ProjectId, 100)).Where(r => r.Kind == JobKind.Simulate).ToList();
+                var recent = (await JobRuns.ListAsync(Caller, ProjectId, 100, cancellationToken)).Where(r => r.Kind == JobKind.Simulate).ToList();
                 latestSimulation = recent.FirstOrDefault(r => r.Status == JobStatus.Succeeded);
                 pendingSimulation = recent.FirstOrDefault(r => r.Status is JobStatus.Queued or JobStatus.Running);
                 break;
         }
     }
 
-    private async Task LoadSettingsAsync()
+    // A click on a tab (not the tabs' own bookkeeping while they set up): the page follows the tab's URL, inside the
+    // circuit, which re-renders it with the new tab parameter; no reload.
+    private Task SwitchTabAsync(TabInteractionEventArgs args)
     {
-        settings = await Loop.GetAsync(Caller, ProjectId);
-        history = await Loop.HistoryAsync(Caller, ProjectId);
+        if (args.InteractionType != TabInteractionType.Activate || args.PanelIndex < 0 || args.PanelIndex >= Tabs.Length)
+        {
+            return Task.CompletedTask;
+        }
+        var key = Tabs[args.PanelIndex].Key;
+        if (key != CurrentTab)
+        {
+            Navigation.NavigateTo($"/projects/{ProjectId}/dashboard{(key == "overview" ? "" : "/" + key)}");
+        }
+        return Task.CompletedTask;
     }
 
-    private async Task SaveSettingsAsync()
+    private async Task StartSimulationAsync(bool pretrain)
     {
-        if (!Caller.IsAdmin)
+        try
         {
-            HttpContext!.Response.StatusCode = StatusCodes.Status403Forbidden;
-            settingsErrors = new Dictionary<string, string[]> { [""] = ["Only admins can change the learning loop."] };
+            var run = await Queue.RequestSimulationAsync(Caller, ProjectId, new SimulationParameters { Pretrain = pretrain }, stopping.Token);
+            Snackbar.Add($"Simulation #{run.Id} queued; its progress shows here and on the Jobs tab.", Severity.Success);
+        }
+        catch (AccessDeniedException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Error);
+        }
+        await LoadTabAsync("simulation", stopping.Token);
+    }
+
+    private async Task RefreshLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(RefreshInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await InvokeAsync(() => RefreshAsync(cancellationToken));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page was left.
+        }
+        catch (Exception ex) when (ex is NotFoundException or AccessDeniedException)
+        {
+            // The project was deleted or the caller lost access: the numbers on screen stay as they were.
+        }
+    }
+
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
             return;
         }
-        var form = HttpContext!.Request.Form;
-        var errors = new Dictionary<string, string[]>();
-        int Int(string name)
+        header = await Stats.GetHeaderAsync(Caller, ProjectId, cancellationToken);
+        var version = await Stats.GetActiveVersionAsync(Caller, ProjectId, cancellationToken);
+        var newModel = version is { } v && v != activeVersion;
+        activeVersion = version;
+        if (newModel)
         {
-            if (int.TryParse(form[name], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-            errors[name] = ["Enter a whole number."];
-            return 0;
+            Snackbar.Add($"New ranking from model v{version}", Severity.Info);
         }
-        var budgetText = form["labelBudget"].ToString().Trim();
-        var submitted = new LoopSettings(
-            Int("retrainEvery"), Int("retrainGrowthPercent"), Int("retrainIntervalMinutes"), Int("committeeSize"), form["strategy"].ToString(),
-            BatchSize: Int("batchSize"),
-            LeaseMinutes: Int("leaseMinutes"),
-            Overlap: Int("overlap"),
-            LabelBudget: budgetText.Length == 0 ? 0 : Int("labelBudget"),
-            AuditPercent: form.ContainsKey("auditPercent") ? Int("auditPercent") : null,
-            ColdStartLabelsPerClass: form.ContainsKey("coldStartLabelsPerClass") ? Int("coldStartLabelsPerClass") : null,
-            // A checkbox sends nothing when cleared: the select beside it tells a full form from an older one.
-            PretrainEnabled: form.ContainsKey("fineTune") ? form["pretrainEnabled"].ToString() == "true" : null,
-            FineTune: Enum.TryParse<LabelLoop.Core.Projects.FineTuneMode>(form["fineTune"].ToString(), out var mode) ? mode : null,
-            // Empty (undecided, or a text project) leaves the colour mode as it is.
-            ImageColour: Enum.TryParse<LabelLoop.Core.Projects.ImageColour>(form["imageColour"].ToString(), out var colour) && Enum.IsDefined(colour) ? colour : null,
-            // As for pretraining: the hidden field beside the checkbox tells "cleared" from "not on this form".
-            AllowHorizontalFlip: form.ContainsKey("allowHorizontalFlipShown") ? form["allowHorizontalFlip"].ToString() == "true" : null,
-            TextModel: Enum.TryParse<LabelLoop.Core.Projects.TextModel>(form["textModel"].ToString(), out var textModel) && Enum.IsDefined(textModel) ? textModel : null,
-            TrainingSteps: form.ContainsKey("trainingSteps") ? Int("trainingSteps") : null,
-            WarmStart: form.ContainsKey("warmStartShown") ? form["warmStart"].ToString() == "true" : null);
-        if (errors.Count == 0)
+        if (CurrentTab is "overview" or "jobs" or "simulation" || (CurrentTab == "model" && newModel))
         {
-            try
-            {
-                await Loop.UpdateAsync(Caller, ProjectId, submitted);
-                settingsSaved = "Saved. The next training and ranking use the new settings.";
-                await LoadSettingsAsync();
-                return;
-            }
-            catch (DomainValidationException ex)
-            {
-                settingsErrors = ex.Errors;
-            }
+            await LoadTabAsync(CurrentTab, cancellationToken);
         }
-        else
-        {
-            settingsErrors = errors;
-        }
-        HttpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
-        history = await Loop.HistoryAsync(Caller, ProjectId);
-        // Show what was typed, not the stored values, so the admin can correct it.
-        settings = submitted;
+        StateHasChanged();
+    }
+
+    public void Dispose()
+    {
+        stopping.Cancel();
+        stopping.Dispose();
+        GC.SuppressFinalize(this);
     }
 }
