@@ -30,7 +30,8 @@ public class MudBunitContext : BunitContext
     public void SignIn(string userId, string role, string? email = null)
     {
         _authorization.SetAuthorized(email ?? $"{role}@example.org");
-        _authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId));
+        // Roles before claims: setting the roles rebuilds the principal without the claims set earlier.
         _authorization.SetRoles(role);
+        _authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId));
     }
 }
