@@ -37,13 +37,16 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
     /// <summary>
     /// A bUnit context on the real application. The pages open a scope of their own for account services (scoped in
     /// the application, on Identity's context); bUnit's scopes do not reach the application's, so each of them is
-    /// given one.
+    /// given one. The pages render as they do in a circuit (interactive).
     /// </summary>
     internal static MudBunitContext NewContext(LabelLoopWebFactory factory)
     {
         var context = new MudBunitContext(factory.Services);
         context.Services.AddScoped(_ => new ApplicationScope(factory.Services.CreateAsyncScope()));
         context.Services.AddScoped(s => s.GetRequiredService<ApplicationScope>().Services.GetRequiredService<UserService>());
+        context.Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        // The machine running the tests may be busy with other test classes: give renders time.
+        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(20);
         return context;
     }
 
@@ -63,8 +66,15 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
     }
 
     /// <summary>Clicks the button of the open dialog whose text is <paramref name="text"/>.</summary>
-    internal static void ClickDialogButton(IRenderedComponent<ContainerFragment> page, string text) =>
-        page.WaitForElements(".mud-dialog button").Single(b => b.TextContent.Trim() == text).Click();
+    internal static async Task ClickDialogButtonAsync(IRenderedComponent<ContainerFragment> page, string text)
+    {
+        page.WaitForAssertion(() => Assert.Contains(page.FindAll(".mud-dialog button"), b => b.TextContent.Trim() == text));
+        await page.InvokeAsync(() => page.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == text).Click());
+    }
+
+    /// <summary>The whole MudBlazor field (label, input, helper or error text) around the input <paramref name="testId"/>.</summary>
+    internal static IElement FieldOf(IRenderedComponent<ContainerFragment> page, string testId) =>
+        page.Find($"[data-testid={testId}]").Closest(".mud-input-control")!;
 
     private static IElement UserRow(IRenderedComponent<ContainerFragment> page, string email) =>
         page.Find($"[data-testid=user-table] tr:has(td[data-user='{email}'])");
@@ -91,8 +101,8 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
 
         page.WaitForElement("[data-testid=add-user]").Click();
-        page.WaitForElement("[data-testid=new-email] input").Change(email);
-        page.Find("[data-testid=new-password-field] input").Change(Password);
+        page.WaitForElement("[data-testid=new-email]").Change(email);
+        page.Find("[data-testid=new-password-field]").Change(Password);
         await page.InvokeAsync(() => page.FindComponents<MudSelect<string>>()
             .Single(s => Equals(s.Instance.UserAttributes.GetValueOrDefault("data-testid"), "new-role")).Instance.ValueChanged.InvokeAsync(Roles.Reviewer));
         page.Find("[data-testid=save-user]").Click();
@@ -113,21 +123,21 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
 
         page.WaitForElement("[data-testid=add-user]").Click();
-        page.WaitForElement("[data-testid=new-email] input").Change("not-an-address");
-        page.Find("[data-testid=new-password-field] input").Change(Password);
+        page.WaitForElement("[data-testid=new-email]").Change("not-an-address");
+        page.Find("[data-testid=new-password-field]").Change(Password);
         page.Find("[data-testid=save-user]").Click();
-        page.WaitForAssertion(() => Assert.Contains("is not an e-mail address", page.Find("[data-testid=new-email]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("is not an e-mail address", FieldOf(page, "new-email").TextContent, StringComparison.Ordinal));
 
-        page.Find("[data-testid=new-email] input").Change($"short-{Guid.NewGuid():N}@example.org");
-        page.Find("[data-testid=new-password-field] input").Change("short");
+        page.Find("[data-testid=new-email]").Change($"short-{Guid.NewGuid():N}@example.org");
+        page.Find("[data-testid=new-password-field]").Change("short");
         page.Find("[data-testid=save-user]").Click();
-        page.WaitForAssertion(() => Assert.Contains("mud-input-error", page.Find("[data-testid=new-password-field]").InnerHtml, StringComparison.Ordinal));
-        Assert.DoesNotContain("mud-input-error", page.Find("[data-testid=new-email]").InnerHtml, StringComparison.Ordinal);
+        page.WaitForAssertion(() => Assert.Contains("mud-input-error", FieldOf(page, "new-password-field").InnerHtml, StringComparison.Ordinal));
+        Assert.DoesNotContain("mud-input-error", FieldOf(page, "new-email").InnerHtml, StringComparison.Ordinal);
 
-        page.Find("[data-testid=new-email] input").Change(existing);
-        page.Find("[data-testid=new-password-field] input").Change(Password);
+        page.Find("[data-testid=new-email]").Change(existing);
+        page.Find("[data-testid=new-password-field]").Change(Password);
         page.Find("[data-testid=save-user]").Click();
-        page.WaitForAssertion(() => Assert.Contains("mud-input-error", page.Find("[data-testid=new-email]").InnerHtml, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("mud-input-error", FieldOf(page, "new-email").InnerHtml, StringComparison.Ordinal));
         Assert.Single(page.FindAll(".mud-dialog"));
         await using var scope = factory.Services.CreateAsyncScope();
         var users = await scope.ServiceProvider.GetRequiredService<UserService>().ListAsync();
@@ -144,10 +154,10 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         page.WaitForAssertion(() => Assert.Equal("active", UserRow(page, email).QuerySelector("[data-testid=user-state]")!.TextContent.Trim()));
 
         UserRow(page, email).QuerySelector("[data-testid=disable-user]")!.Click();
-        ClickDialogButton(page, "Cancel");
+        await ClickDialogButtonAsync(page, "Cancel");
         Assert.Equal("active", UserRow(page, email).QuerySelector("[data-testid=user-state]")!.TextContent.Trim());
         UserRow(page, email).QuerySelector("[data-testid=disable-user]")!.Click();
-        ClickDialogButton(page, "Disable");
+        await ClickDialogButtonAsync(page, "Disable");
 
         page.WaitForAssertion(() => Assert.Equal("disabled", UserRow(page, email).QuerySelector("[data-testid=user-state]")!.TextContent.Trim()));
         using (var login = await LogInAsync(email, Password))
@@ -192,8 +202,9 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         await using (var context = NewContext(factory))
         {
             var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
-            page.WaitForAssertion(() => UserRow(page, email).QuerySelector("[data-testid=reset-password]")!.Click());
-            ClickDialogButton(page, "Reset password");
+            page.WaitForAssertion(() => Assert.NotNull(UserRow(page, email)));
+            UserRow(page, email).QuerySelector("[data-testid=reset-password]")!.Click();
+            await ClickDialogButtonAsync(page, "Reset password");
             password = page.WaitForElement("[data-testid=password-value]").TextContent;
             Assert.Contains(email, page.Find("[data-testid=new-password]").TextContent, StringComparison.Ordinal);
         }
@@ -221,12 +232,13 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
         IElement Row() => page.Find($"[data-testid=member-table] tr[data-project='{project}']");
 
-        page.WaitForAssertion(() => Row().QuerySelector("[data-testid=add-member]")!.Click());
-        page.WaitForAssertion(() => Assert.Contains("mud-input-error", Row().QuerySelector("[data-testid=member-email]")!.OuterHtml, StringComparison.Ordinal));
-        Row().QuerySelector("[data-testid=member-email] input")!.Change("nobody@example.org");
+        page.WaitForAssertion(() => Assert.NotNull(Row()));
+        Row().QuerySelector("[data-testid=add-member]")!.Click();
+        page.WaitForAssertion(() => Assert.Contains("mud-input-error", Row().QuerySelector("[data-testid=member-email]")!.Closest(".mud-input-control")!.OuterHtml, StringComparison.Ordinal));
+        Row().QuerySelector("[data-testid=member-email]")!.Change("nobody@example.org");
         Row().QuerySelector("[data-testid=add-member]")!.Click();
         page.WaitForAssertion(() => Assert.Contains("No account has the e-mail 'nobody@example.org'", Row().TextContent, StringComparison.Ordinal));
-        Row().QuerySelector("[data-testid=member-email] input")!.Change(email);
+        Row().QuerySelector("[data-testid=member-email]")!.Change(email);
         Row().QuerySelector("[data-testid=add-member]")!.Click();
 
         page.WaitForAssertion(() => Assert.NotNull(Row().QuerySelector($"[data-member='{email}']")));

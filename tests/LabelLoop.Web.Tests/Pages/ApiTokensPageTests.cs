@@ -6,7 +6,6 @@ using LabelLoop.Core.Accounts;
 using LabelLoop.Data.Accounts;
 using LabelLoop.Testing;
 using LabelLoop.Web.Components.Pages.Admin;
-using LabelLoop.Web.Tests.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Xunit;
@@ -52,9 +51,9 @@ public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixt
         Assert.Contains("never", row.TextContent, StringComparison.Ordinal);
 
         await SelectAsync(page, "token-user", holderId);
-        page.Find("[data-testid=token-name] input").Change("from the page");
+        page.Find("[data-testid=token-name]").Change("from the page");
         await SelectAsync(page, "token-scope", ApiScopes.Label);
-        page.Find("[data-testid=token-expires] input").Change("30");
+        page.Find("[data-testid=token-expires]").Change("30");
         page.Find("[data-testid=create-token]").Click();
 
         var secret = page.WaitForElement("[data-testid=new-token-secret]").TextContent.Trim();
@@ -72,7 +71,7 @@ public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixt
         }
 
         page.Find($"[data-testid=token-table] tr:has(td[data-token-id='{fresh.Id}']) [data-testid=revoke-token]").Click();
-        AdminPageTests.ClickDialogButton(page, "Revoke");
+        await AdminPageTests.ClickDialogButtonAsync(page, "Revoke");
 
         page.WaitForAssertion(() => Assert.Contains("revoked", page.Find($"[data-testid=token-table] tr:has(td[data-token-id='{fresh.Id}'])").TextContent, StringComparison.Ordinal));
         Assert.NotNull((await Tokens.GetAsync(Caller.System, fresh.Id, Cancel)).RevokedUtc);
@@ -90,13 +89,13 @@ public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixt
         page.WaitForElement("[data-testid=create-token]").Click();
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=error-summary] li[data-field=name]")));
-        Assert.Contains("A token needs a name", page.Find("[data-testid=token-name]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("A token needs a name", AdminPageTests.FieldOf(page, "token-name").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=new-token-secret]"));
 
-        page.Find("[data-testid=token-name] input").Change("zero days");
-        page.Find("[data-testid=token-expires] input").Change("0");
+        page.Find("[data-testid=token-name]").Change("zero days");
+        page.Find("[data-testid=token-expires]").Change("0");
         page.Find("[data-testid=create-token]").Click();
-        page.WaitForAssertion(() => Assert.Contains("Expiry must be between", page.Find("[data-testid=token-expires]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("Expiry must be between", AdminPageTests.FieldOf(page, "token-expires").TextContent, StringComparison.Ordinal));
         Assert.Empty(page.FindAll("[data-testid=new-token-secret]"));
         Assert.Empty(await Tokens.ListAsync(Caller.System, adminId, Cancel));
     }
