@@ -1,113 +1,125 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Bunit;
+using Bunit.Rendering;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Data.Accounts;
 using LabelLoop.Testing;
+using LabelLoop.Web.Components.Pages.Admin;
 using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
 using Xunit;
 
 namespace LabelLoop.Web.Tests.Pages;
 
+/// <summary>The interactive API token page on the real application: list, create (the secret shown once), revoke.</summary>
 public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixture<LabelLoopWebFactory>
 {
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+    private static CancellationToken Cancel => Xunit.TestContext.Current.CancellationToken;
 
     private static Uri Url(string path) => new(path, UriKind.Relative);
 
-    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string handler, Dictionary<string, string> fields)
+    private ApiTokenService Tokens => factory.Services.GetRequiredService<ApiTokenService>();
+
+    private static async Task SelectAsync(IRenderedComponent<ContainerFragment> page, string testId, string value)
     {
-        fields["_handler"] = handler;
-        fields[WebForms.AntiforgeryField] = await WebForms.GetAntiforgeryTokenAsync(client, "/admin/tokens");
-        using var form = new FormUrlEncodedContent(fields);
-        return await client.PostAsync(Url("/admin/tokens"), form, Cancel);
+        var select = page.FindComponents<MudSelect<string>>().Single(s => Equals(s.Instance.UserAttributes.GetValueOrDefault("data-testid"), testId));
+        await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(value));
+    }
+
+    private static async Task<HttpStatusCode> ApiStatusAsync(LabelLoopWebFactory factory, string secret)
+    {
+        using var api = factory.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using var response = await api.GetAsync(Url("/api/v1/projects"), Cancel);
+        return response.StatusCode;
     }
 
     [Fact]
     public async Task Admins_see_every_token_create_one_for_a_user_once_and_revoke_it()
     {
-        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var adminId = await factory.CreateUserAsync($"admin-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Admin);
         var email = $"holder-{Guid.NewGuid():N}@example.org";
         var holderId = await factory.CreateUserAsync(email, "Passw0rd-for-tests", Roles.Annotator);
-        await factory.Services.GetRequiredService<ApiTokenService>().CreateAsync(Caller.System, holderId, "existing", [ApiScopes.Read], 5, Cancel);
+        await Tokens.CreateAsync(Caller.System, holderId, "existing", [ApiScopes.Read], 5, Cancel);
+        await using var context = AdminPageTests.NewContext(factory);
+        var page = AdminPageTests.RenderPage<ApiTokens>(context, adminId, Roles.Admin);
 
-        var page = await Html.ParseAsync(await admin.GetAsync(Url("/admin/tokens"), Cancel));
-        var row = page.QuerySelectorAll("table[data-testid=token-table] tbody tr").Single(r => r.Text().Contains(email, StringComparison.Ordinal));
-        Assert.Contains("existing", row.Text(), StringComparison.Ordinal);
-        Assert.Contains("read", row.Text(), StringComparison.Ordinal);
-        Assert.Contains("never", row.Text(), StringComparison.Ordinal);
+        var row = page.WaitForElements("[data-testid=token-table] tbody tr").Single(r => r.TextContent.Contains(email, StringComparison.Ordinal));
+        Assert.Contains("existing", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("read", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("never", row.TextContent, StringComparison.Ordinal);
 
-        using var created = await PostFormAsync(admin, "create-token", new()
-        {
-            ["tokenUser"] = holderId,
-            ["tokenName"] = "from the page",
-            ["tokenScope"] = ApiScopes.Label,
-            ["tokenExpiresDays"] = "30",
-        });
-        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        var secret = (await Html.ParseAsync(created)).QuerySelector("[data-testid=new-token-secret]")!.GetAttribute("value")!;
+        await SelectAsync(page, "token-user", holderId);
+        page.Find("[data-testid=token-name]").Change("from the page");
+        await SelectAsync(page, "token-scope", ApiScopes.Label);
+        page.Find("[data-testid=token-expires]").Change("30");
+        page.Find("[data-testid=create-token]").Click();
+
+        var secret = page.WaitForElement("[data-testid=new-token-secret]").TextContent.Trim();
         Assert.StartsWith(ApiTokenService.SecretPrefix, secret, StringComparison.Ordinal);
-        using (var api = factory.CreateClient())
-        {
-            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-            using var next = await api.GetAsync(Url("/api/v1/projects"), Cancel);
-            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        }
-        var again = await admin.GetStringAsync(Url("/admin/tokens"), Cancel);
-        Assert.DoesNotContain(secret, again, StringComparison.Ordinal);
-
-        var tokens = await factory.Services.GetRequiredService<ApiTokenService>().ListAsync(Caller.System, holderId, Cancel);
-        var fresh = tokens.Single(t => t.Name == "from the page");
+        Assert.Equal(HttpStatusCode.OK, await ApiStatusAsync(factory, secret));
+        var fresh = (await Tokens.ListAsync(Caller.System, holderId, Cancel)).Single(t => t.Name == "from the page");
         Assert.Equal([ApiScopes.Label], fresh.Scopes);
         Assert.NotNull(fresh.ExpiresUtc);
-        using var revoked = await PostFormAsync(admin, $"revoke-{fresh.Id}", []);
-        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
-        var after = await Html.ParseAsync(revoked);
-        Assert.Contains("revoked", after.QuerySelector($"tr[data-token-id='{fresh.Id}']")!.Text(), StringComparison.Ordinal);
-        using (var api = factory.CreateClient())
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (admin)
         {
-            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-            using var refused = await api.GetAsync(Url("/api/v1/projects"), Cancel);
-            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            var again = await admin.GetStringAsync(Url("/admin/tokens"), Cancel);
+            Assert.DoesNotContain(secret, again, StringComparison.Ordinal);
+            Assert.Contains("from the page", again, StringComparison.Ordinal);
         }
+
+        page.Find($"[data-testid=token-table] tr:has(td[data-token-id='{fresh.Id}']) [data-testid=revoke-token]").Click();
+        await AdminPageTests.ClickDialogButtonAsync(page, "Revoke");
+
+        page.WaitForAssertion(() => Assert.Contains("revoked", page.Find($"[data-testid=token-table] tr:has(td[data-token-id='{fresh.Id}'])").TextContent, StringComparison.Ordinal));
+        Assert.NotNull((await Tokens.GetAsync(Caller.System, fresh.Id, Cancel)).RevokedUtc);
+        Assert.Equal(HttpStatusCode.Unauthorized, await ApiStatusAsync(factory, secret));
+        Assert.Contains(context.Services.GetRequiredService<ISnackbar>().ShownSnackbars, s => (s.Message ?? "").StartsWith("Revoked from the page", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Bad_input_is_reported_and_nothing_is_created()
+    public async Task Bad_input_is_reported_by_field_and_nothing_is_created()
     {
-        var (admin, adminId, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        var adminId = await factory.CreateUserAsync($"admin-{Guid.NewGuid():N}@example.org", "Passw0rd-for-tests", Roles.Admin);
+        await using var context = AdminPageTests.NewContext(factory);
+        var page = AdminPageTests.RenderPage<ApiTokens>(context, adminId, Roles.Admin);
 
-        using var response = await PostFormAsync(admin, "create-token", new()
-        {
-            ["tokenUser"] = adminId,
-            ["tokenName"] = "",
-            ["tokenScope"] = ApiScopes.Read,
-            ["tokenExpiresDays"] = "0",
-        });
+        page.WaitForElement("[data-testid=create-token]").Click();
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var page = await Html.ParseAsync(response);
-        Assert.NotNull(page.QuerySelector("[data-testid=error-summary] li[data-field=name]"));
-        Assert.Null(page.QuerySelector("[data-testid=new-token-secret]"));
-        Assert.Empty(await factory.Services.GetRequiredService<ApiTokenService>().ListAsync(Caller.System, adminId, Cancel));
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=error-summary] li[data-field=name]")));
+        Assert.Contains("A token needs a name", AdminPageTests.FieldOf(page, "token-name").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=new-token-secret]"));
+
+        page.Find("[data-testid=token-name]").Change("zero days");
+        page.Find("[data-testid=token-expires]").Change("0");
+        page.Find("[data-testid=create-token]").Click();
+        page.WaitForAssertion(() => Assert.Contains("Expiry must be between", AdminPageTests.FieldOf(page, "token-expires").TextContent, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("[data-testid=new-token-secret]"));
+        Assert.Empty(await Tokens.ListAsync(Caller.System, adminId, Cancel));
     }
 
     [Fact]
-    public async Task Only_admins_open_the_page_and_forms_need_the_antiforgery_token()
+    public async Task Only_admins_open_the_page_and_its_services_refuse_others()
     {
-        var (annotator, _, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
-        var (admin, adminId, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
-
-        using var refused = await annotator.GetAsync(Url("/admin/tokens"), Cancel);
-        using var forged = await admin.PostAsync(Url("/admin/tokens"), new FormUrlEncodedContent(new Dictionary<string, string>
+        var (annotator, annotatorId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
+        var (admin, _, _) = await factory.CreateLoggedInClientAsync(Roles.Admin);
+        using (annotator)
+        using (admin)
         {
-            ["_handler"] = "create-token",
-            ["tokenUser"] = adminId,
-            ["tokenName"] = "forged",
-            ["tokenScope"] = ApiScopes.Admin,
-        }), Cancel);
+            using var refused = await annotator.GetAsync(Url("/admin/tokens"), Cancel);
+            using var shown = await admin.GetAsync(Url("/admin/tokens"), Cancel);
 
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
-        Assert.Empty(await factory.Services.GetRequiredService<ApiTokenService>().ListAsync(Caller.System, adminId, Cancel));
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+            Assert.NotNull((await Html.ParseAsync(shown)).QuerySelector("[data-testid=token-table]"));
+        }
+        await using var context = AdminPageTests.NewContext(factory);
+        var page = AdminPageTests.RenderPage<ApiTokens>(context, annotatorId, Roles.Annotator);
+        page.WaitForAssertion(() => Assert.Equal("403", page.Find("[data-status]").GetAttribute("data-status")));
+        Assert.Empty(page.FindAll("[data-testid=token-table]"));
+        await Assert.ThrowsAsync<LabelLoop.Core.AccessDeniedException>(() =>
+            Tokens.ListAsync(new Caller(annotatorId, IsAdmin: false), "someone-else", Cancel));
     }
 }

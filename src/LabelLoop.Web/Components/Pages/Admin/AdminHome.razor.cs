@@ -4,121 +4,226 @@ using LabelLoop.Core.Projects;
 using LabelLoop.Data.Accounts;
 using LabelLoop.Data.Projects;
 using LabelLoop.Jobs.Health;
-using LabelLoop.Web.Accounts;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
 
 namespace LabelLoop.Web.Components.Pages.Admin;
 
 /// <summary>
-/// <c>/admin</c>: accounts (create, role, disable, reset password), project members, instance health. Every
-/// action is a named form with an antiforgery token; the services check the caller is an admin again.
+/// <c>/admin</c>: accounts (create, role, disable, reset password), project members, instance health. An interactive
+/// page: every action checks again that the circuit's user is an admin, and the services check it once more. Account
+/// actions use a fresh <see cref="UserService"/> each, so a list changed meanwhile by another admin or the CLI is read
+/// anew rather than from a long-lived Identity context.
 /// </summary>
 public partial class AdminHome
 {
     private IReadOnlyList<UserSummary> users = [];
     private IReadOnlyList<ProjectSummary> projects = [];
     private IReadOnlyList<(int ProjectId, string UserId, string Email)> members = [];
+    private readonly Dictionary<int, string?> memberInputs = [];
+    private readonly Dictionary<int, string> memberErrors = [];
     private InstanceHealth? health;
     private IReadOnlyDictionary<string, string[]>? errors;
-    private string? message;
     private (string Email, string Password)? shownPassword;
+    private string? filter;
 
-    [Inject] private UserService Users { get; set; } = default!;
+    [Inject] private IServiceScopeFactory Scopes { get; set; } = default!;
 
     [Inject] private ProjectService Projects { get; set; } = default!;
 
     [Inject] private InstanceHealthService Health { get; set; } = default!;
 
-    [CascadingParameter] public HttpContext? HttpContext { get; set; }
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
 
-    [SupplyParameterFromForm(FormName = "add-user", Name = "newEmail")] public string? NewEmail { get; set; }
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
-    [SupplyParameterFromForm(FormName = "add-user", Name = "newPassword")] public string? NewPassword { get; set; }
-
-    [SupplyParameterFromForm(FormName = "add-user", Name = "newRole")] public string? NewRole { get; set; }
-
-    private Caller Caller => HttpContext!.User.ToCaller();
+    [Inject] private IJsApiService JsApi { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {
-        await LoadAsync();
-        health = await Health.CheckAsync(HttpContext!.RequestAborted);
+        if (await GuardAsync(async () => { await LoadAsync(); return this; }) is not null)
+        {
+            health = await Health.CheckAsync();
+        }
+    }
+
+    /// <summary>Throws unless the circuit's (or request's) user is an admin right now.</summary>
+    private void RequireAdmin()
+    {
+        if (!Caller.IsAdmin)
+        {
+            throw new AccessDeniedException("Only admins manage accounts.");
+        }
     }
 
     private async Task LoadAsync()
     {
-        users = await Users.ListAsync();
+        RequireAdmin();
+        users = await WithUsersAsync(u => u.ListAsync());
         projects = await Projects.ListAsync(Caller);
         members = await Projects.ListAllMembersAsync(Caller);
     }
 
+    private async Task<T> WithUsersAsync<T>(Func<UserService, Task<T>> action)
+    {
+        await using var scope = Scopes.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<UserService>());
+    }
+
+    private async Task WithUsersAsync(Func<UserService, Task> action)
+    {
+        await using var scope = Scopes.CreateAsyncScope();
+        await action(scope.ServiceProvider.GetRequiredService<UserService>());
+    }
+
+    private bool MatchesFilter(UserSummary user) =>
+        string.IsNullOrWhiteSpace(filter) || user.Email.Contains(filter.Trim(), StringComparison.OrdinalIgnoreCase);
+
     private IEnumerable<(string UserId, string Email)> MembersOf(int projectId) =>
         members.Where(m => m.ProjectId == projectId).Select(m => (m.UserId, m.Email));
 
-    private Task AddUserAsync() => RunAsync(async () =>
-    {
-        await Users.AddAsync(NewEmail ?? "", NewPassword ?? "", NewRole ?? Roles.Annotator);
-        message = $"Created {NewEmail}. Add them to projects below.";
-    });
+    private string? MemberInput(int projectId) => memberInputs.GetValueOrDefault(projectId);
 
-    private Task SetRoleAsync(string userId) => RunAsync(async () =>
+    private async Task AddUserAsync()
     {
-        var role = HttpContext!.Request.Form["role"].ToString();
-        await Users.SetRoleAsync(Caller, userId, role);
-        message = $"Role changed to {role}.";
-    });
-
-    private Task ToggleAsync(string userId, bool isDisabled) => RunAsync(async () =>
-    {
-        if (isDisabled)
+        var parameters = new DialogParameters<AddUserDialog>
         {
-            await Users.EnableAsync(Caller, userId);
-            message = "Account enabled: it can sign in again.";
-        }
-        else
+            { d => d.Save, (Func<NewUser, Task>)(user => WithUsersAsync(async u => { RequireAdmin(); await u.AddAsync(user.Email, user.Password, user.Role); })) },
+        };
+        var dialog = await Dialogs.ShowAsync<AddUserDialog>("Add a user", parameters, new DialogOptions { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true });
+        if (await dialog.Result is { Canceled: false, Data: string email })
         {
-            await Users.DisableAsync(Caller, userId);
-            message = "Account disabled: it cannot sign in, and its sessions end within a minute. Its labels stay.";
+            Snackbar.Add($"Created {email}. Add them to projects below.", Severity.Success);
+            await RunAsync(() => Task.CompletedTask);
         }
+    }
+
+    private Task SetRoleAsync(UserSummary user, string role) => RunAsync(async () =>
+    {
+        await WithUsersAsync(u => u.SetRoleAsync(Caller, user.Id, role));
+        Snackbar.Add($"{user.Email} is now {role}.", Severity.Success);
     });
 
-    private Task ResetPasswordAsync(string userId, string email) => RunAsync(async () =>
+    private async Task DisableAsync(UserSummary user)
     {
-        var password = await Users.ResetPasswordAsync(Caller, userId);
-        shownPassword = (email, password);
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Disable account",
+            $"{user.Email} will not be able to sign in, and their open sessions end within a minute. Their labels stay.",
+            yesText: "Disable", cancelText: "Cancel");
+        if (confirmed != true)
+        {
+            return;
+        }
+        await RunAsync(async () =>
+        {
+            await WithUsersAsync(u => u.DisableAsync(Caller, user.Id));
+            Snackbar.Add($"{user.Email} is disabled: it cannot sign in, and its sessions end within a minute. Its labels stay.", Severity.Success);
+        });
+    }
+
+    private Task EnableAsync(UserSummary user) => RunAsync(async () =>
+    {
+        await WithUsersAsync(u => u.EnableAsync(Caller, user.Id));
+        Snackbar.Add($"{user.Email} is enabled: it can sign in again.", Severity.Success);
     });
 
-    private Task AddMemberAsync(int projectId) => RunAsync(async () =>
+    private async Task ResetPasswordAsync(UserSummary user)
     {
-        var email = HttpContext!.Request.Form["memberEmail"].ToString();
-        var user = (string.IsNullOrWhiteSpace(email) ? null : await Users.FindByEmailAsync(email))
-            ?? throw new DomainValidationException("memberEmail", $"No account has the e-mail '{email}'. Add the user first.");
-        await Projects.AddMemberAsync(Caller, projectId, user.Id);
-        message = $"{user.Email} is now a member.";
-    });
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Reset password",
+            $"{user.Email} gets a new random password, shown here once; their current password and open sessions stop working.",
+            yesText: "Reset password", cancelText: "Cancel");
+        if (confirmed != true)
+        {
+            return;
+        }
+        await RunAsync(async () =>
+        {
+            var password = await WithUsersAsync(u => u.ResetPasswordAsync(Caller, user.Id));
+            shownPassword = (user.Email, password);
+            Snackbar.Add($"New password set for {user.Email}.", Severity.Success);
+        });
+    }
+
+    private async Task AddMemberAsync(int projectId)
+    {
+        memberErrors.Remove(projectId);
+        var email = (MemberInput(projectId) ?? "").Trim();
+        try
+        {
+            RequireAdmin();
+            var user = (email.Length == 0 ? null : await WithUsersAsync(u => u.FindByEmailAsync(email)))
+                ?? throw new DomainValidationException("memberEmail", $"No account has the e-mail '{email}'. Add the user first.");
+            await Projects.AddMemberAsync(Caller, projectId, user.Id);
+            memberInputs.Remove(projectId);
+            Snackbar.Add($"{user.Email} is now a member.", Severity.Success);
+        }
+        catch (DomainValidationException ex)
+        {
+            memberErrors[projectId] = string.Join(" ", ex.Errors.SelectMany(e => e.Value));
+            return;
+        }
+        catch (Exception ex) when (ex is NotFoundException or AccessDeniedException)
+        {
+            memberErrors[projectId] = ex.Message;
+            return;
+        }
+        await RunAsync(() => Task.CompletedTask);
+    }
 
     private Task RemoveMemberAsync(int projectId, string userId) => RunAsync(async () =>
     {
         await Projects.RemoveMemberAsync(Caller, projectId, userId);
-        message = "Member removed.";
+        Snackbar.Add("Member removed.", Severity.Success);
     });
 
-    private async Task RunAsync(Func<Task> action)
+    private async Task CheckHealthAsync()
+    {
+        RequireAdmin();
+        health = await Health.CheckAsync();
+    }
+
+    private async Task CopyAsync(string text)
     {
         try
         {
+            await JsApi.CopyToClipboardAsync(text);
+            Snackbar.Add("Copied to the clipboard.", Severity.Info);
+        }
+        catch (JSException)
+        {
+            Snackbar.Add("The browser did not allow copying: select the text and copy it by hand.", Severity.Warning);
+        }
+    }
+
+    /// <summary>Runs an action for the signed-in admin, reports what went wrong by field, and reloads the lists.</summary>
+    private async Task RunAsync(Func<Task> action)
+    {
+        errors = null;
+        try
+        {
+            RequireAdmin();
             await action();
         }
         catch (DomainValidationException ex)
         {
             errors = ex.Errors;
-            HttpContext!.Response.StatusCode = StatusCodes.Status400BadRequest;
         }
-        catch (NotFoundException ex)
+        catch (Exception ex) when (ex is NotFoundException or AccessDeniedException)
         {
             errors = new Dictionary<string, string[]> { [""] = [ex.Message] };
-            HttpContext!.Response.StatusCode = StatusCodes.Status404NotFound;
         }
-        await LoadAsync();
+        try
+        {
+            await LoadAsync();
+        }
+        catch (AccessDeniedException ex)
+        {
+            errors = new Dictionary<string, string[]> { [""] = [ex.Message] };
+            users = [];
+            projects = [];
+            members = [];
+        }
     }
 }
