@@ -27,9 +27,6 @@ public sealed class AbsentFieldTests(LabelLoopWebFactory factory) : IClassFixtur
         {
             var forms = new (string Path, string Handler)[]
             {
-                ("/projects/new", "project"),
-                ($"/projects/{project}/edit", "project-edit"),
-                ($"/projects/{project}", "add-member"),
                 ($"/projects/{project}/dashboard/settings", "loop-settings"),
                 ("/admin", "add-user"),
                 ("/admin", $"member-{project}"),
