@@ -30,7 +30,8 @@ public class MudBunitContext : BunitContext
     public void SignIn(string userId, string role, string? email = null)
     {
         _authorization.SetAuthorized(email ?? $"{role}@example.org");
-        _authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId));
+        // Roles first: bUnit rebuilds the principal on each call, and setting roles drops claims set before.
         _authorization.SetRoles(role);
+        _authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId));
     }
 }

@@ -2,7 +2,9 @@ using Bunit;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
+using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Projects;
+using LabelLoop.Jobs;
 using LabelLoop.Testing;
 using LabelLoop.Web.Components.Pages.Projects;
 using LabelLoop.Web.Tests.Components;
@@ -28,6 +30,10 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         _factory = factory;
         _scope = factory.Services.CreateAsyncScope();
         _context = new MudBunitContext(_scope.ServiceProvider);
+        // The job list looks its services up when it needs them; bUnit's own provider answers that lookup.
+        _context.Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<JobRunService>());
+        _context.Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<JobQueue>());
+        _context.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     public async ValueTask DisposeAsync()
@@ -108,7 +114,9 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         cut.Find("#project-labels").Input("positive | p | #00aa00\nnegative\n");
         cut.Find("#project-instructions").Change("Read carefully.");
         cut.Find("#project-overlap").Change("2");
-        Assert.Equal(["positive p", "negative 2"], cut.FindAll("[data-testid=label-preview] .mud-chip").Select(c => c.Text()));
+        var preview = cut.FindAll("[data-testid=label-preview] .mud-chip");
+        Assert.Equal(["p", "2"], preview.Select(c => c.QuerySelector("kbd")!.TextContent));
+        Assert.Equal(["positive", "negative"], preview.Select(c => c.Text()[..^1]));
         cut.Find("form").Submit();
 
         var id = await Projects.GetIdByNameAsync(name, Cancel);
@@ -131,7 +139,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
 
         cut.WaitForAssertion(() => Assert.Equal(["Label 'same' appears twice."],
             cut.FindAll("[data-testid=error-summary] li[data-field=labels]").Select(e => e.TextContent)), Wait);
-        Assert.Contains("Label 'same' appears twice.", cut.Find("[data-field-input=labels]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Label 'same' appears twice.", cut.Find("#project-labels").Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("/", CurrentPath);
         Assert.DoesNotContain(name, (await Projects.ListAsync(Caller.System, Cancel)).Select(p => p.Name));
     }
