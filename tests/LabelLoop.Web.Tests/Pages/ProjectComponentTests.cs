@@ -304,4 +304,25 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
             Assert.Equal(JobStatus.Queued, (await db.JobRuns.SingleAsync(j => j.Id == runId, Cancel)).Status);
         }
     }
+
+    [Fact]
+    public async Task The_dashboards_detailed_job_list_retries_a_failed_training()
+    {
+        var id = await CreateProjectAsync($"retry-{Guid.NewGuid():N}");
+        long runId;
+        await using (var db = _factory.Database.CreateContext())
+        {
+            var run = new JobRun { ProjectId = id, Kind = JobKind.Train, Status = JobStatus.Failed, Message = "Failed", Error = "boom", Node = "node-a/42", CreatedUtc = DateTime.UnixEpoch, StartedUtc = DateTime.UnixEpoch, FinishedUtc = DateTime.UnixEpoch.AddSeconds(3) };
+            db.JobRuns.Add(run);
+            await db.SaveChangesAsync(Cancel);
+            runId = run.Id;
+        }
+        _context.SignIn("an-admin", Roles.Admin);
+        var cut = _context.Render<JobList>(p => p.Add(x => x.ProjectId, id).Add(x => x.CanManage, true).Add(x => x.Detailed, true).Add(x => x.Limit, 50));
+
+        Assert.Equal("node-a/42", cut.Find("[data-testid=job-node]").Text());
+        cut.Find($"[data-job-id='{runId}'] [data-testid=retry-job]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(["Queued", "Failed"], cut.FindAll("[data-testid=job-run]").Select(r => r.GetAttribute("data-status"))), Wait);
+    }
 }
