@@ -153,6 +153,47 @@ public sealed class ProjectService(IDbContextFactory<LabelLoopDbContext> context
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// One page of the projects <paramref name="caller"/> may see (as <see cref="ListAsync"/> filters them) whose name
+    /// contains <see cref="ProjectQuery.Search"/> (ignoring case), in the asked order, with how many match in all.
+    /// </summary>
+    public async Task<ProjectPage> SearchAsync(Caller caller, ProjectQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var projects = db.Projects.AsNoTracking();
+        if (!caller.IsAdmin)
+        {
+            projects = projects.Where(p => p.Members.Any(m => m.UserId == caller.UserId));
+        }
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var term = query.Search.Trim().ToLowerInvariant();
+#pragma warning disable CA1862, CA1304, CA1311 // ToLower translates to SQL on both providers; the comparison overloads do not.
+            projects = projects.Where(p => p.Name.ToLower().Contains(term));
+#pragma warning restore CA1862, CA1304, CA1311
+        }
+        var total = await projects.CountAsync(cancellationToken);
+        var ordered = (query.Sort, query.Descending) switch
+        {
+            (ProjectSort.Kind, false) => projects.OrderBy(p => p.Kind).ThenBy(p => p.Name),
+            (ProjectSort.Kind, true) => projects.OrderByDescending(p => p.Kind).ThenBy(p => p.Name),
+            (ProjectSort.Items, false) => projects.OrderBy(p => p.ItemCount).ThenBy(p => p.Name),
+            (ProjectSort.Items, true) => projects.OrderByDescending(p => p.ItemCount).ThenBy(p => p.Name),
+            (ProjectSort.Labeled, false) => projects.OrderBy(p => p.LabeledCount).ThenBy(p => p.Name),
+            (ProjectSort.Labeled, true) => projects.OrderByDescending(p => p.LabeledCount).ThenBy(p => p.Name),
+            (ProjectSort.Created, false) => projects.OrderBy(p => p.CreatedUtc).ThenBy(p => p.Name),
+            (ProjectSort.Created, true) => projects.OrderByDescending(p => p.CreatedUtc).ThenBy(p => p.Name),
+            (_, true) => projects.OrderByDescending(p => p.Name),
+            _ => projects.OrderBy(p => p.Name),
+        };
+        var items = await ordered.ThenBy(p => p.Id)
+            .Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 1, 200))
+            .Select(p => new ProjectSummary(p.Id, p.Name, p.Kind, p.ItemCount, p.LabeledCount, p.CreatedUtc))
+            .ToListAsync(cancellationToken);
+        return new ProjectPage(items, total);
+    }
+
     public async Task<ProjectDetails> GetAsync(Caller caller, int projectId, CancellationToken cancellationToken = default)
     {
         await EnsureAccessAsync(caller, projectId, cancellationToken);

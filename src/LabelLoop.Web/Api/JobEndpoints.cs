@@ -7,15 +7,14 @@ using LabelLoop.Data.Projects;
 using LabelLoop.Jobs;
 using LabelLoop.Jobs.Simulation;
 using LabelLoop.Web.Accounts;
-using LabelLoop.Web.Components.Pages.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LabelLoop.Web.Api;
 
 /// <summary>
-/// Job runs (the list pages poll, "retrain now", cancel) as JSON under /api/v1 and as htmx fragments, and a
-/// project's learning-loop settings.
+/// Job runs (list, "retrain now", cancel, retry) as JSON under /api/v1, a project's learning-loop settings, and the
+/// dashboard's simulate form.
 /// </summary>
 public static class JobEndpoints
 {
@@ -50,12 +49,6 @@ public static class JobEndpoints
             .WithName("GetSimulationFile")
             .WithSummary("A finished simulation's output: `curves.csv` (strategy,seed,labels,accuracy), `summary.json` or `curves.svg`.");
 
-        // The project page's job panel: polled every two seconds, and its two buttons (forms with antiforgery).
-        app.MapGet("/projects/{projectId:int}/jobs", JobListFragmentAsync);
-        // These bind no form field, so the antiforgery token is checked explicitly.
-        app.MapPost("/projects/{projectId:int}/jobs/retrain", RetrainFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
-        app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/cancel", CancelFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
-        app.MapPost("/projects/{projectId:int}/jobs/{jobId:long}/retry", RetryFromPageAsync).RequireAuthorization(AccountsServiceCollectionExtensions.AdminPolicy).RequireAntiforgeryToken();
         return app;
     }
 
@@ -140,80 +133,5 @@ public static class JobEndpoints
         // Opened on its own, an SVG is a document: the sandboxing policy keeps it from running anything.
         http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
         return TypedResults.PhysicalFile(path, contentType);
-    }
-
-    private static async Task<RazorComponentResult<JobList>> JobListFragmentAsync(
-        int projectId, HttpContext http, JobRunService runs, CancellationToken cancellationToken)
-    {
-        var caller = http.User.ToCaller();
-        var view = ListView.Of(http.Request);
-        var list = await runs.ListAsync(caller, projectId, view.Limit, cancellationToken);
-        return Fragment(projectId, caller.IsAdmin, list, view);
-    }
-
-    private static async Task<IResult> RetrainFromPageAsync(int projectId, HttpContext http, JobQueue queue, JobRunService runs, CancellationToken cancellationToken)
-    {
-        var caller = http.User.ToCaller();
-        await queue.RetrainNowAsync(caller, projectId, cancellationToken);
-        return await PageResultAsync(projectId, http, runs, cancellationToken);
-    }
-
-    private static async Task<IResult> RetryFromPageAsync(
-        int projectId, long jobId, HttpContext http, JobQueue queue, JobRunService runs, CancellationToken cancellationToken)
-    {
-        var caller = http.User.ToCaller();
-        var run = await runs.GetAsync(caller, jobId, cancellationToken);
-        if (run.ProjectId != projectId)
-        {
-            return TypedResults.NotFound();
-        }
-        await queue.RetryAsync(caller, jobId, cancellationToken);
-        return await PageResultAsync(projectId, http, runs, cancellationToken);
-    }
-
-    private static async Task<IResult> CancelFromPageAsync(
-        int projectId, long jobId, HttpContext http, JobQueue queue, JobRunService runs, CancellationToken cancellationToken)
-    {
-        var caller = http.User.ToCaller();
-        var run = await runs.GetAsync(caller, jobId, cancellationToken);
-        if (run.ProjectId != projectId)
-        {
-            return TypedResults.NotFound();
-        }
-        await queue.CancelAsync(caller, jobId, cancellationToken);
-        return await PageResultAsync(projectId, http, runs, cancellationToken);
-    }
-
-    private static async Task<IResult> PageResultAsync(int projectId, HttpContext http, JobRunService runs, CancellationToken cancellationToken)
-    {
-        var view = ListView.Of(http.Request);
-        if (!http.Request.Headers.ContainsKey("HX-Request"))
-        {
-            return TypedResults.LocalRedirect(view.Detailed ? $"/projects/{projectId}/dashboard/jobs" : $"/projects/{projectId}");
-        }
-        var caller = http.User.ToCaller();
-        return Fragment(projectId, caller.IsAdmin, await runs.ListAsync(caller, projectId, view.Limit, cancellationToken), view);
-    }
-
-    private static RazorComponentResult<JobList> Fragment(int projectId, bool isAdmin, IReadOnlyList<JobRunView> runs, ListView view) =>
-        new(new Dictionary<string, object?>
-        {
-            [nameof(JobList.ProjectId)] = projectId,
-            [nameof(JobList.CanManage)] = isAdmin,
-            [nameof(JobList.Runs)] = runs,
-            [nameof(JobList.Limit)] = view.Limit,
-            [nameof(JobList.Detailed)] = view.Detailed,
-        });
-
-    /// <summary>Which job list the fragment renders: the project page's (10 runs) or the dashboard's (?view=dashboard, ?limit=N).</summary>
-    private readonly record struct ListView(int Limit, bool Detailed)
-    {
-        public static ListView Of(HttpRequest request)
-        {
-            var limit = int.TryParse(request.Query["limit"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
-                ? Math.Clamp(n, 1, 200)
-                : JobList.DefaultLimit;
-            return new ListView(limit, request.Query["view"] == "dashboard");
-        }
     }
 }

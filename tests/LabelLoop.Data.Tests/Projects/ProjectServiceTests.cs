@@ -156,6 +156,49 @@ public sealed class ProjectServiceTests(LabelLoopDataFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Search_pages_filters_and_sorts_the_projects_an_admin_sees()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var ids = new List<int>();
+        foreach (var name in new[] { $"search-{tag}-c", $"search-{tag}-a", $"search-{tag}-b" })
+        {
+            ids.Add(await CreateAsync(name));
+        }
+        var admin = new Caller("any-admin", IsAdmin: true);
+
+        var first = await _projects.SearchAsync(admin, new ProjectQuery($"SEARCH-{tag}", Take: 2), Cancel);
+        var second = await _projects.SearchAsync(admin, new ProjectQuery($"  Search-{tag.ToUpperInvariant()}  ", Skip: 2, Take: 2), Cancel);
+        var descending = await _projects.SearchAsync(admin, new ProjectQuery(tag, ProjectSort.Name, Descending: true), Cancel);
+        var byCreation = await _projects.SearchAsync(admin, new ProjectQuery(tag, ProjectSort.Created), Cancel);
+        var none = await _projects.SearchAsync(admin, new ProjectQuery($"missing-{tag}"), Cancel);
+
+        Assert.Equal(3, first.Total);
+        Assert.Equal([$"search-{tag}-a", $"search-{tag}-b"], first.Items.Select(p => p.Name));
+        Assert.Equal(3, second.Total);
+        Assert.Equal([$"search-{tag}-c"], second.Items.Select(p => p.Name));
+        Assert.Equal([ids[0], ids[2], ids[1]], descending.Items.Select(p => p.Id));
+        Assert.Equal(ids, byCreation.Items.Select(p => p.Id));
+        Assert.Equal((0, 0), (none.Total, none.Items.Count));
+    }
+
+    [Fact]
+    public async Task Search_shows_a_non_admin_only_the_projects_they_are_a_member_of()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var member = await CreateAsync($"find-{tag}-member");
+        await CreateAsync($"find-{tag}-other");
+        var userId = await fixture.CreateUserAsync(LabelLoopDataFixture.UniqueEmail());
+        await _projects.AddMemberAsync(Caller.System, member, userId, Cancel);
+
+        var page = await _projects.SearchAsync(new Caller(userId, IsAdmin: false), new ProjectQuery(tag), Cancel);
+        var all = await _projects.SearchAsync(new Caller(userId, IsAdmin: false), new ProjectQuery(), Cancel);
+
+        Assert.Equal(1, page.Total);
+        Assert.Equal([member], page.Items.Select(p => p.Id));
+        Assert.Equal([member], all.Items.Select(p => p.Id));
+    }
+
+    [Fact]
     public async Task EnsureAccess_denies_a_non_member()
     {
         var id = await CreateAsync(UniqueName());

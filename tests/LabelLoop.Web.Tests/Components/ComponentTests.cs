@@ -50,7 +50,8 @@ public sealed class ComponentTests : IAsyncDisposable
         Assert.Equal([("<script>alert(1)</script>.png", "unsupported <b>type</b>"), ("data.jsonl:3", "malformed JSON")], rows);
         Assert.Equal("Import into <i>Birds</i>", page.QuerySelector("h1")!.TextContent);
         Assert.Contains("2 problem(s) in upload<script>.zip", page.QuerySelector("[data-testid=import-errors]")!.Text(), StringComparison.Ordinal);
-        Assert.Equal("/projects/7", page.QuerySelector("a.btn-primary")!.GetAttribute("href"));
+        Assert.Equal("/projects/7", page.QuerySelector("a[data-testid=back-to-project]")!.GetAttribute("href"));
+        Assert.Contains("mud-alert-text-error", page.QuerySelector("[data-testid=import-errors]")!.ClassName ?? "", StringComparison.Ordinal);
     }
 
     [Fact]
@@ -65,7 +66,7 @@ public sealed class ComponentTests : IAsyncDisposable
             ["FileName"] = "big.zip",
         });
 
-        Assert.Equal(500, page.QuerySelectorAll("table tbody tr").Length);
+        Assert.Equal(500, page.QuerySelectorAll("[data-testid=import-error-table] table tbody tr").Length);
         Assert.Contains("... and 1 more.", page.Body!.Text(), StringComparison.Ordinal);
     }
 
@@ -83,6 +84,22 @@ public sealed class ComponentTests : IAsyncDisposable
             "12 item(s) added from pets.zip. 3 were already in the project and were skipped. New labels: cat, dog.",
             page.QuerySelector("[data-testid=import-success]")!.Text());
         Assert.Null(page.QuerySelector("table"));
+        Assert.Equal("Import - LabelLoop", page.Title);
+        Assert.NotNull(page.QuerySelector("head link[href='_content/MudBlazor/MudBlazor.min.css']"));
+    }
+
+    [Fact]
+    public async Task Import_result_points_a_queued_import_to_the_job_list()
+    {
+        var page = await _renderer.RenderAsync<ImportResult>(new Dictionary<string, object?>
+        {
+            ["Project"] = Project(),
+            ["QueuedRunId"] = (long?)42,
+            ["FileName"] = "big.zip",
+        });
+
+        Assert.StartsWith("big.zip is being imported in the background (job #42)", page.QuerySelector("[data-testid=import-queued]")!.Text(), StringComparison.Ordinal);
+        Assert.Null(page.QuerySelector("[data-testid=import-success], [data-testid=import-errors]"));
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
     }
 
     [Fact]
-    public async Task The_jobs_tab_retries_a_failed_training_through_the_job_list()
+    public async Task The_jobs_tab_shows_node_and_duration_and_offers_retry_of_a_failed_training()
     {
         var project = await CreateProjectAsync();
         await using (var db = factory.Database.CreateContext())
@@ -156,20 +156,8 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
             var run = page.QuerySelector("[data-testid=job-run]")!;
             Assert.Equal("node-a/42", run.QuerySelector("[data-testid=job-node]")!.Text());
             Assert.Contains("(3.0 s)", run.QuerySelector("[data-testid=job-time]")!.Text(), StringComparison.Ordinal);
-            var retry = run.QuerySelector("[data-testid=retry-job]")!.Closest("form")!;
-            var token = retry.QuerySelector($"input[name={WebForms.AntiforgeryField}]")!.GetAttribute("value")!;
-
-            using var request = new HttpRequestMessage(HttpMethod.Post, Url(retry.GetAttribute("hx-post")!))
-            {
-                Content = new FormUrlEncodedContent(new Dictionary<string, string> { [WebForms.AntiforgeryField] = token }),
-            };
-            request.Headers.Add("HX-Request", "true");
-            using var response = await client.SendAsync(request, Cancel);
-
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var fragment = await Html.ParseAsync(response);
-            Assert.Equal(["Queued", "Failed"], fragment.QuerySelectorAll("[data-testid=job-run]").Select(r => r.GetAttribute("data-status")));
-            Assert.Contains("view=dashboard", fragment.QuerySelector("#job-list")!.GetAttribute("hx-get"), StringComparison.Ordinal);
+            // The retry itself runs in the circuit: see ProjectComponentTests.
+            Assert.NotNull(run.QuerySelector("[data-testid=retry-job]"));
         }
     }
 

@@ -3,10 +3,9 @@ using LabelLoop.Core.Projects;
 namespace LabelLoop.Web.Components.Pages.Projects;
 
 /// <summary>
-/// The create/edit form's fields; labels are one per line (<c>name | hotkey | #colour</c>). Every field a post may
-/// leave out is nullable: the form mapping sets a field that is not in the post to null (not to the initialiser's
-/// value), and <see cref="ProjectDraft"/> decides what an absent field means. A cleared checkbox is never posted,
-/// so the flip box is a plain <c>bool</c>: absent is off.
+/// The create/edit form's fields; labels are one per line (<c>name | hotkey | #colour</c>). Fields are nullable, as a
+/// cleared number box leaves them, and <see cref="ProjectDraft"/> decides what a missing value means (the default
+/// for a new project, the stored value for an edit).
 /// </summary>
 public sealed class ProjectFormModel
 {
@@ -40,7 +39,7 @@ public sealed class ProjectFormModel
         };
     }
 
-    /// <summary>The posted fields as a draft: null where the post left a field out.</summary>
+    /// <summary>The fields as a draft: null where the form has no value.</summary>
     public ProjectDraft ToDraft() =>
         new(Name, Kind, LabelsText is null ? null : ProjectRules.ParseLabelLines(LabelsText), Instructions, Overlap, AllowHorizontalFlip, LeaseMinutes);
 
