@@ -1,9 +1,6 @@
 using System.Net;
 using LabelLoop.Core.Accounts;
-using LabelLoop.Core.Projects;
-using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace LabelLoop.Web.Tests.Pages;
