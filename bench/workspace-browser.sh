@@ -12,6 +12,6 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for _ in $(seq 1 "$runs"); do
   LABELLOOP_BENCH=1 BENCH_OUT="$out" BENCH_SESSIONS="$sessions" OMP_WAIT_POLICY=PASSIVE \
-    dotnet test tests/LabelLoop.E2E -c Release --no-build --filter "FullyQualifiedName~WorkspaceLatencyBench" >/dev/null
+    dotnet test tests/LabelLoop.E2E -c Release --no-build --filter "FullyQualifiedName~WorkspaceLatencyBench" >/dev/null || echo "run failed: see dotnet test tests/LabelLoop.E2E --filter WorkspaceLatencyBench" >&2
 done
 cat "$out"
