@@ -1,4 +1,5 @@
 using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
@@ -19,9 +20,84 @@ public sealed class WorkspaceTests(E2EServer server) : IClassFixture<E2EServer>
     {
         await page.Keyboard.PressAsync(key);
         await page.WaitForFunctionAsync(
-            "before => { const c = document.getElementById('workspace-item'); return c && c.getAttribute('data-item-id') !== before && !document.querySelector('.htmx-request'); }",
+            "before => { const c = document.getElementById('workspace-item'); return c && c.getAttribute('data-item-id') !== before; }",
             before);
         return await CurrentItemAsync(page);
+    }
+
+    /// <summary>Opens the workspace and waits until its keys reach the server (the page is live over its circuit).</summary>
+    private static async Task OpenWorkspaceAsync(IPage page, int project)
+    {
+        await page.GotoAsync($"/projects/{project}/label");
+        await Assertions.Expect(page.Locator("[data-testid=item-image]")).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await page.Keyboard.PressAsync("?");
+        await Assertions.Expect(page.Locator("[data-testid=keys-help]")).ToBeVisibleAsync();
+    }
+
+    private Task<List<Annotation>> AnswersAsync(int project, int expected) => AnswersAsync(project, a => a.Count >= expected);
+
+    /// <summary>The project's answers in order, once <paramref name="done"/> holds for them (answers are stored in the background) or after 30 seconds.</summary>
+    private async Task<List<Annotation>> AnswersAsync(int project, Func<List<Annotation>, bool> done)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            await using var db = server.Database.CreateContext();
+            var answers = await db.Annotations.AsNoTracking().Where(a => a.ProjectId == project).OrderBy(a => a.Id).ToListAsync(TestContext.Current.CancellationToken);
+            if (done(answers) || waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return answers;
+            }
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Fifteen_number_keys_pressed_without_waiting_store_fifteen_labels_on_fifteen_items()
+    {
+        var (userId, email) = await server.CreateUserAsync(Roles.Annotator);
+        var project = await server.CreateImageProjectAsync(30, overlap: 1, userId);
+        var page = await server.LogInAsync(email);
+        await OpenWorkspaceAsync(page, project);
+
+        for (var i = 0; i < 15; i++)
+        {
+            await page.Keyboard.PressAsync(((i % 3) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var answers = await AnswersAsync(project, 15);
+        Assert.Equal(15, answers.Count);
+        Assert.Equal(15, answers.Select(a => a.ItemId).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => ((char)('a' + (i % 3))).ToString()), answers.Select(a => a.Label));
+        await Assertions.Expect(page.Locator("#workspace-item")).Not.ToHaveAttributeAsync("data-item-id", answers[^1].ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_loses_no_key_and_labeling_goes_on_with_the_same_item()
+    {
+        var (userId, email) = await server.CreateUserAsync(Roles.Annotator);
+        var project = await server.CreateImageProjectAsync(20, overlap: 1, userId);
+        var page = await server.LogInAsync(email);
+        await OpenWorkspaceAsync(page, project);
+        var current = await CurrentItemAsync(page);
+        current = await PressAndWaitAsync(page, "1", current);
+        current = await PressAndWaitAsync(page, "2", current);
+
+        // The circuit's connection drops; keys pressed meanwhile wait in the page and go once it is back.
+        await page.EvaluateAsync("() => Blazor._internal.forceCloseConnection()");
+        await page.Keyboard.PressAsync("3");
+        await page.Keyboard.PressAsync("1");
+        await PressAndWaitAsync(page, "2", current);
+
+        var answers = await AnswersAsync(project, 5);
+        Assert.Equal(5, answers.Count);
+        Assert.Equal(5, answers.Select(a => a.ItemId).Distinct().Count());
+        Assert.Equal(["a", "b", "c", "a", "b"], answers.Select(a => a.Label));
+        var shown = await CurrentItemAsync(page);
+        Assert.DoesNotContain(shown, answers.Select(a => a.ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#workspace-item")).ToHaveAttributeAsync("data-item-id", shown);
     }
 
     [Fact]
@@ -30,8 +106,7 @@ public sealed class WorkspaceTests(E2EServer server) : IClassFixture<E2EServer>
         var (userId, email) = await server.CreateUserAsync(Roles.Annotator);
         var project = await server.CreateImageProjectAsync(30, overlap: 1, userId);
         var page = await server.LogInAsync(email);
-        await page.GotoAsync($"/projects/{project}/label");
-        await Assertions.Expect(page.Locator("[data-testid=item-image]")).ToBeVisibleAsync();
+        await OpenWorkspaceAsync(page, project);
 
         var seen = new List<string>();
         var current = await CurrentItemAsync(page);
@@ -44,8 +119,8 @@ public sealed class WorkspaceTests(E2EServer server) : IClassFixture<E2EServer>
         Assert.Equal(seen[^1], undone);
         await PressAndWaitAsync(page, "s", undone);
 
+        var answers = await AnswersAsync(project, a => a.Count == 20 && a.Any(x => x.WasSkipped));
         await using var db = server.Database.CreateContext();
-        var answers = await db.Annotations.Where(a => a.ProjectId == project).ToListAsync(TestContext.Current.CancellationToken);
         Assert.Equal(20, answers.Count);
         Assert.Equal(19, answers.Count(a => !a.WasSkipped));
         var skip = Assert.Single(answers, a => a.WasSkipped);
@@ -65,7 +140,7 @@ public sealed class WorkspaceTests(E2EServer server) : IClassFixture<E2EServer>
         var shown = new[] { new List<string>(), new List<string>() };
         foreach (var page in pages)
         {
-            await page.GotoAsync($"/projects/{project}/label");
+            await OpenWorkspaceAsync(page, project);
         }
         for (var round = 0; round < 5; round++)
         {
@@ -91,13 +166,24 @@ public sealed class WorkspaceTests(E2EServer server) : IClassFixture<E2EServer>
         foreach (var (email, key) in new[] { (email1, "1"), (email2, "2") })
         {
             var page = await server.LogInAsync(email);
-            await page.GotoAsync($"/projects/{project}/label");
-            await PressAndWaitAsync(page, key, await CurrentItemAsync(page));
+            await OpenWorkspaceAsync(page, project);
+            await page.Keyboard.PressAsync(key);
+            await Assertions.Expect(page.Locator("[data-testid=queue-empty]")).ToBeVisibleAsync();
         }
+        Assert.Equal(2, (await AnswersAsync(project, 2)).Count);
         var reviewer = await server.LogInAsync(reviewerEmail);
         await reviewer.GotoAsync($"/projects/{project}/review");
         await Assertions.Expect(reviewer.Locator("[data-testid=review-item]")).ToHaveCountAsync(1);
-        await reviewer.ClickAsync("[data-testid=review-item] button[value=b]");
+        await reviewer.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        // A click before the page is live over its circuit does nothing: click until the queue is empty.
+        for (var attempt = 0; attempt < 20 && !await reviewer.Locator("[data-testid=review-empty]").IsVisibleAsync(); attempt++)
+        {
+            if (await reviewer.Locator("[data-testid=review-item] button[data-label=b]").IsEnabledAsync())
+            {
+                await reviewer.ClickAsync("[data-testid=review-item] button[data-label=b]");
+            }
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+        }
         await Assertions.Expect(reviewer.Locator("[data-testid=review-empty]")).ToBeVisibleAsync();
 
         await using var db = server.Database.CreateContext();

@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Import;
 using LabelLoop.Core.Projects;
@@ -28,7 +29,7 @@ public static partial class BenchCommand
         var seconds = new Option<int>("--seconds") { Description = "Measured duration (after a 3-second warm-up)", DefaultValueFactory = _ => 30 };
         var items = new Option<int>("--items") { Description = "Text items in the bench project", DefaultValueFactory = _ => 200_000 };
         var workspace = new Command("workspace",
-            "Label-and-next round trips through the workspace endpoint with N concurrent annotators: latency percentiles and durable labels per second")
+            "Label-and-next round trips through the labeling API (the answer, then the next lease) with N concurrent annotators: latency percentiles and durable labels per second")
         {
             url, annotators, seconds, items,
         };
@@ -41,8 +42,8 @@ public static partial class BenchCommand
                 return ExitCodes.InvalidInput;
             }
             var (projectId, users) = await PrepareAsync(services, parse.GetValue(items), parse.GetValue(annotators), cancellationToken);
-            Console.WriteLine($"Project {projectId}: {parse.GetValue(items)} items, {users.Count} annotators; logging in...");
-            var sessions = await Task.WhenAll(users.Select(u => Session.LogInAsync(baseUri, u, projectId, cancellationToken)));
+            Console.WriteLine($"Project {projectId}: {parse.GetValue(items)} items, {users.Count} annotators; starting...");
+            var sessions = await Task.WhenAll(users.Select(token => Session.StartAsync(baseUri, token, projectId, cancellationToken)));
             var result = await RunAsync(sessions, TimeSpan.FromSeconds(parse.GetValue(seconds)), cancellationToken);
             Console.WriteLine(result);
             return ExitCodes.Ok;
@@ -52,10 +53,11 @@ public static partial class BenchCommand
 
     private const string BenchPassword = "Bench-password-1";
 
-    private static async Task<(int ProjectId, List<string> Emails)> PrepareAsync(IServiceProvider services, int items, int annotators, CancellationToken cancellationToken)
+    private static async Task<(int ProjectId, List<string> Tokens)> PrepareAsync(IServiceProvider services, int items, int annotators, CancellationToken cancellationToken)
     {
         var projects = services.GetRequiredService<ProjectService>();
         var users = services.GetRequiredService<UserService>();
+        var tokens = services.GetRequiredService<ApiTokenService>();
         var projectId = await projects.CreateAsync(Caller.System, new ProjectInput($"bench-{Guid.NewGuid():N}"[..20], ProjectKind.Text,
             [new LabelSpec("yes"), new LabelSpec("no")]), cancellationToken);
         var jsonl = new StringBuilder();
@@ -70,15 +72,14 @@ public static partial class BenchCommand
         {
             throw new InvalidOperationException(string.Join("; ", report.Errors));
         }
-        var emails = new List<string>();
+        var secrets = new List<string>();
         for (var i = 0; i < annotators; i++)
         {
-            var email = $"bench-{projectId}-{i}@example.org";
-            var id = await users.AddAsync(email, BenchPassword, Roles.Annotator);
+            var id = await users.AddAsync($"bench-{projectId}-{i}@example.org", BenchPassword, Roles.Annotator);
             await projects.AddMemberAsync(Caller.System, projectId, id, cancellationToken);
-            emails.Add(email);
+            secrets.Add((await tokens.CreateAsync(Caller.System, id, "bench", [ApiScopes.Label], 1, cancellationToken)).Secret);
         }
-        return (projectId, emails);
+        return (projectId, secrets);
     }
 
     private static async Task<string> RunAsync(Session[] sessions, TimeSpan duration, CancellationToken cancellationToken)
@@ -121,57 +122,36 @@ public static partial class BenchCommand
         });
     }
 
-    /// <summary>One annotator: a cookie session, the antiforgery token, and the item on screen.</summary>
-    private sealed partial class Session(HttpClient client, int projectId, string token, long itemId)
+    /// <summary>One annotator: a bearer token with the label scope, and the item it holds.</summary>
+    private sealed class Session(HttpClient client, int projectId)
     {
-        private long _itemId = itemId;
+        private long _itemId;
 
-        public static async Task<Session> LogInAsync(Uri baseUri, string email, int projectId, CancellationToken cancellationToken)
+        public static async Task<Session> StartAsync(Uri baseUri, string token, int projectId, CancellationToken cancellationToken)
         {
-            var client = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseUri };
-            var login = await client.GetStringAsync(new Uri("/login", UriKind.Relative), cancellationToken);
-            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["email"] = email,
-                ["password"] = BenchPassword,
-                ["_handler"] = "login",
-                ["__RequestVerificationToken"] = Token(login),
-            });
-            using var response = await client.PostAsync(new Uri("/login", UriKind.Relative), form, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.Redirect)
-            {
-                var answer = await response.Content.ReadAsStringAsync(cancellationToken);
-                var reason = AlertPattern().Match(answer) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value.Trim()) : "no message on the page";
-                throw new InvalidOperationException($"login as {email} failed with {(int)response.StatusCode}: {reason}");
-            }
-            var page = await client.GetStringAsync(new Uri($"/projects/{projectId}/label", UriKind.Relative), cancellationToken);
-            return new Session(client, projectId, Token(page), ItemId(page));
+            var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = baseUri };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var session = new Session(client, projectId);
+            session._itemId = await session.NextAsync(cancellationToken) ?? throw new InvalidOperationException("the bench project served no item");
+            return session;
         }
 
-        /// <summary>Labels the item on screen and reads the next one from the response, as the workspace does.</summary>
+        /// <summary>Labels the item held (with an idempotency key, as the workspace does) and leases the next one.</summary>
         public async Task<bool> LabelAndNextAsync(CancellationToken cancellationToken)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/projects/{projectId}/label/submit", UriKind.Relative))
-            {
-                Content = new FormUrlEncodedContent(new Dictionary<string, string>
-                {
-                    ["__RequestVerificationToken"] = token,
-                    ["itemId"] = _itemId.ToString(CultureInfo.InvariantCulture),
-                    ["label"] = _itemId % 2 == 0 ? "yes" : "no",
-                    ["key"] = $"ws-{_itemId}",
-                    ["leadMs"] = "1000",
-                }),
-            };
-            request.Headers.Add("HX-Request", "true");
             try
             {
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/v1/projects/{projectId}/annotations", UriKind.Relative))
+                {
+                    Content = JsonContent.Create(new { itemId = _itemId, label = _itemId % 2 == 0 ? "yes" : "no", leadTimeSeconds = 1.0 }),
+                };
+                request.Headers.Add("Idempotency-Key", $"bench-{_itemId}");
                 using var response = await client.SendAsync(request, cancellationToken);
-                var html = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
                     return false;
                 }
-                _itemId = ItemId(html);
+                _itemId = await NextAsync(cancellationToken) ?? 0;
                 return _itemId > 0;
             }
             catch (HttpRequestException)
@@ -180,18 +160,15 @@ public static partial class BenchCommand
             }
         }
 
-        private static string Token(string html) => TokenPattern().Match(html).Groups[1].Value;
-
-        private static long ItemId(string html) =>
-            ItemPattern().Match(html) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-
-        [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-        private static partial Regex TokenPattern();
-
-        [GeneratedRegex("class=\"alert[^\"]*\"[^>]*>([^<]+)<")]
-        private static partial Regex AlertPattern();
-
-        [GeneratedRegex("name=\"itemId\" value=\"(\\d+)\"")]
-        private static partial Regex ItemPattern();
+        private async Task<long?> NextAsync(CancellationToken cancellationToken)
+        {
+            using var response = await client.PostAsync(new Uri($"/api/v1/projects/{projectId}/next", UriKind.Relative), null, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return null;
+            }
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            return body.RootElement.GetProperty("itemId").GetInt64();
+        }
     }
 }

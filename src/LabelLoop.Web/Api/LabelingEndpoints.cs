@@ -1,4 +1,3 @@
-using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
@@ -8,22 +7,17 @@ using LabelLoop.Data.Blobs;
 using LabelLoop.Data.Items;
 using LabelLoop.Data.Projects;
 using LabelLoop.Web.Accounts;
-using LabelLoop.Web.Components.Pages.Labeling;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace LabelLoop.Web.Api;
 
-/// <summary>The workspace's htmx endpoints, the review form, item content, and the labeling API.</summary>
+/// <summary>Item content and the labeling API.</summary>
 public static class LabelingEndpoints
 {
     public static IEndpointRouteBuilder MapLabelingEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/projects/{projectId:int}/label/submit", SubmitFromWorkspaceAsync);
-        app.MapPost("/projects/{projectId:int}/label/undo", UndoFromWorkspaceAsync);
-        app.MapPost("/projects/{projectId:int}/review/{itemId:long}", ResolveFromReviewAsync);
-
         var api = app.MapGroup("/api/v1/projects/{projectId:int}").WithTags("Labeling");
         api.MapGet("/items/{itemId:long}/content", GetContentAsync).RequireScope(ApiScopes.Read)
             .WithName("GetItemContent").WithSummary("An image item's bytes (content-addressed, cacheable).")
@@ -74,90 +68,6 @@ public static class LabelingEndpoints
             item.ItemId, item.ProjectId, item.Kind, item.Text, item.ContentUrl, item.LeaseExpiresUtc, labels, item.Suggestion, item.Why);
     }
 
-    private static async Task<IResult> SubmitFromWorkspaceAsync(
-        int projectId,
-        [FromForm] long itemId,
-        [FromForm] string? label,
-        [FromForm] bool? skip,
-        [FromForm] string? comment,
-        [FromForm] string? key,
-        [FromForm] string? leadMs,
-        HttpContext http,
-        [AsParameters] WorkspaceServices services,
-        CancellationToken cancellationToken)
-    {
-        var caller = http.User.ToCaller();
-        double? lead = double.TryParse(leadMs, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms / 1000 : null;
-        var request = new SubmitAnnotation(itemId, label, skip ?? false, comment, key, lead);
-        if (!http.Request.Headers.ContainsKey("HX-Request"))
-        {
-            await services.Annotations.SubmitAsync(caller, projectId, request, cancellationToken);
-            return TypedResults.LocalRedirect($"/projects/{projectId}/label");
-        }
-        // The label and the next lease share one transaction; the current item plus one prefetched.
-        LabelAndNext round;
-        try
-        {
-            round = await services.Annotations.SubmitAndNextAsync(caller, projectId, request, count: 2, cancellationToken);
-        }
-        catch (ConflictException refused)
-        {
-            // Not stored (the lease went to someone else, the item is done, the budget is spent): say so on the card
-            // and move on to what the queue serves now.
-            return await NextCardAsync(http, projectId, caller, services, null, cancellationToken, notice: refused.Message);
-        }
-        var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
-        return Card(projectId, labels, round.Next, round.Submitted.AnnotationId, round.Progress);
-    }
-
-    private static async Task<IResult> UndoFromWorkspaceAsync(
-        int projectId,
-        [FromForm] long annotationId,
-        HttpContext http,
-        [AsParameters] WorkspaceServices services,
-        CancellationToken cancellationToken)
-    {
-        var caller = http.User.ToCaller();
-        await services.Annotations.UndoAsync(caller, projectId, annotationId, cancellationToken);
-        return await NextCardAsync(http, projectId, caller, services, null, cancellationToken);
-    }
-
-    private static async Task<IResult> NextCardAsync(
-        HttpContext http, int projectId, Caller caller, WorkspaceServices services, long? lastAnnotationId, CancellationToken cancellationToken,
-        string? notice = null)
-    {
-        if (!http.Request.Headers.ContainsKey("HX-Request"))
-        {
-            // Without htmx (no script), the form posted normally: back to the page, which shows the next item.
-            return TypedResults.LocalRedirect($"/projects/{projectId}/label");
-        }
-        var labels = await services.Projects.GetLabelsAsync(caller, projectId, cancellationToken);
-        var items = await services.Leases.NextAsync(caller, projectId, count: 2, cancellationToken);
-        var progress = await services.Annotations.ProgressAsync(caller, projectId, cancellationToken);
-        return Card(projectId, labels, items, lastAnnotationId, progress, notice);
-    }
-
-    private static RazorComponentResult<ItemCard> Card(
-        int projectId, IReadOnlyList<LabelSpec> labels, IReadOnlyList<ServedItem> items, long? lastAnnotationId, AnnotatorProgress progress,
-        string? notice = null) =>
-        new(new Dictionary<string, object?>
-        {
-            [nameof(ItemCard.Notice)] = notice,
-            [nameof(ItemCard.ProjectId)] = projectId,
-            [nameof(ItemCard.Labels)] = labels,
-            [nameof(ItemCard.Item)] = items.ElementAtOrDefault(0),
-            [nameof(ItemCard.Prefetch)] = items.ElementAtOrDefault(1),
-            [nameof(ItemCard.LastAnnotationId)] = lastAnnotationId,
-            [nameof(ItemCard.Progress)] = progress,
-        });
-
-    private static async Task<RedirectHttpResult> ResolveFromReviewAsync(
-        int projectId, long itemId, [FromForm] string label, HttpContext http, AnnotationService annotations, CancellationToken cancellationToken)
-    {
-        await annotations.ResolveAsync(http.User.ToCaller(), projectId, itemId, label, cancellationToken);
-        return TypedResults.LocalRedirect($"/projects/{projectId}/review");
-    }
-
     private static async Task<Results<PhysicalFileHttpResult, NotFound>> GetContentAsync(
         int projectId, long itemId, HttpContext http, ItemLeaseService leases, BlobStore blobs, CancellationToken cancellationToken)
     {
@@ -204,6 +114,6 @@ public static class LabelingEndpoints
             : TypedResults.Ok(body);
     }
 
-    /// <summary>The services the workspace endpoints share.</summary>
+    /// <summary>The services the labeling endpoints share.</summary>
     public sealed record WorkspaceServices(ProjectService Projects, ItemLeaseService Leases, AnnotationService Annotations);
 }

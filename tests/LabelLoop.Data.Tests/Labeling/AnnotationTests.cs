@@ -40,6 +40,27 @@ public abstract class AnnotationTests<TFixture>(TFixture f) : IClassFixture<TFix
     }
 
     [Fact]
+    public async Task One_annotator_holds_several_leases_in_order_and_answering_them_out_of_turn_keeps_the_rest()
+    {
+        // The workspace holds the current item and the next ones, and asks again for as many as it holds plus more.
+        var project = await f.CreateProjectAsync(8, 1);
+        var annotator = await f.MemberAsync(project);
+        var other = await f.MemberAsync(project);
+
+        var held = (await f.Leases.NextAsync(annotator, project, 3, Cancel)).Select(i => i.ItemId).ToList();
+        await f.Annotations.SubmitAsync(annotator, project, new SubmitAnnotation(held[0], "a", IdempotencyKey: "ws-1"), Cancel);
+        var again = (await f.Leases.NextAsync(annotator, project, 4, Cancel)).Select(i => i.ItemId).ToList();
+        var others = (await f.Leases.NextAsync(other, project, 8, Cancel)).Select(i => i.ItemId).ToList();
+
+        Assert.Equal(3, held.Distinct().Count());
+        Assert.Equal(held[1..], again[..2]);
+        Assert.Equal(4, again.Distinct().Count());
+        Assert.DoesNotContain(held[0], again);
+        Assert.Empty(others.Intersect(again));
+        Assert.Equal(8 - 1 - 4, others.Count);
+    }
+
+    [Fact]
     public async Task A_double_submit_and_a_retried_key_store_one_annotation()
     {
         var (project, ann, item) = await OneLeasedItemAsync();

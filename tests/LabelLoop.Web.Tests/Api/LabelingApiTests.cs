@@ -232,37 +232,6 @@ public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixtu
     }
 
     [Fact]
-    public async Task The_workspace_form_refuses_an_item_leased_to_another_annotator_and_says_why()
-    {
-        var (owner, ownerId, _) = await factory.CreateApiClientAsync(Roles.Annotator);
-        var (other, otherId, _) = await factory.CreateLoggedInClientAsync(Roles.Annotator);
-        var project = await CreateTextProjectAsync(3, ownerId, otherId);
-        var itemId = (await NextAsync(owner, project))!.Value.GetProperty("itemId").GetInt64();
-        var token = await WebForms.GetAntiforgeryTokenAsync(other, $"/projects/{project}/label");
-        FormUrlEncodedContent Form() => new(new Dictionary<string, string>
-        {
-            [WebForms.AntiforgeryField] = token,
-            ["itemId"] = itemId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["label"] = "no",
-            ["key"] = $"ws-{itemId}",
-        });
-
-        using var htmx = new HttpRequestMessage(HttpMethod.Post, new Uri($"/projects/{project}/label/submit", UriKind.Relative)) { Content = Form() };
-        htmx.Headers.Add("HX-Request", "true");
-        using var card = await other.SendAsync(htmx, Cancel);
-        using var plain = await other.PostAsync(new Uri($"/projects/{project}/label/submit", UriKind.Relative), Form(), Cancel);
-
-        Assert.Equal(HttpStatusCode.OK, card.StatusCode);
-        var html = await card.Content.ReadAsStringAsync(Cancel);
-        Assert.Contains("data-testid=\"not-saved\"", html, StringComparison.Ordinal);
-        Assert.Contains($"Item {itemId} is leased to another annotator.", html, StringComparison.Ordinal);
-        Assert.DoesNotContain($"name=\"itemId\" value=\"{itemId}\"", html, StringComparison.Ordinal);
-        Assert.Equal($"Item {itemId} is leased to another annotator.", await ConflictDetailAsync(plain));
-        await using var db = factory.Database.CreateContext();
-        Assert.False(await db.Annotations.AnyAsync(a => a.ItemId == itemId, Cancel));
-    }
-
-    [Fact]
     public async Task An_unknown_label_is_a_400_problem_naming_the_label()
     {
         var (client, userId, _) = await factory.CreateApiClientAsync(Roles.Annotator);

@@ -1,15 +1,13 @@
-using AngleSharp.Dom;
+using Bunit;
 using LabelLoop.Core.Annotations;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Projects;
 using LabelLoop.Web.Components.Pages.Labeling;
-using Microsoft.AspNetCore.Components.Forms;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace LabelLoop.Web.Tests.Components;
 
-public sealed class ItemCardTests
+public sealed class ItemCardTests : MudBunitContext
 {
     private static readonly LabelSpec[] Labels =
         [.. Enumerable.Range(0, 11).Select(i => new LabelSpec($"label-{i}", i == 0 ? "t" : null, "#112233"))];
@@ -17,55 +15,60 @@ public sealed class ItemCardTests
     private static ServedItem Image(long id, Suggestion? suggestion = null, SelectionReason? why = null) =>
         new(id, 7, ProjectKind.Image, null, $"/api/v1/projects/7/items/{id}/content", new DateTime(2026, 6, 1, 10, 0, 0, DateTimeKind.Utc), suggestion, why);
 
-    private static async Task<IDocument> RenderAsync(ServedItem? item, ServedItem? prefetch = null, long? last = null)
-    {
-        await using var renderer = new ComponentRenderer(s => s.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>());
-        return await renderer.RenderAsync<ItemCard>(new Dictionary<string, object?>
-        {
-            [nameof(ItemCard.ProjectId)] = 7,
-            [nameof(ItemCard.Labels)] = Labels,
-            [nameof(ItemCard.Item)] = item,
-            [nameof(ItemCard.Prefetch)] = prefetch,
-            [nameof(ItemCard.LastAnnotationId)] = last,
-            [nameof(ItemCard.Progress)] = new AnnotatorProgress(3, 40, 960),
-        });
-    }
+    private readonly List<string> _labeled = [];
+    private int _skips;
+    private int _undos;
+
+    private IRenderedComponent<ItemCard> Card(ServedItem? item, IReadOnlyList<ServedItem>? prefetch = null, bool canUndo = false, bool waiting = false) =>
+        Render<ItemCard>(p => p
+            .Add(c => c.ProjectId, 7)
+            .Add(c => c.Labels, Labels)
+            .Add(c => c.Item, item)
+            .Add(c => c.Prefetch, prefetch ?? [])
+            .Add(c => c.CanUndo, canUndo)
+            .Add(c => c.Waiting, waiting)
+            .Add(c => c.Progress, new AnnotatorProgress(3, 40, 960))
+            .Add(c => c.OnLabel, (string label) => _labeled.Add(label))
+            .Add(c => c.OnSkip, () => _skips++)
+            .Add(c => c.OnUndo, () => _undos++));
 
     [Fact]
-    public async Task The_label_bar_numbers_the_first_ten_labels_and_shows_hotkeys()
+    public void The_label_bar_numbers_the_first_ten_labels_shows_hotkeys_and_labels_on_click()
     {
-        var doc = await RenderAsync(Image(5));
+        var cut = Card(Image(5));
 
-        var buttons = doc.QuerySelectorAll("[data-testid=label-bar] button");
-        Assert.Equal(11, buttons.Length);
+        var buttons = cut.FindAll("[data-testid=label-bar] button");
+        Assert.Equal(11, buttons.Count);
         Assert.Equal(["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"], buttons.Take(10).Select(b => b.GetAttribute("data-shortcut")));
         Assert.Null(buttons[10].GetAttribute("data-shortcut"));
         Assert.Equal("t", buttons[0].GetAttribute("data-hotkey"));
-        Assert.All(buttons, b => Assert.Equal("label", b.GetAttribute("name")));
-        Assert.Equal("label-3", buttons[3].GetAttribute("value"));
-        Assert.Equal("5", doc.QuerySelector("input[name=itemId]")!.GetAttribute("value"));
-        Assert.Equal("test-token", doc.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value"));
+        Assert.Equal("5", cut.Find("#workspace-item").GetAttribute("data-item-id"));
+
+        cut.FindAll("[data-testid=label-bar] button")[3].Click();
+
+        Assert.Equal(["label-3"], _labeled);
     }
 
     [Fact]
-    public async Task The_suggestion_shows_the_label_and_its_confidence_with_an_accept_button()
+    public void The_suggestion_shows_the_label_and_its_confidence_and_accepting_labels_it()
     {
-        var doc = await RenderAsync(Image(5, new Suggestion("label-2", 0.83f, 99)));
+        var cut = Card(Image(5, new Suggestion("label-2", 0.83f, 99)));
 
-        var suggestion = doc.QuerySelector("[data-testid=suggestion]")!;
+        var suggestion = cut.Find("[data-testid=suggestion]");
         Assert.Contains("label-2", suggestion.TextContent, StringComparison.Ordinal);
-        Assert.Contains("83", suggestion.TextContent, StringComparison.Ordinal);
-        var accept = suggestion.QuerySelector("[data-accept]")!;
-        Assert.Equal("label-2", accept.GetAttribute("value"));
+        Assert.Contains("83%", suggestion.TextContent, StringComparison.Ordinal);
+        cut.Find("[data-accept]").Click();
+
+        Assert.Equal(["label-2"], _labeled);
     }
 
     [Fact]
-    public async Task The_why_panel_is_collapsed_and_lists_strategy_score_top_classes_and_votes()
+    public void The_why_panel_is_collapsed_and_lists_strategy_score_top_classes_and_votes()
     {
         var why = new SelectionReason("margin+diverse", 0.9123, 4, [new LabelProbability("coat", 0.41f), new LabelProbability("shirt", 0.38f)], "coat 3, shirt 2");
-        var doc = await RenderAsync(Image(5, new Suggestion("coat", 0.41f, 1), why));
+        var cut = Card(Image(5, new Suggestion("coat", 0.41f, 1), why));
 
-        var panel = doc.QuerySelector("details[data-testid=why-panel]")!;
+        var panel = cut.Find("details[data-testid=why-panel]");
         Assert.False(panel.HasAttribute("open"));
         var text = panel.TextContent;
         Assert.Contains("margin+diverse", text, StringComparison.Ordinal);
@@ -75,45 +78,58 @@ public sealed class ItemCardTests
     }
 
     [Fact]
-    public async Task Without_a_model_there_is_no_suggestion_and_no_why_panel()
+    public void Without_a_model_there_is_no_suggestion_and_no_why_panel()
     {
-        var doc = await RenderAsync(Image(5));
+        var cut = Card(Image(5));
 
-        Assert.Null(doc.QuerySelector("[data-testid=suggestion]"));
-        Assert.Null(doc.QuerySelector("[data-testid=why-panel]"));
+        Assert.Empty(cut.FindAll("[data-testid=suggestion]"));
+        Assert.Empty(cut.FindAll("[data-testid=why-panel]"));
     }
 
     [Fact]
-    public async Task Text_is_shown_as_text_never_as_markup()
+    public void Text_is_shown_as_text_never_as_markup()
     {
         var item = new ServedItem(6, 7, ProjectKind.Text, "<script>alert(1)</script> & more", null, DateTime.UnixEpoch, null, null);
 
-        var doc = await RenderAsync(item);
+        var cut = Card(item);
 
-        Assert.Empty(doc.QuerySelectorAll("[data-testid=item-card] script"));
-        Assert.Equal("<script>alert(1)</script> & more", doc.QuerySelector("[data-testid=item-text]")!.TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=item-card] script"));
+        Assert.Equal("<script>alert(1)</script> & more", cut.Find("[data-testid=item-text]").TextContent);
     }
 
     [Fact]
-    public async Task The_next_image_is_prefetched_and_undo_targets_the_last_label()
+    public void The_next_images_are_prefetched_and_the_image_zooms_on_click()
     {
-        var doc = await RenderAsync(Image(5), prefetch: Image(6), last: 123);
+        var cut = Card(Image(5), prefetch: [Image(6), Image(7)], canUndo: true);
 
-        Assert.Equal("/api/v1/projects/7/items/6/content", doc.QuerySelector("[data-testid=prefetch]")!.GetAttribute("src"));
-        Assert.Equal("123", doc.QuerySelector("#undo-form input[name=annotationId]")!.GetAttribute("value"));
+        Assert.Equal(["/api/v1/projects/7/items/6/content", "/api/v1/projects/7/items/7/content"],
+            cut.FindAll("[data-testid=prefetch]").Select(i => i.GetAttribute("src")));
+        cut.Find("[data-testid=item-image]").Click();
+        Assert.Contains("zoomed", cut.Find("[data-testid=item-image]").ClassList);
+        cut.Find("[data-testid=item-image]").Click();
+        Assert.DoesNotContain("zoomed", cut.Find("[data-testid=item-image]").ClassList);
     }
 
     [Fact]
-    public async Task An_empty_queue_says_so()
+    public void Skip_and_undo_call_back()
     {
-        var doc = await RenderAsync(null);
+        var cut = Card(Image(5), canUndo: true);
 
-        Assert.NotNull(doc.QuerySelector("[data-testid=queue-empty]"));
-        Assert.Null(doc.QuerySelector("#label-form"));
+        cut.Find("[data-skip]").Click();
+        cut.Find("[data-testid=undo]").Click();
+
+        Assert.Equal((1, 1), (_skips, _undos));
     }
 
-    private sealed class FixedAntiforgery : AntiforgeryStateProvider
+    [Fact]
+    public void An_empty_queue_says_so_and_one_being_filled_says_it_is_loading()
     {
-        public override AntiforgeryRequestToken? GetAntiforgeryToken() => new("test-token", "__RequestVerificationToken");
+        var empty = Card(null);
+        Assert.NotNull(empty.Find("[data-testid=queue-empty]"));
+        Assert.Empty(empty.FindAll("#label-form"));
+
+        var loading = Card(null, waiting: true);
+        Assert.NotNull(loading.Find("[data-testid=queue-loading]"));
+        Assert.Empty(loading.FindAll("[data-testid=queue-empty]"));
     }
 }

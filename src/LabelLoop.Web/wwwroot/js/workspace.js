@@ -1,67 +1,73 @@
-// Keyboard-first labeling. Keys click the matching button, so mouse and keyboard take one path (htmx posts
-// the form and swaps in the next item). Our own script; it needs htmx 2 loaded first.
-(function () {
-  "use strict";
-  let shownAt = performance.now();
-  const session = { started: Date.now(), labeled: 0 };
+// Keyboard-first labeling: a document keydown listener (wherever the focus is, except while typing) forwards the
+// workspace's keys to the component in order. Each key is numbered; the component applies each number once and in
+// order, so keys sent again after a dropped connection are neither lost nor applied twice.
+const fixedKeys = new Set(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "Enter", "s", "S", "u", "U", "Backspace", "?"]);
 
-  function form() { return document.getElementById("label-form"); }
+function typing(target) {
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement ||
+    (target instanceof HTMLElement && target.isContentEditable);
+}
 
-  function click(selector, root) {
-    const button = (root || document).querySelector(selector);
-    if (button && !button.disabled) { button.click(); return true; }
-    return false;
+export function start(component, hotkeys) {
+  const hot = new Set((hotkeys || []).map(k => k.toLowerCase()));
+  let next = 1;          // the number the next key gets
+  let applied = 0;       // the last number the component answered for
+  let unsent = [];       // keys not sent yet, or to send again
+  let sent = [];         // keys sent, not answered yet
+  let retry = null;
+
+  function acknowledge(last) {
+    if (last > applied) applied = last;
+    sent = sent.filter(k => k.n > applied);
   }
 
-  document.addEventListener("keydown", function (e) {
+  function resendSoon(delay) {
+    if (retry !== null) return;
+    retry = setTimeout(function () {
+      retry = null;
+      // Everything not answered goes again, in order; the component skips what it already has.
+      unsent = sent.concat(unsent).filter(k => k.n > applied);
+      sent = [];
+      pump();
+    }, delay);
+  }
+
+  function pump() {
+    while (unsent.length > 0) {
+      const key = unsent.shift();
+      sent.push(key);
+      component.invokeMethodAsync("Key", key.n, key.key).then(function (last) {
+        acknowledge(last);
+        // A gap (an earlier key got lost on the way): send again from the first one missing.
+        if (last < key.n) resendSoon(50);
+      }, function () {
+        resendSoon(500);
+      });
+    }
+    // No answer at all (the connection dropped with the call on it): send again until one comes.
+    if (sent.length > 0) {
+      setTimeout(function () { if (sent.some(k => k.n > applied)) resendSoon(0); }, 3000);
+    }
+  }
+
+  function onKeyDown(e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.target;
-    if (target instanceof HTMLInputElement && target.type === "text" || target instanceof HTMLTextAreaElement) {
-      if (e.key === "Escape") target.blur();
+    if (typing(e.target)) {
+      if (e.key === "Escape") e.target.blur();
       return;
     }
-    const f = form();
     const key = e.key;
-    let handled = false;
-    if (key === "?") {
-      const help = document.getElementById("keys-help");
-      if (help) { help.classList.toggle("show"); handled = true; }
-    } else if (key === "u" || key === "U" || key === "Backspace") {
-      handled = click("#undo-form button");
-    } else if (f && key === "Enter") {
-      handled = click("[data-accept]", f);
-    } else if (f && (key === "s" || key === "S")) {
-      handled = click("[data-skip]", f);
-    } else if (f && key.length === 1) {
-      handled = click('[data-shortcut="' + CSS.escape(key) + '"]', f) ||
-                click('[data-hotkey="' + CSS.escape(key.toLowerCase()) + '"]', f);
-    }
-    if (handled) e.preventDefault();
-  });
+    if (!fixedKeys.has(key) && !(key.length === 1 && hot.has(key.toLowerCase()))) return;
+    e.preventDefault();
+    unsent.push({ n: next++, key: key });
+    if (retry === null) pump();
+  }
 
-  // Time on the item travels with the label; the session speed is shown under the card.
-  document.body.addEventListener("htmx:configRequest", function (e) {
-    if (e.detail.elt && e.detail.elt.id === "label-form") {
-      e.detail.parameters["leadMs"] = Math.round(performance.now() - shownAt).toString();
-    }
-  });
-  document.body.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "workspace-item" || e.detail.elt && e.detail.elt.id === "workspace-item") {
-      shownAt = performance.now();
-      if (e.detail.requestConfig && e.detail.requestConfig.elt && e.detail.requestConfig.elt.id === "label-form") {
-        session.labeled++;
-      }
-      const minutes = (Date.now() - session.started) / 60000;
-      const speed = document.querySelector(".session-speed");
-      if (speed && minutes > 0 && session.labeled > 0) {
-        speed.textContent = (session.labeled / minutes).toFixed(1) + " items/min this session";
-      }
-    }
-  });
-
-  document.addEventListener("click", function (e) {
-    if (e.target instanceof HTMLImageElement && e.target.classList.contains("item-image")) {
-      e.target.classList.toggle("zoomed");
-    }
-  });
-})();
+  document.addEventListener("keydown", onKeyDown);
+  return {
+    stop: function () {
+      document.removeEventListener("keydown", onKeyDown);
+      if (retry !== null) clearTimeout(retry);
+    },
+  };
+}
