@@ -1,5 +1,4 @@
 using System.Net;
-using LabelLoop.Core.Accounts;
 using LabelLoop.Testing;
 using Xunit;
 
