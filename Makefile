@@ -40,10 +40,7 @@ assets: $(WEB_DIR)/wwwroot/lib/.stamp
 
 $(WEB_DIR)/wwwroot/lib/.stamp: $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.json
 	cd $(WEB_DIR) && npm ci --no-audit --no-fund --loglevel=error
-	rm -rf $(WEB_DIR)/wwwroot/lib && mkdir -p $(WEB_DIR)/wwwroot/lib/{bootstrap/css,bootstrap/js,htmx,chartjs,swagger-ui}
-	cp $(WEB_DIR)/node_modules/bootstrap/dist/css/bootstrap.min.css $(WEB_DIR)/wwwroot/lib/bootstrap/css/
-	cp $(WEB_DIR)/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(WEB_DIR)/wwwroot/lib/bootstrap/js/
-	cp $(WEB_DIR)/node_modules/htmx.org/dist/htmx.min.js $(WEB_DIR)/wwwroot/lib/htmx/
+	rm -rf $(WEB_DIR)/wwwroot/lib && mkdir -p $(WEB_DIR)/wwwroot/lib/{chartjs,swagger-ui}
 	cp $(WEB_DIR)/node_modules/chart.js/dist/chart.umd.js $(WEB_DIR)/wwwroot/lib/chartjs/
 	cp $(WEB_DIR)/node_modules/swagger-ui-dist/{swagger-ui.css,swagger-ui-bundle.js} $(WEB_DIR)/wwwroot/lib/swagger-ui/
 	touch $@

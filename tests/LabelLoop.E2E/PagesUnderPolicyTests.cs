@@ -7,7 +7,7 @@ namespace LabelLoop.E2E;
 
 /// <summary>
 /// Every page works under the Content-Security-Policy the server sends: no console error, no uncaught exception, no
-/// blocked script or style, charts drawn, htmx swaps done, Swagger UI rendered; and no page can be framed.
+/// blocked script or style, charts drawn, the workspace live over its circuit, Swagger UI rendered; and no page can be framed.
 /// </summary>
 public sealed class PagesUnderPolicyTests(E2EServer server) : IClassFixture<E2EServer>
 {

@@ -35,11 +35,11 @@ public static class AccountsServiceCollectionExtensions
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromDays(7);
             o.Events.OnValidatePrincipal = SessionStampValidator.ValidatePrincipalAsync;
-            // APIs and htmx fragments get status codes, pages get the login redirect; a wrong role is a 403
+            // The API gets status codes, pages get the login redirect; a wrong role is a 403
             // (rendered by the status page), never a redirect loop.
             o.Events.OnRedirectToLogin = context =>
             {
-                if (IsApiOrFragment(context.Request))
+                if (IsApi(context.Request))
                 {
                     context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     return Task.CompletedTask;
@@ -82,6 +82,5 @@ public static class AccountsServiceCollectionExtensions
             : ApiTokenAuthenticationHandler.SchemeName;
     }
 
-    private static bool IsApiOrFragment(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Headers.ContainsKey("HX-Request");
+    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
 }

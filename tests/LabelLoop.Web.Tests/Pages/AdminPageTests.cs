@@ -69,7 +69,20 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
     internal static async Task ClickDialogButtonAsync(IRenderedComponent<ContainerFragment> page, string text)
     {
         page.WaitForAssertion(() => Assert.Contains(page.FindAll(".mud-dialog button"), b => b.TextContent.Trim() == text));
-        await page.InvokeAsync(() => page.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == text).Click());
+        // The dialog may render again (its opening transition) between finding the button and clicking it; a click
+        // on a stale handler reaches nothing, so find the button again and retry.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await page.InvokeAsync(() => page.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == text).Click());
+                return;
+            }
+            catch (UnknownEventHandlerIdException) when (attempt < 5)
+            {
+                await Task.Delay(50, Xunit.TestContext.Current.CancellationToken);
+            }
+        }
     }
 
     /// <summary>The whole MudBlazor field (label, input, helper or error text) around the input <paramref name="testId"/>.</summary>
