@@ -1,6 +1,12 @@
 using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
 using LabelLoop.Core.Accounts;
+using LabelLoop.Core.Import;
+using LabelLoop.Core.Projects;
 using LabelLoop.Data.Accounts;
+using LabelLoop.Data.Import;
+using LabelLoop.Data.Projects;
 using LabelLoop.Data.Providers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -89,6 +95,31 @@ public class LabelLoopWebFactory : WebApplicationFactory<Program>, IAsyncLifetim
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Secret);
         return client;
+    }
+
+    /// <summary>
+    /// A text project of <paramref name="items"/> items imported through <see cref="ImportService"/> (texts "item i of
+    /// ID"), with <paramref name="labels"/> and <paramref name="members"/>; returns its id.
+    /// </summary>
+    public async Task<int> CreateTextProjectAsync(
+        string namePrefix, IReadOnlyList<LabelSpec> labels, int items, int overlap, IEnumerable<string> members, CancellationToken cancellationToken)
+    {
+        var projects = Services.GetRequiredService<ProjectService>();
+        var id = await projects.CreateAsync(Caller.System, new ProjectInput($"{namePrefix}-{Guid.NewGuid():N}", ProjectKind.Text,
+            labels, "Say yes or no.", overlap), cancellationToken);
+        var jsonl = string.Join('\n', Enumerable.Range(0, items).Select(i => JsonSerializer.Serialize(new { id = $"t{i}", text = $"item {i} of {id}" })));
+        var bytes = Encoding.UTF8.GetBytes(jsonl);
+        var report = await Services.GetRequiredService<ImportService>().ImportAsync(id,
+            new ImportListing([new ImportEntry("items.jsonl", bytes.Length, () => new MemoryStream(bytes))], []), cancellationToken: cancellationToken);
+        if (!report.Succeeded)
+        {
+            throw new InvalidOperationException($"The test import failed: {report.Errors[0].Message}");
+        }
+        foreach (var member in members)
+        {
+            await projects.AddMemberAsync(Caller.System, id, member, cancellationToken);
+        }
+        return id;
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,13 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using LabelLoop.Core.Accounts;
-using LabelLoop.Core.Import;
 using LabelLoop.Core.Projects;
-using LabelLoop.Data.Import;
-using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,22 +16,8 @@ public abstract class LabelingApiTests<TFixture>(TFixture factory) : IClassFixtu
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    private async Task<int> CreateTextProjectAsync(int items, params string[] members)
-    {
-        var projects = factory.Services.GetRequiredService<ProjectService>();
-        var id = await projects.CreateAsync(Caller.System, new ProjectInput($"api-{Guid.NewGuid():N}", ProjectKind.Text,
-            [new LabelSpec("yes"), new LabelSpec("no")]), Cancel);
-        var jsonl = string.Join('\n', Enumerable.Range(0, items).Select(i => JsonSerializer.Serialize(new { id = $"t{i}", text = $"item {i} of {id}" })));
-        var bytes = Encoding.UTF8.GetBytes(jsonl);
-        var report = await factory.Services.GetRequiredService<ImportService>().ImportAsync(id,
-            new ImportListing([new ImportEntry("items.jsonl", bytes.Length, () => new MemoryStream(bytes))], []), cancellationToken: Cancel);
-        Assert.True(report.Succeeded);
-        foreach (var member in members)
-        {
-            await projects.AddMemberAsync(Caller.System, id, member, Cancel);
-        }
-        return id;
-    }
+    private Task<int> CreateTextProjectAsync(int items, params string[] members) =>
+        factory.CreateTextProjectAsync("api", [new LabelSpec("yes"), new LabelSpec("no")], items, overlap: 1, members, Cancel);
 
     private static async Task<JsonElement?> NextAsync(HttpClient client, int project)
     {

@@ -1,15 +1,10 @@
 using System.Security.Claims;
-using System.Text;
-using System.Text.Json;
 using Bunit;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Annotations;
-using LabelLoop.Core.Import;
 using LabelLoop.Core.Projects;
 using LabelLoop.Data.Annotations;
-using LabelLoop.Data.Import;
 using LabelLoop.Data.Items;
-using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
 using LabelLoop.Web.Components.Pages.Labeling;
 using Microsoft.AspNetCore.Components;
@@ -25,22 +20,8 @@ public sealed class LabelingWorkspaceTests(LabelLoopWebFactory factory) : IClass
 {
     private static CancellationToken Cancel => Xunit.TestContext.Current.CancellationToken;
 
-    private async Task<int> CreateTextProjectAsync(int items, int overlap, params string[] members)
-    {
-        var projects = factory.Services.GetRequiredService<ProjectService>();
-        var id = await projects.CreateAsync(Caller.System, new ProjectInput($"ws-{Guid.NewGuid():N}", ProjectKind.Text,
-            [new LabelSpec("yes", "y"), new LabelSpec("no")], "Say yes or no.", overlap), Cancel);
-        var jsonl = string.Join('\n', Enumerable.Range(0, items).Select(i => JsonSerializer.Serialize(new { id = $"t{i}", text = $"item {i} of {id}" })));
-        var bytes = Encoding.UTF8.GetBytes(jsonl);
-        var report = await factory.Services.GetRequiredService<ImportService>().ImportAsync(id,
-            new ImportListing([new ImportEntry("items.jsonl", bytes.Length, () => new MemoryStream(bytes))], []), cancellationToken: Cancel);
-        Assert.True(report.Succeeded);
-        foreach (var member in members)
-        {
-            await projects.AddMemberAsync(Caller.System, id, member, Cancel);
-        }
-        return id;
-    }
+    private Task<int> CreateTextProjectAsync(int items, int overlap, params string[] members) =>
+        factory.CreateTextProjectAsync("ws", [new LabelSpec("yes", "y"), new LabelSpec("no")], items, overlap, members, Cancel);
 
     private async Task<(MudBunitContext Context, IRenderedComponent<LabelingWorkspace> Page, int Project, string UserId)> OpenAsync(int items, int overlap = 1)
     {
