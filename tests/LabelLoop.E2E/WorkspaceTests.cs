@@ -74,6 +74,27 @@ public sealed class WorkspaceTests(E2EServer server) : IClassFixture<E2EServer>
     }
 
     [Fact]
+    public async Task Keys_pressed_the_moment_the_page_shows_before_it_is_live_are_kept()
+    {
+        var (userId, email) = await server.CreateUserAsync(Roles.Annotator);
+        var project = await server.CreateImageProjectAsync(10, overlap: 1, userId);
+        var page = await server.LogInAsync(email);
+        await page.GotoAsync($"/projects/{project}/label", new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
+        var first = await CurrentItemAsync(page);
+
+        // No waiting for the circuit: the prerendered card is on screen, so the annotator starts.
+        foreach (var key in new[] { "1", "2", "3" })
+        {
+            await page.Keyboard.PressAsync(key);
+        }
+
+        var answers = await AnswersAsync(project, 3);
+        Assert.Equal(["a", "b", "c"], answers.Select(a => a.Label));
+        Assert.Equal(first, answers[0].ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(3, answers.Select(a => a.ItemId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_dropped_connection_loses_no_key_and_labeling_goes_on_with_the_same_item()
     {
         var (userId, email) = await server.CreateUserAsync(Roles.Annotator);

@@ -63,10 +63,18 @@ export function start(component, hotkeys) {
     if (retry === null) pump();
   }
 
+  // Keys pressed before the page was live (kept by key-buffer.js) go first, in order.
+  const early = window.labelloopEarlyKeys ? window.labelloopEarlyKeys.take() : [];
+  for (const key of early) {
+    if (fixedKeys.has(key) || (key.length === 1 && hot.has(key.toLowerCase()))) unsent.push({ n: next++, key: key });
+  }
+  if (unsent.length > 0) pump();
+
   document.addEventListener("keydown", onKeyDown);
   return {
     stop: function () {
       document.removeEventListener("keydown", onKeyDown);
+      if (window.labelloopEarlyKeys) window.labelloopEarlyKeys.release();
       if (retry !== null) clearTimeout(retry);
     },
   };
