@@ -79,6 +79,8 @@ public sealed class LabelingWorkspaceTests(LabelLoopWebFactory factory) : IClass
         Assert.Equal(Enumerable.Range(1, 15).Select(n => n % 3 == 0 ? "yes" : n % 2 == 0 ? "no" : "yes"), answers.Select(a => a.Label));
         Assert.Equal(15, answers.Select(a => a.IdempotencyKey).Distinct().Count());
         page.WaitForAssertion(() => Assert.DoesNotContain(Shown(page), answers.Select(a => a.ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        // Every answer was stored: no "not saved" warning on the page.
+        Assert.Empty(page.FindAll("[data-testid=not-saved]"));
     }
 
     [Fact]
