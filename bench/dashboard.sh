@@ -90,7 +90,6 @@ for p in ${BENCH_PROVIDERS:-sqlite postgres}; do
     "/api/v1/projects/$project/stats"
     "/api/v1/projects/$project/stats/annotators"
     "/api/v1/projects/$project/stats/agreement"
-    "/projects/$project/jobs?limit=50&view=dashboard"
   )
   echo "$provider machine: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   printf '%-8s %-52s %8s %8s %8s  %s\n' provider page "median" min max status
