@@ -77,6 +77,10 @@ public partial class AdminHome
         await action(scope.ServiceProvider.GetRequiredService<UserService>());
     }
 
+    /// <summary>Asks before an action that cannot be taken back; true when the admin said yes.</summary>
+    private async Task<bool> ConfirmAsync(string title, string message, string yes) =>
+        await Dialogs.ShowMessageBoxAsync(title, message, yesText: yes, cancelText: "Cancel") == true;
+
     private bool MatchesFilter(UserSummary user) =>
         string.IsNullOrWhiteSpace(filter) || user.Email.Contains(filter.Trim(), StringComparison.OrdinalIgnoreCase);
 
@@ -107,11 +111,8 @@ public partial class AdminHome
 
     private async Task DisableAsync(UserSummary user)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            "Disable account",
-            $"{user.Email} will not be able to sign in, and their open sessions end within a minute. Their labels stay.",
-            yesText: "Disable", cancelText: "Cancel");
-        if (confirmed != true)
+        if (!await ConfirmAsync("Disable account",
+            $"{user.Email} will not be able to sign in, and their open sessions end within a minute. Their labels stay.", "Disable"))
         {
             return;
         }
@@ -130,11 +131,8 @@ public partial class AdminHome
 
     private async Task ResetPasswordAsync(UserSummary user)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            "Reset password",
-            $"{user.Email} gets a new random password, shown here once; their current password and open sessions stop working.",
-            yesText: "Reset password", cancelText: "Cancel");
-        if (confirmed != true)
+        if (!await ConfirmAsync("Reset password",
+            $"{user.Email} gets a new random password, shown here once; their current password and open sessions stop working.", "Reset password"))
         {
             return;
         }
