@@ -166,10 +166,10 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
         page.WaitForAssertion(() => Assert.Equal("active", UserRow(page, email).QuerySelector("[data-testid=user-state]")!.TextContent.Trim()));
 
-        UserRow(page, email).QuerySelector("[data-testid=disable-user]")!.Click();
+        await page.InvokeAsync(() => UserRow(page, email).QuerySelector("[data-testid=disable-user]")!.Click());
         await ClickDialogButtonAsync(page, "Cancel");
         Assert.Equal("active", UserRow(page, email).QuerySelector("[data-testid=user-state]")!.TextContent.Trim());
-        UserRow(page, email).QuerySelector("[data-testid=disable-user]")!.Click();
+        await page.InvokeAsync(() => UserRow(page, email).QuerySelector("[data-testid=disable-user]")!.Click());
         await ClickDialogButtonAsync(page, "Disable");
 
         page.WaitForAssertion(() => Assert.Equal("disabled", UserRow(page, email).QuerySelector("[data-testid=user-state]")!.TextContent.Trim()));
@@ -179,7 +179,7 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
             Assert.Contains("Wrong e-mail or password", (await Html.ParseAsync(login)).QuerySelector("[role=alert]")!.Text(), StringComparison.Ordinal);
         }
 
-        UserRow(page, email).QuerySelector("[data-testid=enable-user]")!.Click();
+        await page.InvokeAsync(() => UserRow(page, email).QuerySelector("[data-testid=enable-user]")!.Click());
         page.WaitForAssertion(() => Assert.Equal("active", UserRow(page, email).QuerySelector("[data-testid=user-state]")!.TextContent.Trim()));
         using var again = await LogInAsync(email, Password);
         Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
@@ -216,7 +216,7 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         {
             var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
             page.WaitForAssertion(() => Assert.NotNull(UserRow(page, email)));
-            UserRow(page, email).QuerySelector("[data-testid=reset-password]")!.Click();
+            await page.InvokeAsync(() => UserRow(page, email).QuerySelector("[data-testid=reset-password]")!.Click());
             await ClickDialogButtonAsync(page, "Reset password");
             password = page.WaitForElement("[data-testid=password-value]").TextContent;
             Assert.Contains(email, page.Find("[data-testid=new-password]").TextContent, StringComparison.Ordinal);
