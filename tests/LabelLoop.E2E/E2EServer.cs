@@ -87,6 +87,7 @@ public sealed class E2EServer : IAsyncLifetime
             .ToList();
         var report = await Services.GetRequiredService<ImportService>().ImportAsync(id, new ImportListing(entries, []));
         Assert.True(report.Succeeded, string.Join("; ", report.Errors));
+        Assert.Equal(items, report.Added);
         foreach (var member in memberIds)
         {
             await projects.AddMemberAsync(Caller.System, id, member);

@@ -15,15 +15,21 @@ public sealed class WorkspaceLatencyBench(E2EServer server) : IClassFixture<E2ES
     private const string Probe =
         """
         paint => {
-          const b = window.__bench = { times: [], pending: null };
+          const b = window.__bench = { times: [], pending: null, waiters: [] };
+          const record = t => {
+            b.times.push(t);
+            b.waiters = b.waiters.filter(w => b.times.length < w.n || (w.resolve(), false));
+          };
+          // Resolves once n times are recorded: the bench waits on this instead of polling the page.
+          b.until = n => b.times.length >= n ? true : new Promise(resolve => b.waiters.push({ n, resolve: () => resolve(true) }));
           const shown = () => { const c = document.getElementById('workspace-item'); return c ? c.getAttribute('data-item-id') : null; };
           document.addEventListener('keydown', () => { b.pending = { t0: performance.now(), id: shown() }; }, true);
           new MutationObserver(() => {
             const p = b.pending;
             if (!p || shown() === p.id) return;
             b.pending = null;
-            if (paint) requestAnimationFrame(() => b.times.push(performance.now() - p.t0));
-            else b.times.push(performance.now() - p.t0);
+            if (paint) requestAnimationFrame(() => record(performance.now() - p.t0));
+            else record(performance.now() - p.t0);
           }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-item-id'] });
           return true;
         }
@@ -45,7 +51,15 @@ public sealed class WorkspaceLatencyBench(E2EServer server) : IClassFixture<E2ES
         for (var i = 0; i < count; i++)
         {
             await page.Keyboard.PressAsync(((i % 3) + 1).ToString(CultureInfo.InvariantCulture));
-            await page.WaitForFunctionAsync("n => window.__bench.times.length >= n", i + 1, new PageWaitForFunctionOptions { PollingInterval = 1 });
+            try
+            {
+                await page.EvaluateAsync<bool>("n => window.__bench.until(n)", i + 1).WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                var state = await page.EvaluateAsync<string>("() => JSON.stringify({ times: window.__bench.times.length, pending: window.__bench.pending, card: document.getElementById('workspace-item')?.outerHTML.slice(0, 600), snacks: [...document.querySelectorAll('.mud-snackbar')].map(s => s.innerText) })");
+                throw new TimeoutException($"key {i + 1}: {state}");
+            }
         }
         return [.. await page.EvaluateAsync<double[]>("() => window.__bench.times")];
     }

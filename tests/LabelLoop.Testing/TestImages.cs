@@ -13,7 +13,8 @@ public static class TestImages
         var pixels = new byte[width * height];
         for (var i = 0; i < pixels.Length; i++)
         {
-            pixels[i] = (byte)(seed * 31 + i * 7);
+            // The first pixel gives the seed modulo 256 and the second its high byte: distinct for seeds up to 65,535.
+            pixels[i] = (byte)(seed * 31 + i * 7 + (i == 1 ? seed >> 8 : 0));
         }
         return PngEncoder.EncodeGray8(pixels, width, height);
     }
