@@ -107,7 +107,7 @@ public static partial class BenchCommand
             }
         }));
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
+        double? P(double q) => all.Length == 0 ? null : Math.Round(all[Math.Min(all.Length - 1, (int)(q * all.Length))], 1);
         var throughput = all.Length / duration.TotalSeconds;
         return JsonSerializer.Serialize(new
         {
@@ -115,10 +115,11 @@ public static partial class BenchCommand
             seconds = duration.TotalSeconds,
             labels = all.Length,
             labelsPerSecond = Math.Round(throughput, 1),
-            p50Ms = Math.Round(P(0.50), 1),
-            p95Ms = Math.Round(P(0.95), 1),
-            p99Ms = Math.Round(P(0.99), 1),
+            p50Ms = P(0.50),
+            p95Ms = P(0.95),
+            p99Ms = P(0.99),
             errors,
+            firstError = sessions.Select(s => s.FirstError).FirstOrDefault(e => e is not null),
         });
     }
 
@@ -126,6 +127,9 @@ public static partial class BenchCommand
     private sealed class Session(HttpClient client, int projectId)
     {
         private long _itemId;
+
+        /// <summary>The status and body of the first refused label, so a run where every label fails says why.</summary>
+        public string? FirstError { get; private set; }
 
         public static async Task<Session> StartAsync(Uri baseUri, string token, int projectId, CancellationToken cancellationToken)
         {
@@ -149,6 +153,7 @@ public static partial class BenchCommand
                 using var response = await client.SendAsync(request, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
+                    FirstError ??= $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
                     return false;
                 }
                 _itemId = await NextAsync(cancellationToken) ?? 0;
