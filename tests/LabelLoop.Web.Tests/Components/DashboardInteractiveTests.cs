@@ -188,6 +188,48 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
     }
 
     [Fact]
+    public async Task The_annotators_tab_counts_each_persons_labels_in_the_circuit()
+    {
+        var project = await CreateProjectAsync();
+        var annotatorEmail = $"ann-{Guid.NewGuid():N}@example.org";
+        var annotator = await factory.CreateUserAsync(annotatorEmail, "Passw0rd-for-tests", Roles.Annotator);
+        await using (var db = factory.Database.CreateContext())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var item = new Item
+                {
+                    ProjectId = project,
+                    ContentHash = Guid.NewGuid().ToString("N"),
+                    ExternalId = $"x{i}",
+                    Text = $"item {i}",
+                    Status = ItemStatus.Labeled,
+                    CreatedUtc = DateTime.UnixEpoch,
+                };
+                db.Items.Add(item);
+                await db.SaveChangesAsync(Cancel);
+                db.Annotations.Add(new LabelLoop.Core.Annotations.Annotation
+                {
+                    ItemId = item.Id,
+                    ProjectId = project,
+                    UserId = annotator,
+                    Label = "a",
+                    LeadTimeSeconds = 2,
+                    CreatedUtc = DateTime.UnixEpoch.AddDays(1),
+                });
+            }
+            await db.SaveChangesAsync(Cancel);
+        }
+        var (context, _) = await SignedInAsync(Roles.Admin);
+        await using var _ = context;
+
+        var cut = RenderPage(context, project, "annotators");
+
+        cut.WaitForAssertion(() => Assert.Equal("3", cut.Find($"[data-annotator='{annotatorEmail}'] [data-col=labels]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=annotators-loading]"));
+    }
+
+    [Fact]
     public async Task Empty_projects_say_what_to_do_on_the_overview_and_the_model_tab()
     {
         var project = await CreateProjectAsync();

@@ -84,6 +84,10 @@ public sealed class DashboardPagesTests(LabelLoopWebFactory factory) : IClassFix
             var overview = await Html.ParseAsync(await client.GetAsync(Url($"/projects/{project}/dashboard"), Cancel));
             Assert.Equal("0", overview.QuerySelector("[data-state=unlabeled]")!.Text());
             Assert.NotNull(overview.QuerySelector("[data-testid=empty-overview]"));
+            // The annotators tab's first response waits for its numbers (the circuit counts them once), with no table yet.
+            var annotators = await Html.ParseAsync(await client.GetAsync(Url($"/projects/{project}/dashboard/annotators"), Cancel));
+            Assert.NotNull(annotators.QuerySelector("[data-testid=annotators-loading]"));
+            Assert.Null(annotators.QuerySelector("[data-testid=annotator-table], [data-testid=empty-annotators]"));
             var simulation = await Html.ParseAsync(await client.GetAsync(Url($"/projects/{project}/dashboard/simulation"), Cancel));
             Assert.Contains("No simulation yet", simulation.QuerySelector("[data-testid=empty-simulation]")!.Text(), StringComparison.Ordinal);
             Assert.StartsWith("labelloop simulate ", simulation.QuerySelector("[data-testid=simulate-command]")!.Text(), StringComparison.Ordinal);

@@ -110,6 +110,11 @@ public partial class ProjectDashboard
             case "model":
                 model = await Stats.GetModelAsync(Caller, ProjectId, cancellationToken);
                 break;
+            case "annotators" when HttpContext is not null:
+                // The first response (the prerender) paints the page with the tab waiting for its numbers, and the
+                // circuit counts them once: two full scans of the project's labels take longer than a first paint may
+                // (bench/dashboard.md), and counting them for the prerender too would do the work twice.
+                break;
             case "annotators":
                 // Two independent scans of the project's labels: on separate connections they overlap. Each starts on
                 // the thread pool: SQLite's "async" calls complete synchronously, so the second would otherwise wait
