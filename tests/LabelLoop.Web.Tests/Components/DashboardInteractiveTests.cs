@@ -9,6 +9,7 @@ using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
 using LabelLoop.Web.Components.Pages.Dashboard;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Extensions;
@@ -32,7 +33,7 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
     private Task<int> CreateProjectAsync(ProjectKind kind = ProjectKind.Text) =>
         Projects.CreateAsync(Caller.System, new ProjectInput($"dash-{Guid.NewGuid():N}", kind, [new LabelSpec("a"), new LabelSpec("b")]), Cancel);
 
-    private async Task<(MudBunitContext Context, string Email)> SignedInAsync(string role, int? memberOf = null)
+    private async Task<(MudBunitContext Context, string Email)> SignedInAsync(string role, int? memberOf = null, IConfiguration? configuration = null)
     {
         var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@example.org";
         var userId = await factory.CreateUserAsync(email, "Passw0rd-for-tests", role);
@@ -42,6 +43,10 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
         }
         var context = new MudBunitContext(factory.Services);
         context.SignIn(userId, role, email);
+        if (configuration is not null)
+        {
+            context.Services.AddSingleton(configuration);
+        }
         context.Render<MudPopoverProvider>();
         return (context, email);
     }
@@ -276,6 +281,27 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
 
         cut.WaitForElement("[data-testid=simulate-command]");
         Assert.Empty(cut.FindAll("[data-testid=simulate-start]"));
+    }
+
+    [Fact]
+    public async Task Items_imported_on_this_node_show_on_the_open_dashboard_without_a_refresh_by_the_clock()
+    {
+        var project = await CreateProjectAsync();
+        // No refresh by the clock within the test: only the commit's signal can bring the new numbers.
+        var (context, _) = await SignedInAsync(Roles.Admin, configuration: new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Dashboard:RefreshSeconds"] = "3600" }).Build());
+        await using var _ = context;
+        var cut = RenderPage(context, project, null);
+        cut.WaitForElement("[data-testid=empty-overview]");
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes("{\"text\":\"one\"}\n{\"text\":\"two\"}\n");
+        var report = await factory.Services.GetRequiredService<LabelLoop.Data.Import.ImportService>().ImportAsync(project,
+            new LabelLoop.Core.Import.ImportListing([new LabelLoop.Core.Import.ImportEntry("items.jsonl", bytes.Length, () => new MemoryStream(bytes))], []),
+            cancellationToken: Cancel);
+        Assert.Equal(2, report.Added);
+
+        cut.WaitForAssertion(() => Assert.Equal("2", cut.Find("[data-state=unlabeled]").TextContent), ProjectDashboard.RefreshInterval * 3);
+        Assert.StartsWith("2 items", cut.Find("[data-testid=header-counts]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using LabelLoop.Core;
 using LabelLoop.Core.Jobs;
+using LabelLoop.Data;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Stats;
 using LabelLoop.Jobs;
@@ -20,8 +21,15 @@ public partial class ProjectDashboard
 {
     private const int JobsShown = 50;
 
-    /// <summary>How often an open dashboard reads its numbers again.</summary>
+    /// <summary>
+    /// How often an open dashboard reads its numbers again by itself, by default (<c>Dashboard:RefreshSeconds</c>):
+    /// what other nodes and the workers write (a new model version, job progress) shows within this. A label or an
+    /// import committed on this node wakes it at once.
+    /// </summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>The least time between two refreshes, however many labels arrive.</summary>
+    public static readonly TimeSpan MinRefreshGap = TimeSpan.FromSeconds(1);
 
     private static readonly (string Key, string Title)[] Tabs =
     [
@@ -34,6 +42,8 @@ public partial class ProjectDashboard
     ];
 
     private readonly CancellationTokenSource stopping = new();
+    // Released when this node commits a change to the project's labels or pool; holds at most one wake-up.
+    private readonly SemaphoreSlim changed = new(0, 1);
     private ProjectHeader? header;
     private ProjectOverview? overview;
     private ModelOverview? model;
@@ -56,6 +66,13 @@ public partial class ProjectDashboard
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject] private CommitSignals Signals { get; set; } = default!;
+
+    [Inject] private IConfiguration Configuration { get; set; } = default!;
+
+    private TimeSpan RefreshEvery =>
+        Configuration.GetValue<double?>("Dashboard:RefreshSeconds") is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : RefreshInterval;
 
     [Parameter] public int ProjectId { get; set; }
 
@@ -96,6 +113,7 @@ public partial class ProjectDashboard
         if (!live && header is not null)
         {
             live = true;
+            Signals.ProjectChanged += OnProjectChanged;
             _ = RefreshLoopAsync(stopping.Token);
         }
     }
@@ -166,17 +184,38 @@ public partial class ProjectDashboard
         await LoadTabAsync("simulation", stopping.Token);
     }
 
-    private async Task RefreshLoopAsync(CancellationToken cancellationToken)
+    // Runs on the committing thread: only note the change (see CommitSignals).
+    private void OnProjectChanged(int projectId)
     {
-        using var timer = new PeriodicTimer(RefreshInterval);
+        if (projectId != ProjectId || changed.CurrentCount > 0)
+        {
+            return;
+        }
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            changed.Release();
+        }
+        catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
+        {
+            // A wake-up is already waiting, or the page has just closed.
+        }
+    }
+
+    // Refreshes when this node commits a change to the project (at most once per MinRefreshGap), and every
+    // RefreshInterval without one.
+    private async Task RefreshLoopAsync(CancellationToken cancellationToken)
+    {
+        var every = RefreshEvery;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
             {
+                await changed.WaitAsync(every, cancellationToken);
                 await InvokeAsync(() => RefreshAsync(cancellationToken));
+                await Task.Delay(MinRefreshGap, cancellationToken);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
             // The page was left.
         }
@@ -209,8 +248,10 @@ public partial class ProjectDashboard
 
     public void Dispose()
     {
+        Signals.ProjectChanged -= OnProjectChanged;
         stopping.Cancel();
         stopping.Dispose();
+        changed.Dispose();
         GC.SuppressFinalize(this);
     }
 }
