@@ -105,11 +105,25 @@ public sealed class WorkspaceTests(E2EServer server) : IClassFixture<E2EServer>
         current = await PressAndWaitAsync(page, "1", current);
         current = await PressAndWaitAsync(page, "2", current);
 
-        // The circuit's connection drops; keys pressed meanwhile wait in the page and go once it is back.
+        // The circuit's connection drops and stays down (its reconnection held back) until released: the page says
+        // it is reconnecting, and keys pressed meanwhile wait in the page and go once it is back.
+        var reconnecting = page.Locator("#components-reconnect-modal [data-testid=reconnecting]");
+        await Assertions.Expect(reconnecting).ToBeHiddenAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/_blazor/negotiate**", async route =>
+        {
+            await release.Task;
+            await route.ContinueAsync();
+        });
         await page.EvaluateAsync("() => Blazor._internal.forceCloseConnection()");
+        await Assertions.Expect(reconnecting).ToBeVisibleAsync();
+        await Assertions.Expect(reconnecting).ToContainTextAsync("Reconnecting...");
         await page.Keyboard.PressAsync("3");
         await page.Keyboard.PressAsync("1");
+        release.SetResult();
         await PressAndWaitAsync(page, "2", current);
+        await Assertions.Expect(page.Locator("#components-reconnect-modal")).ToBeHiddenAsync();
+        await page.UnrouteAllAsync();
 
         var answers = await AnswersAsync(project, 5);
         Assert.Equal(5, answers.Count);

@@ -8,6 +8,7 @@ using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Projects;
 using LabelLoop.Testing;
 using LabelLoop.Web.Components.Pages.Dashboard;
+using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -323,5 +324,36 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
         cut.WaitForAssertion(
             () => Assert.Contains(snackbar.ShownSnackbars, s => s.Message == "New ranking from model v1"),
             ProjectDashboard.RefreshInterval * 3);
+    }
+
+    [Fact]
+    public async Task A_refresh_leaves_the_tab_strip_alone_and_a_tab_clicked_across_it_lands()
+    {
+        var project = await CreateProjectAsync();
+        var (context, _) = await SignedInAsync(Roles.Admin);
+        await using var _ = context;
+        var cut = RenderPage(context, project, null);
+        cut.WaitForElement("[data-testid=empty-overview]");
+        var tabs = cut.FindComponent<MudTabs>();
+        var tabRenders = tabs.RenderCount;
+        var panelRenders = cut.FindComponents<MudTabPanel>().Select(p => p.RenderCount).ToList();
+        var tabStrip = cut.Find("[data-testid=dashboard-tabs] .mud-tabs-tabbar").OuterHtml;
+        // Found before the refresh, clicked after it: a browser's click on the headers it has on screen.
+        var modelTab = cut.FindAll("[data-testid=dashboard-tabs] .mud-tab").Single(t => t.TextContent.Trim() == "Model");
+
+        await using (var db = factory.Database.CreateContext())
+        {
+            db.Items.Add(new Item { ProjectId = project, ContentHash = Guid.NewGuid().ToString("N"), ExternalId = "new", Text = "new", CreatedUtc = DateTime.UnixEpoch });
+            await db.SaveChangesAsync(Cancel);
+            await db.Projects.Where(p => p.Id == project).ExecuteUpdateAsync(s => s.SetProperty(p => p.ItemCount, 1), Cancel);
+        }
+        cut.WaitForAssertion(() => Assert.Equal("1", cut.Find("[data-state=unlabeled]").TextContent), ProjectDashboard.RefreshInterval * 3);
+        Assert.StartsWith("1 items", cut.Find("[data-testid=header-counts]").TextContent, StringComparison.Ordinal);
+
+        Assert.Equal(tabRenders, tabs.RenderCount);
+        Assert.Equal(panelRenders, cut.FindComponents<MudTabPanel>().Select(p => p.RenderCount).ToList());
+        Assert.Equal(tabStrip, cut.Find("[data-testid=dashboard-tabs] .mud-tabs-tabbar").OuterHtml);
+        modelTab.Click();
+        Assert.EndsWith($"/projects/{project}/dashboard/model", context.Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
     }
 }

@@ -15,7 +15,9 @@ namespace LabelLoop.Web.Components.Pages.Dashboard;
 /// only its own numbers, all through <see cref="ProjectStatsService"/> (the stats API's service). Admins see and
 /// steer everything; reviewers who are members read it; annotators get 403. Every tab has its own URL: switching
 /// tabs navigates inside the circuit. While the page is open the header, the overview's counts, the job list and
-/// the simulation's state are read again every few seconds, and a newly published model version is announced.
+/// the simulation's state are read again every few seconds, and a newly published model version is announced. The
+/// tab strip (<see cref="DashboardTabs"/>) takes only the project and the tab, so such a refresh re-renders the
+/// numbers and leaves the tab headers alone.
 /// </summary>
 public partial class ProjectDashboard
 {
@@ -30,16 +32,6 @@ public partial class ProjectDashboard
 
     /// <summary>The least time between two refreshes, however many labels arrive.</summary>
     public static readonly TimeSpan MinRefreshGap = TimeSpan.FromSeconds(1);
-
-    private static readonly (string Key, string Title)[] Tabs =
-    [
-        ("overview", "Overview"),
-        ("model", "Model"),
-        ("annotators", "Annotators"),
-        ("jobs", "Jobs"),
-        ("settings", "Settings"),
-        ("simulation", "Simulation"),
-    ];
 
     private readonly CancellationTokenSource stopping = new();
     // Released when this node commits a change to the project's labels or pool; holds at most one wake-up.
@@ -63,8 +55,6 @@ public partial class ProjectDashboard
 
     [Inject] private JobQueue Queue { get; set; } = default!;
 
-    [Inject] private NavigationManager Navigation { get; set; } = default!;
-
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject] private CommitSignals Signals { get; set; } = default!;
@@ -78,13 +68,11 @@ public partial class ProjectDashboard
 
     [Parameter] public string? Tab { get; set; }
 
-    private string CurrentTab => Tabs.Any(t => t.Key == Tab) ? Tab! : "overview";
-
-    private int TabIndex => Array.FindIndex(Tabs, t => t.Key == CurrentTab);
+    private string CurrentTab => DashboardTabs.Resolve(Tab);
 
     protected override async Task OnParametersSetAsync()
     {
-        if (Tab is not null && Tabs.All(t => t.Key != Tab) && HttpContext is { Response.HasStarted: false })
+        if (Tab is not null && DashboardTabs.All.All(t => t.Key != Tab) && HttpContext is { Response.HasStarted: false })
         {
             HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
         }
@@ -152,22 +140,6 @@ public partial class ProjectDashboard
                 pendingSimulation = recent.FirstOrDefault(r => r.Status is JobStatus.Queued or JobStatus.Running);
                 break;
         }
-    }
-
-    // A click on a tab (not the tabs' own bookkeeping while they set up): the page follows the tab's URL, inside the
-    // circuit, which re-renders it with the new tab parameter; no reload.
-    private Task SwitchTabAsync(TabInteractionEventArgs args)
-    {
-        if (args.InteractionType != TabInteractionType.Activate || args.PanelIndex < 0 || args.PanelIndex >= Tabs.Length)
-        {
-            return Task.CompletedTask;
-        }
-        var key = Tabs[args.PanelIndex].Key;
-        if (key != CurrentTab)
-        {
-            Navigation.NavigateTo($"/projects/{ProjectId}/dashboard{(key == "overview" ? "" : "/" + key)}");
-        }
-        return Task.CompletedTask;
     }
 
     private async Task StartSimulationAsync(bool pretrain)
