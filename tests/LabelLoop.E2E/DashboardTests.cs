@@ -53,7 +53,8 @@ public sealed class DashboardTests(E2EServer server) : IClassFixture<E2EServer>
         await admin.GotoAsync($"/projects/{project}/dashboard");
         await admin.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await Assertions.Expect(admin.Locator("[data-state=labeled]")).ToHaveTextAsync("3");
-        foreach (var chart in new[] { "chart-states", "chart-distribution", "chart-per-day" })
+        await Assertions.Expect(admin.Locator("#chart-states svg path").First).ToBeVisibleAsync();
+        foreach (var chart in new[] { "chart-distribution", "chart-per-day" })
         {
             await Assertions.Expect(admin.Locator($"canvas#{chart}[data-drawn='1']")).ToHaveCountAsync(1);
         }
@@ -63,7 +64,8 @@ public sealed class DashboardTests(E2EServer server) : IClassFixture<E2EServer>
         await Assertions.Expect(admin.Locator("[data-testid=empty-curve]")).ToBeVisibleAsync();
         await ClickTabAsync(admin, "Overview", $"**/projects/{project}/dashboard");
         await Assertions.Expect(admin.Locator("canvas[data-chart]:not([data-drawn='1'])")).ToHaveCountAsync(0);
-        await Assertions.Expect(admin.Locator("canvas#chart-states[data-drawn='1']")).ToHaveCountAsync(1);
+        await Assertions.Expect(admin.Locator("canvas#chart-distribution[data-drawn='1']")).ToHaveCountAsync(1);
+        await Assertions.Expect(admin.Locator("#chart-states svg path").First).ToBeVisibleAsync();
 
         // Labels given meanwhile show up without a reload.
         await LabelAsync(project, annotatorId, 2);

@@ -189,7 +189,7 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
         cut.WaitForAssertion(() => Assert.Equal("3", cut.Find("[data-state=unlabeled]").TextContent));
         Assert.Equal("2", cut.Find("[data-state=labeled]").TextContent);
         Assert.Equal("overview", cut.Find("[data-testid=dashboard-tabs]").GetAttribute("data-tab"));
-        Assert.NotNull(cut.Find("canvas#chart-states[data-chart]"));
+        Assert.NotNull(cut.Find("#chart-states svg"));
         Assert.NotNull(cut.Find("[data-testid=empty-distribution]"));
     }
 

@@ -18,11 +18,13 @@ public static class DashboardCharts
 
     public static string ToJson(ChartSpec spec) => JsonSerializer.Serialize(spec, Json);
 
-    /// <summary>Items by state, as a doughnut.</summary>
-    public static ChartSpec ItemStates(StateCounts s) => new("doughnut", "", "items",
-        ["Unlabeled", "Leased", "Labeled", "Skipped", "In review"],
-        [new ChartSeries("Items", [s.Unlabeled, s.Leased, s.Labeled, s.Skipped, s.InReview], null,
-            [UnlabeledColor, LeasedColor, LabeledColor, SkippedColor, InReviewColor])]);
+    /// <summary>Items by state, for the overview's donut (a MudChart).</summary>
+    public static double[] StateValues(StateCounts s) => [s.Unlabeled, s.Leased, s.Labeled, s.Skipped, s.InReview];
+
+    /// <summary>The item states in the order of <see cref="StateValues"/>, and their colours.</summary>
+    public static readonly string[] StateNames = ["Unlabeled", "Leased", "Labeled", "Skipped", "In review"];
+
+    public static readonly string[] StateColors = [UnlabeledColor, LeasedColor, LabeledColor, SkippedColor, InReviewColor];
 
     /// <summary>Labeled items per final label, bars in each label's colour.</summary>
     public static ChartSpec LabelDistribution(IReadOnlyList<LabelCount> labels) => new("bar", "Final label", "Labeled items",
