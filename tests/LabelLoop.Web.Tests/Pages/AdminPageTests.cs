@@ -113,12 +113,14 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         await using var context = NewContext(factory);
         var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
 
-        page.WaitForElement("[data-testid=add-user]").Click();
-        page.WaitForElement("[data-testid=new-email]").Change(email);
-        page.Find("[data-testid=new-password-field]").Change(Password);
+        page.WaitForElement("[data-testid=add-user]");
+        await page.InvokeAsync(() => page.Find("[data-testid=add-user]").Click());
+        page.WaitForElement("[data-testid=new-email]");
+        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change(email));
+        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change(Password));
         await page.InvokeAsync(() => page.FindComponents<MudSelect<string>>()
             .Single(s => Equals(s.Instance.UserAttributes.GetValueOrDefault("data-testid"), "new-role")).Instance.ValueChanged.InvokeAsync(Roles.Reviewer));
-        page.Find("[data-testid=save-user]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
 
         page.WaitForAssertion(() => Assert.Contains(Roles.Reviewer, UserRow(page, email).TextContent, StringComparison.Ordinal));
         Assert.Empty(page.FindAll(".mud-dialog"));
@@ -135,21 +137,23 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         await using var context = NewContext(factory);
         var page = RenderPage<AdminHome>(context, adminId, Roles.Admin);
 
-        page.WaitForElement("[data-testid=add-user]").Click();
-        page.WaitForElement("[data-testid=new-email]").Change("not-an-address");
-        page.Find("[data-testid=new-password-field]").Change(Password);
-        page.Find("[data-testid=save-user]").Click();
+        page.WaitForElement("[data-testid=add-user]");
+        await page.InvokeAsync(() => page.Find("[data-testid=add-user]").Click());
+        page.WaitForElement("[data-testid=new-email]");
+        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change("not-an-address"));
+        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change(Password));
+        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
         page.WaitForAssertion(() => Assert.Contains("is not an e-mail address", FieldOf(page, "new-email").TextContent, StringComparison.Ordinal));
 
-        page.Find("[data-testid=new-email]").Change($"short-{Guid.NewGuid():N}@example.org");
-        page.Find("[data-testid=new-password-field]").Change("short");
-        page.Find("[data-testid=save-user]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change($"short-{Guid.NewGuid():N}@example.org"));
+        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change("short"));
+        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
         page.WaitForAssertion(() => Assert.Contains("mud-input-error", FieldOf(page, "new-password-field").InnerHtml, StringComparison.Ordinal));
         Assert.DoesNotContain("mud-input-error", FieldOf(page, "new-email").InnerHtml, StringComparison.Ordinal);
 
-        page.Find("[data-testid=new-email]").Change(existing);
-        page.Find("[data-testid=new-password-field]").Change(Password);
-        page.Find("[data-testid=save-user]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change(existing));
+        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change(Password));
+        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
         page.WaitForAssertion(() => Assert.Contains("mud-input-error", FieldOf(page, "new-email").InnerHtml, StringComparison.Ordinal));
         Assert.Single(page.FindAll(".mud-dialog"));
         await using var scope = factory.Services.CreateAsyncScope();
@@ -246,18 +250,18 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         IElement Row() => page.Find($"[data-testid=member-table] tr[data-project='{project}']");
 
         page.WaitForAssertion(() => Assert.NotNull(Row()));
-        Row().QuerySelector("[data-testid=add-member]")!.Click();
+        await page.InvokeAsync(() => Row().QuerySelector("[data-testid=add-member]")!.Click());
         page.WaitForAssertion(() => Assert.Contains("mud-input-error", Row().QuerySelector("[data-testid=member-email]")!.Closest(".mud-input-control")!.OuterHtml, StringComparison.Ordinal));
-        Row().QuerySelector("[data-testid=member-email]")!.Change("nobody@example.org");
-        Row().QuerySelector("[data-testid=add-member]")!.Click();
+        await page.InvokeAsync(() => Row().QuerySelector("[data-testid=member-email]")!.Change("nobody@example.org"));
+        await page.InvokeAsync(() => Row().QuerySelector("[data-testid=add-member]")!.Click());
         page.WaitForAssertion(() => Assert.Contains("No account has the e-mail 'nobody@example.org'", Row().TextContent, StringComparison.Ordinal));
-        Row().QuerySelector("[data-testid=member-email]")!.Change(email);
-        Row().QuerySelector("[data-testid=add-member]")!.Click();
+        await page.InvokeAsync(() => Row().QuerySelector("[data-testid=member-email]")!.Change(email));
+        await page.InvokeAsync(() => Row().QuerySelector("[data-testid=add-member]")!.Click());
 
         page.WaitForAssertion(() => Assert.NotNull(Row().QuerySelector($"[data-member='{email}']")));
         var members = await factory.Services.GetRequiredService<ProjectService>().ListAllMembersAsync(Caller.System, Cancel);
         Assert.Contains(members, m => m.ProjectId == project && m.Email == email);
-        Row().QuerySelector($"[data-member='{email}'] button")!.Click();
+        await page.InvokeAsync(() => Row().QuerySelector($"[data-member='{email}'] button")!.Click());
         page.WaitForAssertion(() => Assert.Null(Row().QuerySelector($"[data-member='{email}']")));
 
         Assert.Equal("/admin/tokens", page.Find("[data-testid=tokens-link]").GetAttribute("href"));

@@ -51,10 +51,10 @@ public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixt
         Assert.Contains("never", row.TextContent, StringComparison.Ordinal);
 
         await SelectAsync(page, "token-user", holderId);
-        page.Find("[data-testid=token-name]").Change("from the page");
+        await page.InvokeAsync(() => page.Find("[data-testid=token-name]").Change("from the page"));
         await SelectAsync(page, "token-scope", ApiScopes.Label);
-        page.Find("[data-testid=token-expires]").Change("30");
-        page.Find("[data-testid=create-token]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=token-expires]").Change("30"));
+        await page.InvokeAsync(() => page.Find("[data-testid=create-token]").Click());
 
         var secret = page.WaitForElement("[data-testid=new-token-secret]").TextContent.Trim();
         Assert.StartsWith(ApiTokenService.SecretPrefix, secret, StringComparison.Ordinal);
@@ -70,7 +70,7 @@ public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixt
             Assert.Contains("from the page", again, StringComparison.Ordinal);
         }
 
-        page.Find($"[data-testid=token-table] tr:has(td[data-token-id='{fresh.Id}']) [data-testid=revoke-token]").Click();
+        await page.InvokeAsync(() => page.Find($"[data-testid=token-table] tr:has(td[data-token-id='{fresh.Id}']) [data-testid=revoke-token]").Click());
         await AdminPageTests.ClickDialogButtonAsync(page, "Revoke");
 
         page.WaitForAssertion(() => Assert.Contains("revoked", page.Find($"[data-testid=token-table] tr:has(td[data-token-id='{fresh.Id}'])").TextContent, StringComparison.Ordinal));
@@ -86,15 +86,16 @@ public sealed class ApiTokensPageTests(LabelLoopWebFactory factory) : IClassFixt
         await using var context = AdminPageTests.NewContext(factory);
         var page = AdminPageTests.RenderPage<ApiTokens>(context, adminId, Roles.Admin);
 
-        page.WaitForElement("[data-testid=create-token]").Click();
+        page.WaitForElement("[data-testid=create-token]");
+        await page.InvokeAsync(() => page.Find("[data-testid=create-token]").Click());
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=error-summary] li[data-field=name]")));
         Assert.Contains("A token needs a name", AdminPageTests.FieldOf(page, "token-name").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=new-token-secret]"));
 
-        page.Find("[data-testid=token-name]").Change("zero days");
-        page.Find("[data-testid=token-expires]").Change("0");
-        page.Find("[data-testid=create-token]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=token-name]").Change("zero days"));
+        await page.InvokeAsync(() => page.Find("[data-testid=token-expires]").Change("0"));
+        await page.InvokeAsync(() => page.Find("[data-testid=create-token]").Click());
         page.WaitForAssertion(() => Assert.Contains("Expiry must be between", AdminPageTests.FieldOf(page, "token-expires").TextContent, StringComparison.Ordinal));
         Assert.Empty(page.FindAll("[data-testid=new-token-secret]"));
         Assert.Empty(await Tokens.ListAsync(Caller.System, adminId, Cancel));

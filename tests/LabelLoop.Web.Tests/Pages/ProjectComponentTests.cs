@@ -108,12 +108,12 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         _context.SignIn("an-admin", Roles.Admin);
         var cut = _context.Render<ProjectCreate>();
 
-        cut.Find("#project-name").Change(name);
+        await cut.InvokeAsync(() => cut.Find("#project-name").Change(name));
         var kind = cut.FindComponent<MudSelect<ProjectKind?>>();
         await cut.InvokeAsync(() => kind.Instance.ValueChanged.InvokeAsync(ProjectKind.Text));
         cut.Find("#project-labels").Input("positive | p | #00aa00\nnegative\n");
-        cut.Find("#project-instructions").Change("Read carefully.");
-        cut.Find("#project-overlap").Change("2");
+        await cut.InvokeAsync(() => cut.Find("#project-instructions").Change("Read carefully."));
+        await cut.InvokeAsync(() => cut.Find("#project-overlap").Change("2"));
         var preview = cut.FindAll("[data-testid=label-preview] .mud-chip");
         Assert.Equal(["p", "2"], preview.Select(c => c.QuerySelector("kbd")!.TextContent));
         Assert.Equal(["positive", "negative"], preview.Select(c => c.Text()[..^1]));
@@ -133,7 +133,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         _context.SignIn("an-admin", Roles.Admin);
         var cut = _context.Render<ProjectCreate>();
 
-        cut.Find("#project-name").Change(name);
+        await cut.InvokeAsync(() => cut.Find("#project-name").Change(name));
         cut.Find("#project-labels").Input("same\nsame\n");
         cut.Find("form").Submit();
 
@@ -163,7 +163,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         _context.SignIn(await CreateUserAsync(Roles.Annotator), Roles.Annotator);
         var cut = _context.Render<ProjectCreate>();
 
-        cut.Find("#project-name").Change(name);
+        await cut.InvokeAsync(() => cut.Find("#project-name").Change(name));
         cut.Find("form").Submit();
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=error-summary]")), Wait);
@@ -180,7 +180,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         var cut = _context.Render<ProjectEdit>(p => p.Add(x => x.ProjectId, id));
 
         Assert.Equal($"old |  | {ProjectRules.DefaultColor(0)}\nkept | k | {ProjectRules.DefaultColor(1)}", cut.Find("#project-labels").GetAttribute("value") ?? cut.Find("#project-labels").TextContent);
-        cut.Find("#project-name").Change(renamed);
+        await cut.InvokeAsync(() => cut.Find("#project-name").Change(renamed));
         cut.Find("#project-labels").Input("kept | k | #123456\nnew\n");
         cut.Find("form").Submit();
 
@@ -213,16 +213,16 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         _context.SignIn("an-admin", Roles.Admin);
         var cut = _context.Render<ProjectDetail>(p => p.Add(x => x.ProjectId, id));
 
-        cut.Find("#member-email").Change("nobody@example.org");
+        await cut.InvokeAsync(() => cut.Find("#member-email").Change("nobody@example.org"));
         cut.Find("form[data-testid=add-member]").Submit();
         cut.WaitForAssertion(() => Assert.Contains("No account has the e-mail 'nobody@example.org'", cut.Markup, StringComparison.Ordinal), Wait);
 
-        cut.Find("#member-email").Change(email);
+        await cut.InvokeAsync(() => cut.Find("#member-email").Change(email));
         cut.Find("form[data-testid=add-member]").Submit();
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find($"[data-member='{email}']")), Wait);
         Assert.Single(await Projects.ListMembersAsync(Caller.System, id, Cancel));
 
-        cut.Find($"[data-member='{email}'] [data-testid=remove-member]").Click();
+        await cut.InvokeAsync(() => cut.Find($"[data-member='{email}'] [data-testid=remove-member]").Click());
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-member]")), Wait);
         Assert.Empty(await Projects.ListMembersAsync(Caller.System, id, Cancel));
     }
@@ -245,7 +245,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         var row = cut.Find($"[data-testid=job-run][data-job-id='{runId}']");
         Assert.Equal("Running", row.GetAttribute("data-status"));
         Assert.Equal("40", row.QuerySelector("[role=progressbar]")!.GetAttribute("aria-valuenow"));
-        cut.Find("[data-testid=cancel-job]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=cancel-job]").Click());
 
         cut.WaitForAssertion(() => Assert.Equal("Cancelled", cut.Find($"[data-job-id='{runId}']").GetAttribute("data-status")), Wait);
         Assert.NotNull(cut.Find($"[data-job-id='{runId}'] [data-testid=retry-job]"));
@@ -254,7 +254,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
             Assert.Equal(JobStatus.Cancelled, (await db.JobRuns.SingleAsync(j => j.Id == runId, Cancel)).Status);
         }
 
-        cut.Find("[data-testid=retrain-now]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=retrain-now]").Click());
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=job-run]").Count), Wait);
         Assert.Equal("Queued", cut.FindAll("[data-testid=job-run]")[0].GetAttribute("data-status"));
     }
@@ -295,7 +295,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         var cut = _context.Render<JobList>(p => p.Add(x => x.ProjectId, id));
         // A tampered page could still show the buttons: the click is refused on the server.
         var forged = _context.Render<JobList>(p => p.Add(x => x.ProjectId, id).Add(x => x.CanManage, true));
-        forged.Find("[data-testid=cancel-job]").Click();
+        await forged.InvokeAsync(() => forged.Find("[data-testid=cancel-job]").Click());
 
         Assert.NotNull(cut.Find($"[data-job-id='{runId}']"));
         Assert.Empty(cut.FindAll("[data-testid=cancel-job], [data-testid=retrain-now]"));
@@ -321,7 +321,7 @@ public sealed class ProjectComponentTests : IClassFixture<LabelLoopWebFactory>, 
         var cut = _context.Render<JobList>(p => p.Add(x => x.ProjectId, id).Add(x => x.CanManage, true).Add(x => x.Detailed, true).Add(x => x.Limit, 50));
 
         Assert.Equal("node-a/42", cut.Find("[data-testid=job-node]").Text());
-        cut.Find($"[data-job-id='{runId}'] [data-testid=retry-job]").Click();
+        await cut.InvokeAsync(() => cut.Find($"[data-job-id='{runId}'] [data-testid=retry-job]").Click());
 
         cut.WaitForAssertion(() => Assert.Equal(["Queued", "Failed"], cut.FindAll("[data-testid=job-run]").Select(r => r.GetAttribute("data-status"))), Wait);
     }
