@@ -34,6 +34,13 @@ query() {
     postgres) "${psql_[@]}" -d "$name" -At -c "$1" ;;
   esac
 }
+# One result line: the median, min and max of the times in $times (ms), then the status if any.
+summary() {
+  local sorted median
+  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+  median=$(echo "$sorted" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  printf '%-8s %-52s %6.0f ms %5.0f ms %5.0f ms  %s\n' "$provider" "$1" "$median" "$(echo "$sorted" | head -1)" "$(echo "$sorted" | tail -1)" "$2"
+}
 add_user() { $cli users add --db "$db" --data-dir "$data" --email "$1" --password Bench-pass-1 --role "$2" >/dev/null; }
 
 for p in ${BENCH_PROVIDERS:-sqlite postgres}; do
@@ -101,9 +108,7 @@ for p in ${BENCH_PROVIDERS:-sqlite postgres}; do
       status=${out% *}
       times+=("$(echo "${out#* } * 1000" | bc)")
     done
-    sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-    median=$(echo "$sorted" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    printf '%-8s %-52s %6.0f ms %5.0f ms %5.0f ms  %s\n' "$provider" "$page" "$median" "$(echo "$sorted" | head -1)" "$(echo "$sorted" | tail -1)" "$status"
+    summary "$page" "$status"
   done
   # The annotators tab's first paint waits for no numbers: its circuit runs the two scans of the labels, in parallel,
   # as the two stats calls below do. Their time together is when the tab's numbers appear (plus the circuit's start).
@@ -115,9 +120,7 @@ for p in ${BENCH_PROVIDERS:-sqlite postgres}; do
     wait "$a" "$b"
     times+=("$(echo "($(date +%s.%N) - $start) * 1000" | bc)")
   done
-  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-  median=$(echo "$sorted" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  printf '%-8s %-52s %6.0f ms %5.0f ms %5.0f ms\n' "$provider" "(annotators tab numbers: both scans at once)" "$median" "$(echo "$sorted" | head -1)" "$(echo "$sorted" | tail -1)"
+  summary "(annotators tab numbers: both scans at once)" ""
   echo "$provider load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   cleanup
 done

@@ -65,6 +65,14 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         });
     }
 
+    // Fills the add-user dialog's e-mail and password and saves, each in one renderer turn.
+    private static async Task SaveNewUserAsync(IRenderedComponent<ContainerFragment> page, string email, string password)
+    {
+        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change(email));
+        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change(password));
+        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
+    }
+
     /// <summary>Clicks the button of the open dialog whose text is <paramref name="text"/>.</summary>
     internal static async Task ClickDialogButtonAsync(IRenderedComponent<ContainerFragment> page, string text)
     {
@@ -140,20 +148,14 @@ public sealed class AdminPageTests(LabelLoopWebFactory factory) : IClassFixture<
         page.WaitForElement("[data-testid=add-user]");
         await page.InvokeAsync(() => page.Find("[data-testid=add-user]").Click());
         page.WaitForElement("[data-testid=new-email]");
-        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change("not-an-address"));
-        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change(Password));
-        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
+        await SaveNewUserAsync(page, "not-an-address", Password);
         page.WaitForAssertion(() => Assert.Contains("is not an e-mail address", FieldOf(page, "new-email").TextContent, StringComparison.Ordinal));
 
-        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change($"short-{Guid.NewGuid():N}@example.org"));
-        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change("short"));
-        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
+        await SaveNewUserAsync(page, $"short-{Guid.NewGuid():N}@example.org", "short");
         page.WaitForAssertion(() => Assert.Contains("mud-input-error", FieldOf(page, "new-password-field").InnerHtml, StringComparison.Ordinal));
         Assert.DoesNotContain("mud-input-error", FieldOf(page, "new-email").InnerHtml, StringComparison.Ordinal);
 
-        await page.InvokeAsync(() => page.Find("[data-testid=new-email]").Change(existing));
-        await page.InvokeAsync(() => page.Find("[data-testid=new-password-field]").Change(Password));
-        await page.InvokeAsync(() => page.Find("[data-testid=save-user]").Click());
+        await SaveNewUserAsync(page, existing, Password);
         page.WaitForAssertion(() => Assert.Contains("mud-input-error", FieldOf(page, "new-email").InnerHtml, StringComparison.Ordinal));
         Assert.Single(page.FindAll(".mud-dialog"));
         await using var scope = factory.Services.CreateAsyncScope();
