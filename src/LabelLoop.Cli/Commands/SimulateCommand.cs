@@ -51,7 +51,7 @@ public static class SimulateCommand
         var noFlip = new Option<bool>("--no-flip") { Description = "No horizontal flips (the default; kept for older scripts)" };
         var textModel = new Option<string>("--text-model")
         {
-            Description = "Text data: linear (hashed word and bigram tf-idf, logistic regression; a new project's default) or neural (the text encoder)",
+            Description = "Text data: linear (hashed tf-idf of words, word pairs and character n-grams, logistic regression; a new project's default) or neural (the text encoder)",
             DefaultValueFactory = _ => "linear",
         };
         textModel.AcceptOnlyFromAmong("linear", "neural");

@@ -25,7 +25,7 @@ namespace LabelLoop.Core.Jobs;
 /// projects and for image projects that have not decided yet (decided from the images at import or first training).</param>
 /// <param name="AllowHorizontalFlip">Image projects: the classes are mirror-invariant, so training may flip images left-right
 /// (off by default: a mirror image changes the class of digits, letters and many diagrams). GET reads null for text projects.</param>
-/// <param name="TextModel">Text projects: the linear model (hashed word and bigram tf-idf, logistic regression; the default)
+/// <param name="TextModel">Text projects: the linear model (hashed tf-idf of words, word pairs and character n-grams, logistic regression; the default)
 /// or the neural encoder. GET reads null for image projects.</param>
 /// <param name="TrainingSteps">Optimizer steps each image or neural text member trains per round; 0 = automatic (grows
 /// with the label count, see <see cref="TrainingSchedule"/>).</param>

@@ -31,11 +31,12 @@ public static class TrainingSchedule
     public const int WarmMinSteps = 100;
 
     /// <summary>Warm steps added per label.</summary>
-    public const double WarmStepsPerLabel = 0.25;
+    /// <remarks>0.1: at 0.25 the image rounds trained 45 steps more at 300 labels for the same accuracy (bench/active-learning.md).</remarks>
+    public const double WarmStepsPerLabel = 0.1;
 
     /// <summary>
     /// The steps of a round that continues from the previous round's model (a warm start): it has learnt the earlier
-    /// labels already, so about a sixth of the cold budget at a few hundred labels (175 steps at 300 labels, against
+    /// labels already, so about an eighth of the cold budget at a few hundred labels (130 steps at 300 labels, against
     /// 1,050). <paramref name="fixedSteps"/> when above 0.
     /// </summary>
     public static int WarmStepsFor(int labels, int fixedSteps = 0) =>

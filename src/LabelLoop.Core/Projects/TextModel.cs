@@ -4,8 +4,8 @@ namespace LabelLoop.Core.Projects;
 public enum TextModel
 {
     /// <summary>
-    /// Multinomial logistic regression on hashed word and bigram tf-idf features, trained to convergence: the
-    /// stronger model with a few hundred labels, and it trains in well under a second.
+    /// Multinomial logistic regression on hashed tf-idf features of words, word pairs and character n-grams, trained to
+    /// convergence: the stronger model with a few hundred labels, and it trains in well under a second.
     /// </summary>
     Linear,
 

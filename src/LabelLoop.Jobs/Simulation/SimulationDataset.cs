@@ -68,6 +68,6 @@ public sealed record SimulationDataset(ModelSpec Spec, InputMatrix Inputs, IRead
     {
         var tokenizer = TextTokenizer.Build(texts);
         var encoded = tokenizer.Encode(texts);
-        return new(ModelSpec.ForText(classes.Count, tokenizer), InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens), labels, classes);
+        return new(ModelSpec.ForText(classes.Count, tokenizer), InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens, texts), labels, classes);
     }
 }

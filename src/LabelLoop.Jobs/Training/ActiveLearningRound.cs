@@ -169,31 +169,49 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         try
         {
             var losses = new List<double>();
-            // The linear text model reads hashed word features, not an encoder.
+            // The linear text model reads hashed word and character features, not an encoder.
             var (encoder, encoderIgnored) = linear ? (null, null) : LoadEncoder(request);
             using var encoderScope = encoder;
-            var features = linear ? SparseFeatures.HashedText(request.Inputs) : null;
+            var features = linear ? request.Inputs.TextFeatures : null;
             SparseFeatures? embedded = null;
             var warmStarted = false;
             // When the round reads the served network's embeddings (committee heads, diverse or coverage strategies),
             // one pass over every item gives them and its probabilities together: the encoder runs once, not twice.
             var onePass = !linear && (members > 1 || needs.HasFlag(StrategyNeeds.Embeddings));
+            // The first member learns from every label: it is the model whose predictions are served and measured.
+            // The others are bootstrap resamples, whose disagreement the committee strategies read.
+            (List<int> Rows, int[] Labels) SampleFor(int m)
+            {
+                var sample = m == 0
+                    ? Enumerable.Range(0, train.Count).ToList()
+                    : StratifiedBootstrap(request.TrainLabels, new Random(unchecked((int)(request.Seed * 7919) + m)));
+                return (sample.Select(i => train[i]).ToList(), sample.Select(i => request.TrainLabels[i]).ToArray());
+            }
+            SoftmaxRegression[]? bootstrapMembers = null;
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
-                var random = new Random(unchecked((int)(request.Seed * 7919) + m));
-                // The first member learns from every label: it is the model whose predictions are served and
-                // measured. The others are bootstrap resamples, whose disagreement the committee strategies read.
-                var sample = m == 0 ? Enumerable.Range(0, train.Count).ToList() : StratifiedBootstrap(request.TrainLabels, random);
-                var rows = sample.Select(i => train[i]).ToList();
-                var labels = sample.Select(i => request.TrainLabels[i]).ToArray();
+                var (rows, labels) = SampleFor(m);
                 var memberSeed = (request.Seed * 100) + m + 1;
                 Member member;
                 if (features is not null)
                 {
                     progress?.Invoke(new RoundProgress((double)m / members * 0.9, $"Training member {m + 1}/{members} (linear)"));
-                    var regression = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token,
-                        start: m > 0 ? ((LinearMember)models[0]).Regression : null);
+                    if (m == 1)
+                    {
+                        // Each bootstrap member starts from the first one's weights and depends on nothing else: train
+                        // them side by side, one per core. Each is deterministic, so the order they finish in does not matter.
+                        var first = ((LinearMember)models[0]).Regression;
+                        bootstrapMembers = new SoftmaxRegression[members - 1];
+                        Parallel.For(1, members, new ParallelOptions { CancellationToken = token }, j =>
+                        {
+                            var (memberRows, memberLabels) = SampleFor(j);
+                            bootstrapMembers[j - 1] = SoftmaxRegression.Train(features, memberRows, memberLabels, classes, settings.LinearC, start: first, token: token);
+                        });
+                    }
+                    var regression = m == 0
+                        ? SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token)
+                        : bootstrapMembers![m - 1];
                     losses.Add(regression.FinalLoss);
                     epochs = Math.Max(epochs, regression.Iterations);
                     member = new LinearMember(regression, features);

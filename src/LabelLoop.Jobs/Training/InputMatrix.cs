@@ -9,16 +9,30 @@ public sealed class InputMatrix
     private readonly long[]? _tokens;
     private readonly int _width;
 
-    private InputMatrix(float[]? pixels, long[]? tokens, int width)
+    private InputMatrix(float[]? pixels, long[]? tokens, int width, IReadOnlyList<string>? texts = null)
     {
         _pixels = pixels;
         _tokens = tokens;
         _width = width;
+        Texts = texts;
     }
 
     public static InputMatrix OfPixels(float[] pixels, int valuesPerItem) => new(pixels, null, valuesPerItem);
 
-    public static InputMatrix OfTokens(long[] tokens, int tokensPerItem) => new(null, tokens, tokensPerItem);
+    /// <summary>Token rows, with the texts they came from when the linear text model should read their characters too.</summary>
+    public static InputMatrix OfTokens(long[] tokens, int tokensPerItem, IReadOnlyList<string>? texts = null) =>
+        new(null, tokens, tokensPerItem, texts);
+
+    /// <summary>The raw text of each row, in row order, when given (text items); null otherwise.</summary>
+    public IReadOnlyList<string>? Texts { get; }
+
+    /// <summary>
+    /// The linear text model's features of every row (<see cref="SparseFeatures.HashedText"/>), made on first use and
+    /// kept: the rows do not change, and the simulator's rounds share one matrix.
+    /// </summary>
+    public SparseFeatures TextFeatures => LazyInitializer.EnsureInitialized(ref _textFeatures, () => SparseFeatures.HashedText(this));
+
+    private SparseFeatures? _textFeatures;
 
     /// <summary>True when the rows are token ids (text items).</summary>
     public bool IsText => _tokens is not null;

@@ -40,7 +40,12 @@ public sealed class SoftmaxRegression
     /// to their own optimum, and converge to it in a fraction of the iterations.
     /// </summary>
     public static SoftmaxRegression Train(SparseFeatures features, IReadOnlyList<int> rows, IReadOnlyList<int> labels, int classes,
-        double c = 10, int maxIterations = 200, SoftmaxRegression? start = null, CancellationToken token = default)
+        double c = 10, int maxIterations = 200, SoftmaxRegression? start = null, CancellationToken token = default) =>
+        Train(features, rows, labels, classes, c, maxIterations, start, rowSpace: null, token);
+
+    /// <param name="rowSpace">Solve in the span of the training rows (true), over the columns (false), or whichever has fewer parameters (null).</param>
+    internal static SoftmaxRegression Train(SparseFeatures features, IReadOnlyList<int> rows, IReadOnlyList<int> labels, int classes,
+        double c, int maxIterations, SoftmaxRegression? start, bool? rowSpace, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(rows);
@@ -58,17 +63,19 @@ public sealed class SoftmaxRegression
         var vals = new List<float>();
         for (var i = 0; i < rows.Count; i++)
         {
-            var (columns, values) = features.Row(rows[i]);
+            var (columnMemory, valueMemory) = features.Row(rows[i]);
+            var columns = columnMemory.Span;
+            var values = valueMemory.Span;
             for (var e = 0; e < columns.Length; e++)
             {
-                ref var slot = ref local[columns.Span[e]];
+                ref var slot = ref local[columns[e]];
                 if (slot == 0)
                 {
                     slot = used++;
-                    usedColumns.Add(columns.Span[e]);
+                    usedColumns.Add(columns[e]);
                 }
                 cols.Add(slot);
-                vals.Add(values.Span[e]);
+                vals.Add(values[e]);
             }
             starts[i + 1] = cols.Count;
         }
@@ -85,7 +92,9 @@ public sealed class SoftmaxRegression
                 }
             }
         }
-        var iterations = Lbfgs.Minimize(problem.Evaluate, theta, maxIterations, token);
+        var iterations = rowSpace ?? RowSpace.Fits(rows, used)
+            ? RowSpace.Minimize(rows, problem, theta, maxIterations, token)
+            : Lbfgs.Minimize(problem.Evaluate, theta, maxIterations, token);
         var weights = new float[theta.Length];
         for (var i = 0; i < theta.Length; i++)
         {
@@ -104,7 +113,7 @@ public sealed class SoftmaxRegression
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(rows);
         var k = Classes;
-        Span<double> logits = stackalloc double[k];
+        Span<float> logits = stackalloc float[k];
         var keep = 1f / (1f - dropout);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -112,15 +121,17 @@ public sealed class SoftmaxRegression
             {
                 logits[j] = _weights[j];
             }
-            var (columns, values) = features.Row(rows[i]);
+            var (columnMemory, valueMemory) = features.Row(rows[i]);
+            var columns = columnMemory.Span;
+            var values = valueMemory.Span;
             for (var e = 0; e < columns.Length; e++)
             {
-                var slot = _local[columns.Span[e]];
+                var slot = _local[columns[e]];
                 if (slot == 0)
                 {
                     continue;
                 }
-                var x = values.Span[e];
+                var x = values[e];
                 if (dropout > 0)
                 {
                     if (random!.NextSingle() < dropout)
@@ -129,11 +140,7 @@ public sealed class SoftmaxRegression
                     }
                     x *= keep;
                 }
-                var w = _weights.AsSpan(slot * k, k);
-                for (var j = 0; j < k; j++)
-                {
-                    logits[j] += x * w[j];
-                }
+                AddScaled(logits, _weights.AsSpan(slot * k, k), x);
             }
             Softmax(logits, output.Slice(i * k, k));
         }
@@ -169,17 +176,36 @@ public sealed class SoftmaxRegression
         }
     }
 
-    private static void Softmax(Span<double> logits, Span<float> output)
+    /// <summary>sum += scale * values, a vector's width at a time.</summary>
+    private static void AddScaled<T>(Span<T> sum, ReadOnlySpan<T> values, T scale)
+        where T : struct, INumber<T>
     {
-        var max = double.NegativeInfinity;
+        var j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var width = Vector<T>.Count;
+            for (; j <= sum.Length - width; j += width)
+            {
+                (new Vector<T>(sum[j..]) + (new Vector<T>(values[j..]) * scale)).CopyTo(sum[j..]);
+            }
+        }
+        for (; j < sum.Length; j++)
+        {
+            sum[j] += scale * values[j];
+        }
+    }
+
+    private static void Softmax(Span<float> logits, Span<float> output)
+    {
+        var max = float.NegativeInfinity;
         foreach (var z in logits)
         {
-            max = Math.Max(max, z);
+            max = MathF.Max(max, z);
         }
         var sum = 0.0;
         for (var j = 0; j < logits.Length; j++)
         {
-            logits[j] = Math.Exp(logits[j] - max);
+            logits[j] = MathF.Exp(logits[j] - max);
             sum += logits[j];
         }
         for (var j = 0; j < logits.Length; j++)
@@ -191,6 +217,21 @@ public sealed class SoftmaxRegression
     /// <summary>The training rows in local columns and the objective over them.</summary>
     private sealed class Problem(int[] starts, int[] columns, float[] values, int[] labels, int classes, int parameters, double lambda)
     {
+        public int[] Starts => starts;
+
+        public int[] Columns => columns;
+
+        public float[] Values => values;
+
+        public int[] Labels => labels;
+
+        public int Classes => classes;
+
+        /// <summary>Local columns, the intercept's included.</summary>
+        public int Parameters => parameters;
+
+        public double Lambda => lambda;
+
         private readonly double[] _probabilities = new double[classes];
 
         public double Evaluate(double[] theta, double[] gradient)
@@ -266,6 +307,249 @@ public sealed class SoftmaxRegression
                 p[j] /= sum;
             }
             return -Math.Log(Math.Max(p[labels[i]], 1e-300));
+        }
+    }
+
+    /// <summary>
+    /// The same objective solved in the span of the training rows, for rows with more columns than there are rows (hashed
+    /// words and character n-grams: tens of thousands of columns for a few hundred labels).
+    /// </summary>
+    /// <remarks>
+    /// The penalised optimum has no part outside the span of the rows (such a part leaves every logit unchanged and only
+    /// adds to the penalty), so W = Q Z for an orthonormal basis Q of that span. With the intercept as a constant column of
+    /// 1, the Gram matrix K = X X^T factors as L L^T (a Cholesky factorisation that skips rows already in the span of the
+    /// earlier ones: repeated rows of a bootstrap sample), Q = X_kept^T L_kept^-T, and X Q = L. The logits are then L Z
+    /// and the penalty ||W||^2 = ||Z||^2: the same problem, with r x classes parameters (r at most the distinct rows)
+    /// instead of columns x classes, and L-BFGS needs as many iterations on it. W = X_kept^T (L_kept^-T Z) at the end.
+    /// </remarks>
+    private static class RowSpace
+    {
+        /// <summary>Whether the row-space form has fewer parameters than the columns: more columns in use than rows.</summary>
+        public static bool Fits(IReadOnlyList<int> rows, int used) => used > rows.Distinct().Count() + 1;
+
+        /// <summary>Minimises <paramref name="problem"/> (training row i is <paramref name="rows"/>[i]) into <paramref name="theta"/>, which may hold a start.</summary>
+        public static int Minimize(IReadOnlyList<int> rows, Problem problem, double[] theta, int maxIterations, CancellationToken token)
+        {
+            var (starts, columns, values, labels, k, used, lambda) =
+                (problem.Starts, problem.Columns, problem.Values, problem.Labels, problem.Classes, problem.Parameters, problem.Lambda);
+            // Distinct rows, and each (distinct row, label) pair with its count.
+            var distinctOf = new Dictionary<int, int>();
+            var first = new List<int>();
+            var pairs = new Dictionary<(int Row, int Label), int>();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (!distinctOf.TryGetValue(rows[i], out var d))
+                {
+                    d = first.Count;
+                    distinctOf[rows[i]] = d;
+                    first.Add(i);
+                }
+                pairs[(d, labels[i])] = pairs.GetValueOrDefault((d, labels[i])) + 1;
+            }
+            var count = first.Count;
+            var gram = Gram(first, starts, columns, values, used);
+            var (factor, kept) = Factor(gram, count);
+            var r = kept.Count;
+
+            // The start: Z0 = L_kept^-1 (X_kept W0), from the logits the start's weights give the kept rows.
+            var z = new double[r * k];
+            if (theta.AsSpan().ContainsAnyExcept(0.0))
+            {
+                for (var t = 0; t < r; t++)
+                {
+                    var i = first[kept[t]];
+                    for (var j = 0; j < k; j++)
+                    {
+                        z[(t * k) + j] = theta[j];
+                    }
+                    for (var e = starts[i]; e < starts[i + 1]; e++)
+                    {
+                        for (var j = 0; j < k; j++)
+                        {
+                            z[(t * k) + j] += values[e] * theta[(columns[e] * k) + j];
+                        }
+                    }
+                }
+                for (var t = 0; t < r; t++)
+                {
+                    for (var s = 0; s < t; s++)
+                    {
+                        var l = factor[(kept[t] * count) + s];
+                        for (var j = 0; j < k; j++)
+                        {
+                            z[(t * k) + j] -= l * z[(s * k) + j];
+                        }
+                    }
+                    var diagonal = factor[(kept[t] * count) + t];
+                    for (var j = 0; j < k; j++)
+                    {
+                        z[(t * k) + j] /= diagonal;
+                    }
+                }
+            }
+
+            var n = (double)rows.Count;
+            // Row d's coefficients stop at the last row kept up to it: the factor is lower triangular.
+            var lengths = new int[count];
+            for (int d = 0, t = 0; d < count; d++)
+            {
+                while (t < r && kept[t] <= d)
+                {
+                    t++;
+                }
+                lengths[d] = t;
+            }
+            var terms = pairs.Select(e => (e.Key.Row, e.Key.Label, Weight: e.Value / n)).ToArray();
+            var logits = new double[k];
+            double Evaluate(double[] x, double[] gradient)
+            {
+                var loss = 0.0;
+                var penalty = 0.0;
+                for (var q = 0; q < x.Length; q++)
+                {
+                    penalty += x[q] * x[q];
+                    gradient[q] = lambda * x[q];
+                }
+                foreach (var (d, label, weight) in terms)
+                {
+                    var row = factor.AsSpan(d * count, lengths[d]);
+                    Array.Clear(logits);
+                    for (var t = 0; t < row.Length; t++)
+                    {
+                        var f = row[t];
+                        if (f != 0)
+                        {
+                            AddScaled(logits, x.AsSpan(t * k, k), f);
+                        }
+                    }
+                    var max = logits.Max();
+                    var sum = 0.0;
+                    for (var j = 0; j < k; j++)
+                    {
+                        logits[j] = Math.Exp(logits[j] - max);
+                        sum += logits[j];
+                    }
+                    for (var j = 0; j < k; j++)
+                    {
+                        logits[j] /= sum;
+                    }
+                    loss -= weight * Math.Log(Math.Max(logits[label], 1e-300));
+                    logits[label] -= 1;
+                    for (var t = 0; t < row.Length; t++)
+                    {
+                        var f = row[t] * weight;
+                        if (f != 0)
+                        {
+                            AddScaled(gradient.AsSpan(t * k, k), logits, f);
+                        }
+                    }
+                }
+                return loss + (0.5 * lambda * penalty);
+            }
+            var iterations = Lbfgs.Minimize(Evaluate, z, maxIterations, token);
+
+            // A = L_kept^-T Z, then W = X_kept^T A (the intercept's column is all ones).
+            var a = z;
+            for (var t = r - 1; t >= 0; t--)
+            {
+                for (var s = t + 1; s < r; s++)
+                {
+                    var l = factor[(kept[s] * count) + t];
+                    for (var j = 0; j < k; j++)
+                    {
+                        a[(t * k) + j] -= l * a[(s * k) + j];
+                    }
+                }
+                var diagonal = factor[(kept[t] * count) + t];
+                for (var j = 0; j < k; j++)
+                {
+                    a[(t * k) + j] /= diagonal;
+                }
+            }
+            Array.Clear(theta);
+            for (var t = 0; t < r; t++)
+            {
+                var i = first[kept[t]];
+                for (var j = 0; j < k; j++)
+                {
+                    theta[j] += a[(t * k) + j];
+                }
+                for (var e = starts[i]; e < starts[i + 1]; e++)
+                {
+                    for (var j = 0; j < k; j++)
+                    {
+                        theta[(columns[e] * k) + j] += values[e] * a[(t * k) + j];
+                    }
+                }
+            }
+            return iterations;
+        }
+
+        /// <summary>K = 1 + X X^T over the distinct rows (count x count, row-major).</summary>
+        private static double[] Gram(List<int> first, int[] starts, int[] columns, float[] values, int used)
+        {
+            var count = first.Count;
+            var gram = new double[count * count];
+            var dense = new double[used];
+            for (var a = 0; a < count; a++)
+            {
+                var i = first[a];
+                for (var e = starts[i]; e < starts[i + 1]; e++)
+                {
+                    dense[columns[e]] += values[e];
+                }
+                for (var b = 0; b <= a; b++)
+                {
+                    var other = first[b];
+                    var dot = 1.0;
+                    for (var e = starts[other]; e < starts[other + 1]; e++)
+                    {
+                        dot += dense[columns[e]] * values[e];
+                    }
+                    gram[(a * count) + b] = dot;
+                    gram[(b * count) + a] = dot;
+                }
+                for (var e = starts[i]; e < starts[i + 1]; e++)
+                {
+                    dense[columns[e]] = 0;
+                }
+            }
+            return gram;
+        }
+
+        /// <summary>
+        /// Cholesky factor of <paramref name="gram"/> row by row, skipping a row whose remainder is (numerically) zero: it
+        /// lies in the span of the rows kept before it. Row d's coefficients on the kept rows are factor[d * count + t].
+        /// </summary>
+        private static (double[] Factor, List<int> Kept) Factor(double[] gram, int count)
+        {
+            var factor = new double[count * count];
+            var kept = new List<int>();
+            for (var d = 0; d < count; d++)
+            {
+                var row = factor.AsSpan(d * count, count);
+                for (var t = 0; t < kept.Count; t++)
+                {
+                    var pivot = factor.AsSpan(kept[t] * count, count);
+                    var v = gram[(d * count) + kept[t]];
+                    for (var s = 0; s < t; s++)
+                    {
+                        v -= row[s] * pivot[s];
+                    }
+                    row[t] = v / pivot[t];
+                }
+                var rest = gram[(d * count) + d];
+                for (var s = 0; s < kept.Count; s++)
+                {
+                    rest -= row[s] * row[s];
+                }
+                if (rest > 1e-9 * gram[(d * count) + d])
+                {
+                    row[kept.Count] = Math.Sqrt(rest);
+                    kept.Add(d);
+                }
+            }
+            return (factor, kept);
         }
     }
 

@@ -446,7 +446,7 @@ public sealed class TrainingRunner(
                 tokenizer = TextTokenizer.Build(texts, cancellationToken: token);
             }
             var encoded = tokenizer.Encode(texts, token);
-            return (ModelSpec.ForText(data.Labels.Count, tokenizer), InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens));
+            return (ModelSpec.ForText(data.Labels.Count, tokenizer), InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens, texts));
         }
         var size = settings.ImageSize;
         var pixels = images.Load(engine, data.Items.Select(i => i.BlobHash!).ToList(), data.Channels, size, token);

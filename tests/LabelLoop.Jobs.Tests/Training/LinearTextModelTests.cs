@@ -7,7 +7,7 @@ using Xunit;
 
 namespace LabelLoop.Jobs.Tests.Training;
 
-/// <summary>The linear text model (hashed word and bigram tf-idf, logistic regression) and the defaults around it.</summary>
+/// <summary>The linear text model (hashed tf-idf of words, word pairs and character n-grams; logistic regression) and the defaults around it.</summary>
 public sealed class LinearTextModelTests
 {
     private static readonly string[][] Topics =
@@ -61,6 +61,59 @@ public sealed class LinearTextModelTests
         warm.Predict(features, pool, pWarm);
         Assert.All(Enumerable.Range(0, pCold.Length), i => Assert.InRange(pWarm[i] - pCold[i], -0.01f, 0.01f));
         Assert.True(warm.Iterations < cold.Iterations, $"warm {warm.Iterations} iterations, cold {cold.Iterations}");
+    }
+
+    [Fact]
+    public void Solved_in_the_span_of_its_rows_it_predicts_as_the_solution_over_every_column()
+    {
+        // Tens of columns per row and a few dozen rows, some repeated (a bootstrap sample): more columns than rows.
+        var (inputs, _, labels) = Toy(300, seed: 11);
+        var features = SparseFeatures.HashedText(inputs);
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 40).Select(_ => random.Next(60)).ToList();
+        var rowLabels = rows.Select(i => labels[i]).ToList();
+        var token = TestContext.Current.CancellationToken;
+
+        var columns = SoftmaxRegression.Train(features, rows, rowLabels, Topics.Length, 100, 500, null, rowSpace: false, token);
+        var span = SoftmaxRegression.Train(features, rows, rowLabels, Topics.Length, 100, 500, null, rowSpace: true, token);
+        var warm = SoftmaxRegression.Train(features, rows, rowLabels, Topics.Length, 100, 500, columns, rowSpace: true, token);
+
+        var pool = Enumerable.Range(60, 240).ToList();
+        float[] Predict(SoftmaxRegression model)
+        {
+            var p = new float[pool.Count * Topics.Length];
+            model.Predict(features, pool, p);
+            return p;
+        }
+        var (expected, actual, fromStart) = (Predict(columns), Predict(span), Predict(warm));
+        Assert.All(Enumerable.Range(0, expected.Length), i => Assert.InRange(actual[i] - expected[i], -0.005f, 0.005f));
+        Assert.All(Enumerable.Range(0, expected.Length), i => Assert.InRange(fromStart[i] - expected[i], -0.005f, 0.005f));
+        Assert.InRange(span.FinalLoss, columns.FinalLoss - 1e-3, columns.FinalLoss + 1e-3);
+        Assert.True(warm.Iterations < span.Iterations, $"from the solution {warm.Iterations} iterations, from zero {span.Iterations}");
+    }
+
+    [Fact]
+    public void With_the_texts_it_reads_character_n_grams_so_a_misspelt_word_still_counts()
+    {
+        string[] texts = ["the telescope saw a comet", "a rocket in orbit", "the judge heard the appeal", "a lawyer lost the verdict", "telescopes and rockets", "appeals and verdicts"];
+        var tokenizer = TextTokenizer.Build(texts, cancellationToken: TestContext.Current.CancellationToken);
+        var encoded = tokenizer.Encode(texts, TestContext.Current.CancellationToken);
+        var words = SparseFeatures.HashedText(InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens));
+        var both = SparseFeatures.HashedText(InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens, texts));
+
+        // "telescopes" and "telescope" are different words, so their rows share no word column; they share n-grams.
+        static double Cosine(SparseFeatures f, int a, int b)
+        {
+            var (ca, va) = f.Row(a);
+            var (cb, vb) = f.Row(b);
+            var other = Enumerable.Range(0, cb.Length).ToDictionary(e => cb.Span[e], e => vb.Span[e]);
+            return Enumerable.Range(0, ca.Length).Sum(e => other.TryGetValue(ca.Span[e], out var v) ? (double)v * va.Span[e] : 0);
+        }
+        Assert.Equal(0, Cosine(words, 0, 4), 6);
+        Assert.True(Cosine(both, 0, 4) > 0.1, $"cosine {Cosine(both, 0, 4)}");
+        Assert.True(Cosine(both, 0, 4) > Cosine(both, 0, 5), "a row is nearer its own topic's misspelling than another topic's");
+        Assert.All(Enumerable.Range(0, both.Rows), r => Assert.Equal(1, Cosine(both, r, r), 4));
+        Assert.True(both.Row(0).Columns.Length > 3 * words.Row(0).Columns.Length);
     }
 
     [Fact]
