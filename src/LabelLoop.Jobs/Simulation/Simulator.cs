@@ -262,6 +262,7 @@ public sealed class Simulator(IModelEngine engine)
                             EncoderCheckpoint = variant.Mode is null ? null : encoder,
                             EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(variant.Mode ?? FineTuneMode.FineTune),
                             WarmStartCheckpoint = c > 0 && options.Training.WarmStart ? ActiveLearningRound.ServedCheckpoint(warmDir) : null,
+                            WarmStartLabels = c > 0 ? checkpoints[c - 1] : 0,
                             CheckpointDirectory = options.Training.WarmStart && !last ? warmDir : null,
                         }, token: token);
                         var accuracy = Accuracy(result.Evaluations[0], test, data);

@@ -103,6 +103,9 @@ public sealed record RoundRequest
     /// of starting over.
     /// </summary>
     public string? WarmStartCheckpoint { get; init; }
+
+    /// <summary>How many labels the <see cref="WarmStartCheckpoint"/> model learnt from: the rest are new to it and add to a warm round's steps. 0 counts every label as new.</summary>
+    public int WarmStartLabels { get; init; }
 }
 
 /// <summary>A round's progress: the share done (0-1) and what is happening.</summary>
@@ -244,7 +247,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     else
                     {
                         // A warm round continues where the previous model stopped: a fraction of the cold budget.
-                        epochs = EpochsFor(TrainingSchedule.WarmStepsFor(train.Count, settings.FixedSteps));
+                        epochs = EpochsFor(TrainingSchedule.WarmStepsFor(train.Count, settings.FixedSteps, train.Count - request.WarmStartLabels));
                     }
                     var network = new EngineMember(engine, model);
                     member = network;

@@ -141,7 +141,8 @@ public sealed class TrainingRunner(
         TextModel TextModel,
         int TrainingSteps,
         bool WarmStart,
-        string? WarmStartCheckpoint);
+        string? WarmStartCheckpoint,
+        int WarmStartLabels);
 
     private sealed record ComputeResult(IReadOnlyList<PredictionRow> Rows, TrainingMetrics Metrics, string? EncoderIgnored);
 
@@ -238,11 +239,11 @@ public sealed class TrainingRunner(
                 encoder!.Version, projectId, encoderDirectory);
             encoderDirectory = null;
         }
-        var warmStart = await WarmStartCheckpointAsync(db, projectId, project.WarmStart, encoderDirectory, cancellationToken);
+        var (warmStart, warmStartLabels) = await WarmStartCheckpointAsync(db, projectId, project.WarmStart, encoderDirectory, cancellationToken);
         var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, cancellationToken)).Channels() : 1;
         return new TrainingData(project.Kind, labels, project.Strategy, project.ColdStartLabelsPerClass, Math.Clamp(project.CommitteeSize, 1, 20),
             project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode, channels,
-            project.TextModel, project.TrainingSteps, project.WarmStart, warmStart);
+            project.TextModel, project.TrainingSteps, project.WarmStart, warmStart, warmStartLabels);
     }
 
     /// <summary>
@@ -251,25 +252,27 @@ public sealed class TrainingRunner(
     /// that version was trained (the round then starts over from the new encoder). The round itself checks that the
     /// architecture and classes still fit.
     /// </summary>
-    private async Task<string?> WarmStartCheckpointAsync(LabelLoopDbContext db, int projectId, bool enabled, string? encoderDirectory, CancellationToken cancellationToken)
+    private async Task<(string? Checkpoint, int Labels)> WarmStartCheckpointAsync(LabelLoopDbContext db, int projectId, bool enabled, string? encoderDirectory, CancellationToken cancellationToken)
     {
         if (!enabled)
         {
-            return null;
+            return (null, 0);
         }
-        var artifact = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
-            .OrderByDescending(v => v.Version).Select(v => v.ArtifactPath).FirstOrDefaultAsync(cancellationToken);
-        if (artifact is null)
+        var latest = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
+            .OrderByDescending(v => v.Version).Select(v => new { v.ArtifactPath, v.LabelCount }).FirstOrDefaultAsync(cancellationToken);
+        if (latest is null)
         {
-            return null;
+            return (null, 0);
         }
-        var checkpoint = ActiveLearningRound.ServedCheckpoint(Path.Combine(storage.Value.FullDataDir, artifact));
+        var checkpoint = ActiveLearningRound.ServedCheckpoint(Path.Combine(storage.Value.FullDataDir, latest.ArtifactPath));
         if (!File.Exists(checkpoint))
         {
-            return null;
+            return (null, 0);
         }
         var encoderCheckpoint = encoderDirectory is null ? null : Path.Combine(encoderDirectory, Pretraining.PretrainRunner.CheckpointName);
-        return encoderCheckpoint is not null && File.GetLastWriteTimeUtc(encoderCheckpoint) > File.GetLastWriteTimeUtc(checkpoint) ? null : checkpoint;
+        return encoderCheckpoint is not null && File.GetLastWriteTimeUtc(encoderCheckpoint) > File.GetLastWriteTimeUtc(checkpoint)
+            ? (null, 0)
+            : (checkpoint, latest.LabelCount);
     }
 
     private ComputeResult Compute(long runId, TrainingData data, string artifactDir, RunMonitor monitor)
@@ -323,6 +326,7 @@ public sealed class TrainingRunner(
                 : null,
             EncoderLearningRateMultiplier = RoundTraining.EncoderRateFor(data.FineTune),
             WarmStartCheckpoint = data.WarmStartCheckpoint,
+            WarmStartLabels = data.WarmStartLabels,
         };
         Directory.CreateDirectory(artifactDir);
         var round = new ActiveLearningRound(engine).Run(request, p =>

@@ -33,6 +33,11 @@ public sealed class TrainingDefaultsTests
         Assert.Equal(warm.Order(), warm);
         Assert.All(LabelCounts.Where(n => n <= 1000), n => Assert.True(TrainingSchedule.WarmStepsFor(n) * 3 <= TrainingSchedule.StepsFor(n), $"{n} labels"));
         Assert.Equal(120, TrainingSchedule.WarmStepsFor(300, fixedSteps: 120));
+        // Labels the previous model has not seen add steps, up to the cold budget.
+        Assert.Equal(140, TrainingSchedule.WarmStepsFor(300, newLabels: 20));
+        Assert.Equal(450, TrainingSchedule.WarmStepsFor(1000, newLabels: 500));
+        Assert.Equal(TrainingSchedule.StepsFor(100), TrainingSchedule.WarmStepsFor(100, newLabels: 100_000));
+        Assert.Equal(120, TrainingSchedule.WarmStepsFor(300, fixedSteps: 120, newLabels: 200));
     }
 
     [Fact]

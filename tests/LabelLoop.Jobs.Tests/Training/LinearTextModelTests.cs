@@ -250,6 +250,7 @@ public sealed class LinearTextModelTests
                 Strategy = "margin",
                 CheckpointDirectory = dir,
                 WarmStartCheckpoint = warm,
+                WarmStartLabels = 40,
             };
             var round = new ActiveLearningRound(engine);
             var checkpoint = Path.Combine(dir, "member-0.ckpt");
@@ -261,7 +262,7 @@ public sealed class LinearTextModelTests
             // No checkpoint yet: the cold budget; then the warm one; then another label set: cold again.
             Assert.Equal((false, true, false), (first.WarmStarted, second.WarmStarted, otherClasses.WarmStarted));
             var steps = engine.Options.Select(o => o.Epochs * (int)Math.Ceiling(80.0 / o.BatchSize)).ToList();
-            Assert.InRange(steps[1], TrainingSchedule.WarmStepsFor(80), 2 * TrainingSchedule.WarmStepsFor(80));
+            Assert.InRange(steps[1], TrainingSchedule.WarmStepsFor(80, newLabels: 40), 2 * TrainingSchedule.WarmStepsFor(80, newLabels: 40));
             Assert.InRange(steps[2], TrainingSchedule.StepsFor(80), 2 * TrainingSchedule.StepsFor(80));
             Assert.True(TrainingSchedule.WarmStepsFor(80) < TrainingSchedule.StepsFor(80) / 2);
         }
