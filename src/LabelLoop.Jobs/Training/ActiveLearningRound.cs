@@ -194,27 +194,34 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
-                var (rows, labels) = SampleFor(m);
                 var memberSeed = (request.Seed * 100) + m + 1;
                 Member member;
                 if (features is not null)
                 {
                     progress?.Invoke(new RoundProgress((double)m / members * 0.9, $"Training member {m + 1}/{members} (linear)"));
-                    if (m == 1)
+                    SoftmaxRegression regression;
+                    if (m == 0)
+                    {
+                        var (rows, labels) = SampleFor(0);
+                        regression = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token);
+                    }
+                    else
                     {
                         // Each bootstrap member starts from the first one's weights and depends on nothing else: train
                         // them side by side, one per core. Each is deterministic, so the order they finish in does not matter.
-                        var first = ((LinearMember)models[0]).Regression;
-                        bootstrapMembers = new SoftmaxRegression[members - 1];
-                        Parallel.For(1, members, new ParallelOptions { CancellationToken = token }, j =>
+                        if (bootstrapMembers is null)
                         {
-                            var (memberRows, memberLabels) = SampleFor(j);
-                            bootstrapMembers[j - 1] = SoftmaxRegression.Train(features, memberRows, memberLabels, classes, settings.LinearC, start: first, token: token);
-                        });
+                            var first = ((LinearMember)models[0]).Regression;
+                            var trained = new SoftmaxRegression[members - 1];
+                            Parallel.For(1, members, new ParallelOptions { CancellationToken = token }, j =>
+                            {
+                                var (rows, labels) = SampleFor(j);
+                                trained[j - 1] = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, start: first, token: token);
+                            });
+                            bootstrapMembers = trained;
+                        }
+                        regression = bootstrapMembers[m - 1];
                     }
-                    var regression = m == 0
-                        ? SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token)
-                        : bootstrapMembers![m - 1];
                     losses.Add(regression.FinalLoss);
                     epochs = Math.Max(epochs, regression.Iterations);
                     member = new LinearMember(regression, features);
@@ -228,6 +235,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     embedded ??= SparseFeatures.FromDense(
                         models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
                         models[0].EmbeddingDim);
+                    var (rows, labels) = SampleFor(m);
                     var head = SoftmaxRegression.Train(embedded, rows, labels, classes, settings.HeadC, token: token);
                     member = new LinearMember(head, embedded);
                     models.Add(member);
@@ -251,6 +259,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     }
                     var network = new EngineMember(engine, model);
                     member = network;
+                    var (rows, labels) = SampleFor(0);
                     models.Add(member);
                     var options = new TrainingOptions
                     {

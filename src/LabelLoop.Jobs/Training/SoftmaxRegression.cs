@@ -295,18 +295,28 @@ public sealed class SoftmaxRegression
                     p[j] += x * theta[offset + j];
                 }
             }
-            var max = p.Max();
-            var sum = 0.0;
-            for (var j = 0; j < k; j++)
-            {
-                p[j] = Math.Exp(p[j] - max);
-                sum += p[j];
-            }
-            for (var j = 0; j < k; j++)
-            {
-                p[j] /= sum;
-            }
+            SoftmaxInPlace(p);
             return -Math.Log(Math.Max(p[labels[i]], 1e-300));
+        }
+    }
+
+    /// <summary>Turns <paramref name="logits"/> into probabilities in place.</summary>
+    private static void SoftmaxInPlace(Span<double> logits)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var z in logits)
+        {
+            max = Math.Max(max, z);
+        }
+        var sum = 0.0;
+        for (var j = 0; j < logits.Length; j++)
+        {
+            logits[j] = Math.Exp(logits[j] - max);
+            sum += logits[j];
+        }
+        for (var j = 0; j < logits.Length; j++)
+        {
+            logits[j] /= sum;
         }
     }
 
@@ -422,17 +432,7 @@ public sealed class SoftmaxRegression
                             AddScaled(logits, x.AsSpan(t * k, k), f);
                         }
                     }
-                    var max = logits.Max();
-                    var sum = 0.0;
-                    for (var j = 0; j < k; j++)
-                    {
-                        logits[j] = Math.Exp(logits[j] - max);
-                        sum += logits[j];
-                    }
-                    for (var j = 0; j < k; j++)
-                    {
-                        logits[j] /= sum;
-                    }
+                    SoftmaxInPlace(logits);
                     loss -= weight * Math.Log(Math.Max(logits[label], 1e-300));
                     logits[label] -= 1;
                     for (var t = 0; t < row.Length; t++)
