@@ -24,7 +24,18 @@ public sealed class ProjectPageTests(E2EServer server) : IClassFixture<E2EServer
 
         await using (var db = server.Database.CreateContext())
         {
-            db.JobRuns.Add(new JobRun { ProjectId = project, Kind = JobKind.Import, Status = JobStatus.Running, Progress = 30, Message = "Importing", CreatedUtc = DateTime.UnixEpoch });
+            // A live node's run: with no heartbeat the minutely recovery sweep would take it for a dead node's and queue it again.
+            db.JobRuns.Add(new JobRun
+            {
+                ProjectId = project,
+                Kind = JobKind.Import,
+                Status = JobStatus.Running,
+                Progress = 30,
+                Message = "Importing",
+                CreatedUtc = DateTime.UnixEpoch,
+                Node = "e2e-test",
+                HeartbeatUtc = TimeProvider.System.GetUtcNow().UtcDateTime,
+            });
             await db.SaveChangesAsync(Cancel);
         }
         await Assertions.Expect(admin.Locator("[data-testid=job-run][data-status=Running]")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
