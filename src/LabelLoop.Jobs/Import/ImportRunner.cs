@@ -66,6 +66,8 @@ public sealed class ImportRunner(
             }
             var labels = report.LabelsAdded.Count > 0 ? $"; new labels: {string.Join(", ", report.LabelsAdded)}" : "";
             var duplicates = report.DuplicatesSkipped > 0 ? $"; {report.DuplicatesSkipped:N0} duplicate(s) skipped" : "";
+            // No retry needs the file once the items are in: it is gone by the time the run reads as succeeded.
+            TryDelete(path);
             await runs.SucceedAsync(jobRunId,
                 $"Imported {report.Added:N0} item(s) from {parameters.FileName}; {report.AlreadyPresent:N0} already present{duplicates}{labels}{(report.AugmentationNote is { } note ? ". " + note : "")}", CancellationToken.None);
             return RunOutcome.Succeeded;
