@@ -58,3 +58,19 @@ done
 # on an otherwise idle machine; prints each run's median seconds per round.
 bench/active-learning/round-times.sh 3 "$OUT/fashion-mnist"
 bench/active-learning/round-times.sh 3 "$OUT/fortunes/fortune-topics.jsonl"
+
+# The headline at the defaults (README chart): random vs the default strategy, no training flags, 3 seeds.
+for s in 1 2 3; do
+  $LL simulate --data "$OUT/fashion-mnist" --strategies random,default --labels 10,20,50,100,200,350,500,1000 \
+    --threads 1 --seeds 1 --first-seed $s --out "$OUT/headline-defaults-s$s" &
+  [ "$s" = 2 ] && wait
+done
+wait
+$LL simulate --from-curves "$OUT"/headline-defaults-s{1,2,3}/curves.csv --out "$OUT/headline-defaults"
+
+# One live-loop round at 300 labels on a 10,000-item pool, at the defaults: the median of three rounds (260, 280, 300
+# labels; the last two continue warm) in summary.json. Run five times in a row on an otherwise idle machine.
+for run in 1 2 3 4 5; do
+  $LL simulate --data "$OUT/fashion-mnist" --labels 260,280,300 --test-fraction 0.01 --strategies margin+diverse,qbc-vote \
+    --seeds 1 --threads 2 --out "$OUT/round-10k-defaults-$run" > /dev/null
+done

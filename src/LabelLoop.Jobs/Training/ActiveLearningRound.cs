@@ -403,6 +403,10 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         {
             return null;
         }
+        if (!TrainingSchedule.ContinuesWarm(request.TrainRows.Count, request.TrainRows.Count - request.WarmStartLabels))
+        {
+            return null;
+        }
         EngineModel model;
         try
         {

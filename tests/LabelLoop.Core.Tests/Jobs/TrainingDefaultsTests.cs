@@ -41,6 +41,19 @@ public sealed class TrainingDefaultsTests
     }
 
     [Fact]
+    public void A_round_continues_warm_only_while_the_new_labels_are_at_most_a_quarter_of_them()
+    {
+        Assert.True(TrainingSchedule.ContinuesWarm(80, newLabels: 20));
+        Assert.True(TrainingSchedule.ContinuesWarm(300, newLabels: 40));
+        Assert.True(TrainingSchedule.ContinuesWarm(300, newLabels: 0));
+        Assert.False(TrainingSchedule.ContinuesWarm(79, newLabels: 20));
+        Assert.False(TrainingSchedule.ContinuesWarm(140, newLabels: 40));
+        Assert.False(TrainingSchedule.ContinuesWarm(500, newLabels: 150));
+        Assert.False(TrainingSchedule.ContinuesWarm(1000, newLabels: 500));
+        Assert.False(TrainingSchedule.ContinuesWarm(0, newLabels: 1));
+    }
+
+    [Fact]
     public void Training_steps_and_the_text_model_are_validated()
     {
         var ok = new LoopSettings(20, 0, 0, 5, "margin", AllowHorizontalFlip: true, TextModel: TextModel.Neural, TrainingSteps: 0);

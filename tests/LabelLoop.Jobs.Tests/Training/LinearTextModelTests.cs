@@ -240,7 +240,7 @@ public sealed class LinearTextModelTests
         var dir = Directory.CreateTempSubdirectory("labelloop-warm-").FullName;
         try
         {
-            RoundRequest Request(int classes, int trained, string? warm) => new()
+            RoundRequest Request(int classes, int trained, int previous) => new()
             {
                 Spec = ModelSpec.ForImages(classes, channels: 1, imageSize: 2),
                 Inputs = InputMatrix.OfPixels(pixels, 4),
@@ -249,22 +249,25 @@ public sealed class LinearTextModelTests
                 PoolRows = Enumerable.Range(80, 20).ToList(),
                 Strategy = "margin",
                 CheckpointDirectory = dir,
-                WarmStartCheckpoint = warm,
-                WarmStartLabels = 40,
+                WarmStartCheckpoint = Path.Combine(dir, "member-0.ckpt"),
+                WarmStartLabels = previous,
             };
             var round = new ActiveLearningRound(engine);
-            var checkpoint = Path.Combine(dir, "member-0.ckpt");
+            var token = TestContext.Current.CancellationToken;
 
-            var first = round.Run(Request(2, 40, warm: checkpoint), token: TestContext.Current.CancellationToken);
-            var second = round.Run(Request(2, 80, warm: checkpoint), token: TestContext.Current.CancellationToken);
-            var otherClasses = round.Run(Request(3, 80, warm: checkpoint), token: TestContext.Current.CancellationToken);
+            var first = round.Run(Request(2, 40, previous: 0), token: token);
+            var second = round.Run(Request(2, 80, previous: 60), token: token);
+            var doubled = round.Run(Request(2, 80, previous: 40), token: token);
+            var otherClasses = round.Run(Request(3, 80, previous: 80), token: token);
 
-            // No checkpoint yet: the cold budget; then the warm one; then another label set: cold again.
-            Assert.Equal((false, true, false), (first.WarmStarted, second.WarmStarted, otherClasses.WarmStarted));
-            var steps = engine.Options.Select(o => o.Epochs * (int)Math.Ceiling(80.0 / o.BatchSize)).ToList();
-            Assert.InRange(steps[1], TrainingSchedule.WarmStepsFor(80, newLabels: 40), 2 * TrainingSchedule.WarmStepsFor(80, newLabels: 40));
+            // No checkpoint yet: the cold budget. Then 20 new labels on 80, a quarter: the warm budget. Then 40 new on 80,
+            // a half: cold again, as it is for another label set.
+            Assert.Equal((false, true, false, false), (first.WarmStarted, second.WarmStarted, doubled.WarmStarted, otherClasses.WarmStarted));
+            var steps = engine.Options.Zip([40, 80, 80, 80], (o, n) => o.Epochs * (int)Math.Ceiling((double)n / o.BatchSize)).ToList();
+            Assert.InRange(steps[1], TrainingSchedule.WarmStepsFor(80, newLabels: 20), 2 * TrainingSchedule.WarmStepsFor(80, newLabels: 20));
             Assert.InRange(steps[2], TrainingSchedule.StepsFor(80), 2 * TrainingSchedule.StepsFor(80));
-            Assert.True(TrainingSchedule.WarmStepsFor(80) < TrainingSchedule.StepsFor(80) / 2);
+            Assert.InRange(steps[3], TrainingSchedule.StepsFor(80), 2 * TrainingSchedule.StepsFor(80));
+            Assert.True(TrainingSchedule.WarmStepsFor(80, newLabels: 20) < TrainingSchedule.StepsFor(80) / 2);
         }
         finally
         {
