@@ -63,7 +63,7 @@ bench/active-learning/round-times.sh 3 "$OUT/fortunes/fortune-topics.jsonl"
 for s in 1 2 3; do
   $LL simulate --data "$OUT/fashion-mnist" --strategies random,default --labels 10,20,50,100,200,350,500,1000 \
     --threads 1 --seeds 1 --first-seed $s --out "$OUT/headline-defaults-s$s" &
-  [ "$s" = 2 ] && wait
+  if [ "$s" = 2 ]; then wait; fi   # two at a time on two cores
 done
 wait
 $LL simulate --from-curves "$OUT"/headline-defaults-s{1,2,3}/curves.csv --out "$OUT/headline-defaults"

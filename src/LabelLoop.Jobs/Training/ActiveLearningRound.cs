@@ -393,17 +393,16 @@ public sealed class ActiveLearningRound(IModelEngine engine)
 
     /// <summary>
     /// The previous round's model when warm starts are on and there is one of the same architecture and classes; null
-    /// when they are off, there is none, it cannot be read, or the project changed since (another label set, colour
-    /// mode or model): then the round starts over.
+    /// when they are off, too many labels are new since it (<see cref="TrainingSchedule.ContinuesWarm"/>), there is
+    /// none, it cannot be read, or the project changed since (another label set, colour mode or model): then the round
+    /// starts over.
     /// </summary>
     private EngineModel? LoadWarmStart(RoundRequest request)
     {
-        if (!request.Training.WarmStart || request.WarmStartCheckpoint is not { } path || !File.Exists(path)
-            || request.Training.IsLinear(request.Spec))
-        {
-            return null;
-        }
-        if (!TrainingSchedule.ContinuesWarm(request.TrainRows.Count, request.TrainRows.Count - request.WarmStartLabels))
+        var labels = request.TrainRows.Count;
+        if (!request.Training.WarmStart || request.Training.IsLinear(request.Spec)
+            || !TrainingSchedule.ContinuesWarm(labels, labels - request.WarmStartLabels)
+            || request.WarmStartCheckpoint is not { } path || !File.Exists(path))
         {
             return null;
         }
