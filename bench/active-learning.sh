@@ -74,3 +74,13 @@ for run in 1 2 3 4 5; do
   $LL simulate --data "$OUT/fashion-mnist" --labels 260,280,300 --test-fraction 0.01 --strategies margin+diverse,qbc-vote \
     --seeds 1 --threads 2 --out "$OUT/round-10k-defaults-$run" > /dev/null
 done
+
+# qbc-vote against random on the image schedule over 10 seeds (three seeds cannot resolve the gap at one budget):
+# seeds 1-10, two at a time, then the per-budget means and the difference.
+for s in $(seq 1 10); do
+  $LL simulate --data "$OUT/fashion-mnist" $SCHEDULE --strategies random,qbc-vote --seeds 1 --first-seed "$s" --threads 1 \
+    --out "$OUT/qbc10-s$s" &
+  if [ $((s % 2)) = 0 ]; then wait; fi
+done
+wait
+$LL simulate --from-curves "$OUT"/qbc10-s*/curves.csv --out "$OUT/qbc10"

@@ -291,6 +291,26 @@ public sealed class LinearTextModelTests
         Assert.Contains(Enumerable.Range(0, 20).Select(_ => ActiveLearningRound.StratifiedBootstrap(labels, random)), s => s.Distinct().Count() < labels.Length);
     }
 
+    [Fact]
+    public void Committee_samples_keep_every_label_and_weigh_each_class_by_its_count()
+    {
+        int[] labels = [0, 0, 0, 1, 1, 2, 3, 3, 3, 3];
+        var random = new Random(7);
+
+        for (var draw = 0; draw < 50; draw++)
+        {
+            var sample = ActiveLearningRound.CommitteeSample(labels, random);
+            Assert.Equal(2 * labels.Length, sample.Count);
+            // Every label at least once, and each class twice its count: the resample never drops or shrinks a class.
+            Assert.Equal(Enumerable.Range(0, labels.Length), sample.Distinct().Order());
+            Assert.Equal(labels.CountBy(l => l).Select(c => (c.Key, 2 * c.Value)).OrderBy(c => c.Key), sample.CountBy(i => labels[i]).Select(c => (c.Key, c.Value)).OrderBy(c => c.Key));
+        }
+        // Still a resample: members weigh the labels differently, some item three times or more in some draw.
+        var draws = Enumerable.Range(0, 20).Select(_ => ActiveLearningRound.CommitteeSample(labels, random)).ToList();
+        Assert.Contains(draws, s => s.CountBy(i => i).Any(c => c.Value >= 3));
+        Assert.Contains(draws, s => !s.SequenceEqual(draws[0]));
+    }
+
     /// <summary>The fake engine, remembering the options of every training.</summary>
     private sealed class RecordingEngine : IModelEngine
     {
