@@ -107,7 +107,30 @@ public sealed class FakeModelEngine : IModelEngine
     public float[] PredictMonteCarlo(EngineModel model, ModelBatch batch, int passes, long seed) =>
         Enumerable.Range(0, passes).SelectMany(_ => PredictProbabilities(model, batch)).ToArray();
 
-    public float[] Embed(EngineModel model, ModelBatch batch) => new float[batch.Count * model.Spec.EmbeddingDim];
+    /// <summary>
+    /// Embed an image as its pixels (cycled to the embedding's width) rather than as zeros, so that heads trained on the
+    /// embeddings learn something and differ by their samples.
+    /// </summary>
+    public bool EmbedsPixels { get; init; }
+
+    public float[] Embed(EngineModel model, ModelBatch batch)
+    {
+        var dim = model.Spec.EmbeddingDim;
+        var output = new float[batch.Count * dim];
+        if (EmbedsPixels && batch.Count > 0 && batch.Pixels.Length > 0)
+        {
+            var pixels = batch.Pixels.Span;
+            var per = pixels.Length / batch.Count;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                for (var d = 0; d < dim; d++)
+                {
+                    output[(i * dim) + d] = pixels[(i * per) + (d % per)];
+                }
+            }
+        }
+        return output;
+    }
 
     public int CopyEncoderCalls => _copyEncoderCalls;
 

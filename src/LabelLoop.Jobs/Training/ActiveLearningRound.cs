@@ -178,7 +178,6 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             var (encoder, encoderIgnored) = linear ? (null, null) : LoadEncoder(request);
             using var encoderScope = encoder;
             var features = linear ? request.Inputs.TextFeatures : null;
-            SparseFeatures? embedded = null;
             var warmStarted = false;
             // When the round reads the served network's embeddings (committee heads, diverse or coverage strategies),
             // one pass over every item gives them and its probabilities together: the encoder runs once, not twice.
@@ -194,54 +193,61 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     : CommitteeSample(request.TrainLabels, random);
                 return (sample.Select(i => train[i]).ToList(), sample.Select(i => request.TrainLabels[i]).ToArray());
             }
-            SoftmaxRegression[]? bootstrapMembers = null;
+            SoftmaxRegression[]? committeeMembers = null;
+            SparseFeatures? committeeFeatures = null;
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
                 var memberSeed = (request.Seed * 100) + m + 1;
                 Member member;
-                if (features is not null)
+                if (m > 0)
                 {
-                    progress?.Invoke(new RoundProgress((double)m / members * 0.9, $"Training member {m + 1}/{members} (linear)"));
-                    SoftmaxRegression regression;
-                    if (m == 0)
+                    if (committeeMembers is null)
                     {
-                        var (rows, labels) = SampleFor(0);
-                        regression = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token);
-                    }
-                    else
-                    {
-                        // Each bootstrap member starts from the first one's weights and depends on nothing else: train
-                        // them side by side, one per core. Each is deterministic, so the order they finish in does not matter.
-                        if (bootstrapMembers is null)
+                        // The other members: linear text models that start from the first one's weights, or cheap
+                        // heads on the first network's embeddings of every item. Each depends only on its own sample
+                        // and seed, so they train side by side, one per core; the order they finish in does not matter.
+                        // The network's training reported progress up to (members - 1) / members of the training share.
+                        progress?.Invoke(new RoundProgress((linear ? 1.0 / members : (members - 1.0) / members) * 0.9,
+                            FormattableString.Invariant($"Training members 2-{members} ({(linear ? "linear" : "heads")})")));
+                        SoftmaxRegression? start = null;
+                        if (features is not null)
                         {
-                            var first = ((LinearMember)models[0]).Regression;
-                            var trained = new SoftmaxRegression[members - 1];
-                            Parallel.For(1, members, new ParallelOptions { CancellationToken = token }, j =>
-                            {
-                                var (rows, labels) = SampleFor(j);
-                                trained[j - 1] = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, start: first, token: token);
-                            });
-                            bootstrapMembers = trained;
+                            committeeFeatures = features;
+                            start = ((LinearMember)models[0]).Regression;
                         }
-                        regression = bootstrapMembers[m - 1];
+                        else
+                        {
+                            committeeFeatures = SparseFeatures.FromDense(
+                                models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
+                                models[0].EmbeddingDim);
+                        }
+                        var c = linear ? settings.LinearC : settings.HeadC;
+                        var trained = new SoftmaxRegression[members - 1];
+                        Parallel.For(1, members, new ParallelOptions { CancellationToken = token }, j =>
+                        {
+                            var (rows, labels) = SampleFor(j);
+                            trained[j - 1] = SoftmaxRegression.Train(committeeFeatures, rows, labels, classes, c, start: start, token: token);
+                        });
+                        committeeMembers = trained;
                     }
+                    var regression = committeeMembers[m - 1];
+                    if (linear)
+                    {
+                        losses.Add(regression.FinalLoss);
+                        epochs = Math.Max(epochs, regression.Iterations);
+                    }
+                    member = new LinearMember(regression, committeeFeatures!);
+                    models.Add(member);
+                }
+                else if (features is not null)
+                {
+                    progress?.Invoke(new RoundProgress(0, $"Training member 1/{members} (linear)"));
+                    var (rows, labels) = SampleFor(0);
+                    var regression = SoftmaxRegression.Train(features, rows, labels, classes, settings.LinearC, token: token);
                     losses.Add(regression.FinalLoss);
                     epochs = Math.Max(epochs, regression.Iterations);
                     member = new LinearMember(regression, features);
-                    models.Add(member);
-                }
-                else if (m > 0)
-                {
-                    // A neural committee: the first member's network, then cheap heads on its embeddings of every
-                    // item, each trained on its own sample (CommitteeSample).
-                    progress?.Invoke(new RoundProgress((members - 1 + ((double)m / members)) / members * 0.9, $"Training member {m + 1}/{members} (head)"));
-                    embedded ??= SparseFeatures.FromDense(
-                        models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
-                        models[0].EmbeddingDim);
-                    var (rows, labels) = SampleFor(m);
-                    var head = SoftmaxRegression.Train(embedded, rows, labels, classes, settings.HeadC, token: token);
-                    member = new LinearMember(head, embedded);
                     models.Add(member);
                 }
                 else

@@ -311,6 +311,61 @@ public sealed class LinearTextModelTests
         Assert.Contains(draws, s => !s.SequenceEqual(draws[0]));
     }
 
+    [Fact]
+    public void An_image_committees_heads_train_side_by_side_and_give_the_same_committee_for_the_same_seed()
+    {
+        // Two classes told apart by the first pixel, with noise in every pixel so that the heads' samples matter.
+        var random = new Random(3);
+        const int count = 240;
+        var labels = Enumerable.Range(0, count).Select(i => i % 2).ToList();
+        var pixels = new float[count * 4];
+        for (var i = 0; i < count; i++)
+        {
+            for (var p = 0; p < 4; p++)
+            {
+                pixels[(i * 4) + p] = (p == 0 ? labels[i] * 0.6f : 0) + ((float)random.NextDouble() * 0.8f);
+            }
+        }
+        var train = Enumerable.Range(0, 40).ToList();
+        RoundRequest Request() => new()
+        {
+            Spec = ModelSpec.ForImages(2, channels: 1, imageSize: 2),
+            Inputs = InputMatrix.OfPixels(pixels, 4),
+            TrainRows = train,
+            TrainLabels = train.Select(i => labels[i]).ToList(),
+            PoolRows = Enumerable.Range(40, count - 40).ToList(),
+            CommitteeSize = 5,
+            Strategy = "qbc-vote",
+            BatchSize = 10,
+            Seed = 11,
+        };
+        var round = new ActiveLearningRound(new FakeModelEngine { EmbedsPixels = true });
+        var token = TestContext.Current.CancellationToken;
+
+        var a = round.Run(Request(), token: token);
+        var b = round.Run(Request(), token: token);
+
+        Assert.Equal(5, a.Pool.Members);
+        for (var m = 0; m < a.Pool.Members; m++)
+        {
+            for (var i = 0; i < a.Pool.Items; i++)
+            {
+                Assert.True(a.Pool.Row(m, i).SequenceEqual(b.Pool.Row(m, i)), $"member {m}, item {i}");
+            }
+        }
+        Assert.Equal(a.Selection.Order, b.Selection.Order);
+        // The heads are not copies of one another: each learned from its own sample.
+        var heads = Enumerable.Range(1, 4).Select(m => Enumerable.Range(0, a.Pool.Items).SelectMany(i => a.Pool.Row(m, i).ToArray()).ToArray()).ToList();
+        Assert.Equal(4, heads.Distinct(new SequenceComparer()).Count());
+    }
+
+    private sealed class SequenceComparer : IEqualityComparer<float[]>
+    {
+        public bool Equals(float[]? x, float[]? y) => x is not null && y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(float[] obj) => obj.Length;
+    }
+
     /// <summary>The fake engine, remembering the options of every training.</summary>
     private sealed class RecordingEngine : IModelEngine
     {
