@@ -37,7 +37,7 @@ public static class SimulateCommand
         };
         var fineTune = new Option<string>("--fine-tune")
         {
-            Description = "With --pretrain: how models start from the encoder, comma-separated: finetune (the encoder at a tenth of the head's rate), freeze; each gets its own curves",
+            Description = "With --pretrain: how models start from the encoder, comma-separated: finetune (the whole model, the encoder at the head's rate), freeze; each gets its own curves",
             DefaultValueFactory = _ => "finetune",
         };
         var compareScratch = new Option<bool>("--compare-scratch") { Description = "With --pretrain: also run every strategy from scratch on the same splits (curves without a suffix)" };

@@ -71,7 +71,7 @@ public sealed class Project
     /// <summary>Each round's served model continues from the previous version's (a fraction of the steps) instead of starting over.</summary>
     public bool WarmStart { get; set; } = true;
 
-    /// <summary>How training uses the pretrained encoder: fine-tune it gently, or freeze it and train the head only.</summary>
+    /// <summary>How training uses the pretrained encoder: start from it and fine-tune the whole model, or freeze it and train the head only.</summary>
     public FineTuneMode FineTuneMode { get; set; } = FineTuneMode.FineTune;
 
     /// <summary>

@@ -17,7 +17,7 @@ public sealed record SimulationPretraining
     public int BatchSize { get; init; } = 256;
 
     /// <summary>
-    /// How the rounds' models start from the encoder (fine-tune it at a tenth of the head's rate, or freeze it); each
+    /// How the rounds' models start from the encoder (fine-tune it with the rest of the model, or freeze it); each
     /// mode gets its own curves, all from the one encoder of a seed.
     /// </summary>
     public IReadOnlyList<FineTuneMode> Modes { get; init; } = [FineTuneMode.FineTune];
