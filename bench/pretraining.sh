@@ -41,7 +41,7 @@ $LL simulate --data "$OUT/fortunes/fortune-topics.jsonl" --strategies random --l
 $LL simulate --from-curves "$OUT"/pre-random-s{1,2,3}/curves.csv "$OUT"/pre-default-s{1,2,3}/curves.csv --out "$OUT/pre-fmnist"
 
 # Fine-tuning at the head's rate, at the defaults (no training flags): the side-by-side schedule of
-# active-learning.md from the encoder and from scratch, 3 seeds, then the headline schedule from the encoder, seed 1.
+# active-learning.md from the encoder and from scratch, 3 seeds, then the headline schedule from the encoder, 3 seeds.
 SCHEDULE="--initial 20 --step 40 --budget 300 --test-fraction 0.2"
 for seed in 1 2 3; do
   $LL simulate --data "$OUT/fashion-mnist" $SCHEDULE --strategies random,margin --pretrain --compare-scratch --threads 1 \
@@ -49,5 +49,9 @@ for seed in 1 2 3; do
   if [ "$seed" = 2 ]; then wait; fi
 done
 wait
-$LL simulate --data "$OUT/fashion-mnist" --strategies random,default --labels 10,20,50,100,200,350,500,1000 --pretrain \
-  --threads 1 --seeds 1 --first-seed 1 --out "$OUT/pretrained-headline-s1"
+for seed in 1 2 3; do
+  $LL simulate --data "$OUT/fashion-mnist" --strategies random,default --labels 10,20,50,100,200,350,500,1000 --pretrain \
+    --threads 1 --seeds 1 --first-seed $seed --out "$OUT/pretrained-headline-s$seed" &
+  if [ "$seed" = 2 ]; then wait; fi
+done
+wait
