@@ -198,8 +198,8 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                     : CommitteeSample(request.TrainLabels, random);
                 return (sample.Select(i => train[i]).ToList(), sample.Select(i => request.TrainLabels[i]).ToArray());
             }
-            SoftmaxRegression[]? committeeMembers = null;
-            SparseFeatures? committeeFeatures = null;
+            // The members after the first and the features they read, made together when the second member is reached.
+            (SoftmaxRegression[] Members, SparseFeatures Features)? others = null;
             for (var m = 0; m < members; m++)
             {
                 token.ThrowIfCancellationRequested();
@@ -207,7 +207,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                 Member member;
                 if (m > 0)
                 {
-                    if (committeeMembers is null)
+                    if (others is null)
                     {
                         // The other members: linear text models that start from the first one's weights, or cheap
                         // heads on the first network's embeddings of every item. Each depends only on its own sample
@@ -215,34 +215,26 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                         // The network's training reported progress up to (members - 1) / members of the training share.
                         progress?.Invoke(new RoundProgress((linear ? 1.0 / members : (members - 1.0) / members) * 0.9,
                             FormattableString.Invariant($"Training members 2-{members} ({(linear ? "linear" : "heads")})")));
-                        SoftmaxRegression? start = null;
-                        if (features is not null)
-                        {
-                            committeeFeatures = features;
-                            start = ((LinearMember)models[0]).Regression;
-                        }
-                        else
-                        {
-                            committeeFeatures = SparseFeatures.FromDense(
-                                models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
-                                models[0].EmbeddingDim);
-                        }
+                        var source = features ?? SparseFeatures.FromDense(
+                            models[0].Embed(request.Inputs, Enumerable.Range(0, request.Inputs.Rows).ToList(), settings.PredictChunk, token),
+                            models[0].EmbeddingDim);
+                        var start = linear ? ((LinearMember)models[0]).Regression : null;
                         var c = linear ? settings.LinearC : settings.HeadC;
                         var trained = new SoftmaxRegression[members - 1];
                         Parallel.For(1, members, new ParallelOptions { CancellationToken = token }, j =>
                         {
                             var (rows, labels) = SampleFor(j);
-                            trained[j - 1] = SoftmaxRegression.Train(committeeFeatures, rows, labels, classes, c, start: start, token: token);
+                            trained[j - 1] = SoftmaxRegression.Train(source, rows, labels, classes, c, start: start, token: token);
                         });
-                        committeeMembers = trained;
+                        others = (trained, source);
                     }
-                    var regression = committeeMembers[m - 1];
+                    var regression = others.Value.Members[m - 1];
                     if (linear)
                     {
                         losses.Add(regression.FinalLoss);
                         epochs = Math.Max(epochs, regression.Iterations);
                     }
-                    member = new LinearMember(regression, committeeFeatures!);
+                    member = new LinearMember(regression, others.Value.Features);
                     models.Add(member);
                 }
                 else if (features is not null)
