@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LabelLoop.Core.Jobs;
+using LabelLoop.Core.Projects;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
@@ -138,5 +139,21 @@ public sealed class PretrainRunnerTests(JobsFixture fixture) : IClassFixture<Job
 
         await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.PretrainEnabled, false), Cancel);
         Assert.DoesNotContain(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
+    }
+
+    [Fact]
+    public async Task A_text_project_on_the_linear_model_is_not_due_for_pretraining_until_it_switches_to_the_neural_one()
+    {
+        var runs = fixture.Get<JobRunService>();
+        var (projectId, _) = await fixture.CreateProjectAsync(10, Labels);
+        await using var db = fixture.CreateContext();
+        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Kind, ProjectKind.Text), Cancel);
+
+        // A new text project trains the linear model, which reads words and never an encoder.
+        Assert.Equal(TextModel.Linear, (await db.Projects.AsNoTracking().SingleAsync(p => p.Id == projectId, Cancel)).TextModel);
+        Assert.DoesNotContain(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
+
+        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.TextModel, TextModel.Neural), Cancel);
+        Assert.Contains(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
     }
 }

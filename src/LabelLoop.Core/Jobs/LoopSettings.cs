@@ -19,7 +19,7 @@ namespace LabelLoop.Core.Jobs;
 /// <param name="LabelBudget">Labels annotators may give in all; null reads as no budget.</param>
 /// <param name="AuditPercent">Share of served items drawn uniformly at random as the audit sample (0-50).</param>
 /// <param name="ColdStartLabelsPerClass">Rank by <c>typical</c> until every class has this many labels; 0 = off.</param>
-/// <param name="PretrainEnabled">Pretrain an encoder on the pool and start every model from it.</param>
+/// <param name="PretrainEnabled">Pretrain an encoder on the pool and start every model from it (image projects, and text projects on the neural text model).</param>
 /// <param name="FineTune">How training uses the pretrained encoder: fine-tune it, or freeze it.</param>
 /// <param name="ImageColour">Image projects: models see grey (one channel) or colour (three). GET reads null for text
 /// projects and for image projects that have not decided yet (decided from the images at import or first training).</param>

@@ -59,7 +59,10 @@ public sealed class Project
 
     public const int DefaultAuditPercent = 5;
 
-    /// <summary>Pretrain an encoder on the pool (self-supervised) and start every model from it.</summary>
+    /// <summary>
+    /// Pretrain an encoder on the pool (self-supervised) and start every model from it: image projects, and text
+    /// projects on <see cref="TextModel.Neural"/> (the linear text model reads no encoder, so none is pretrained for it).
+    /// </summary>
     public bool PretrainEnabled { get; set; } = true;
 
     /// <summary>Text projects: the model each committee member is (the linear model unless the project picks the neural one).</summary>

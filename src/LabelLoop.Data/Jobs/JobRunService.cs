@@ -119,15 +119,16 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
     }
 
     /// <summary>
-    /// Projects that want a (new) encoder: pretraining on, at least <paramref name="minItems"/> items, and either
-    /// never pretrained or grown by <paramref name="growthPercent"/> since the last request.
+    /// Projects that want a (new) encoder: pretraining on, a model that starts from one (images, or text on the
+    /// neural model: the linear text model reads words, never an encoder), at least <paramref name="minItems"/>
+    /// items, and either never pretrained or grown by <paramref name="growthPercent"/> since the last request.
     /// </summary>
     public async Task<IReadOnlyList<int>> ProjectsDueForPretrainingAsync(int minItems, int growthPercent, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var growth = Math.Max(1, growthPercent);
         return await db.Projects.AsNoTracking()
-            .Where(p => p.PretrainEnabled && p.ItemCount >= minItems
+            .Where(p => p.PretrainEnabled && (p.Kind != ProjectKind.Text || p.TextModel == TextModel.Neural) && p.ItemCount >= minItems
                 && (p.PretrainItemCount == 0 || (p.ItemCount - p.PretrainItemCount) * 100L >= (long)p.PretrainItemCount * growth))
             .Select(p => p.Id)
             .ToListAsync(cancellationToken);

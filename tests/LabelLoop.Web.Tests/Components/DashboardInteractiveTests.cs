@@ -155,6 +155,13 @@ public sealed class DashboardInteractiveTests(LabelLoopWebFactory factory) : ICl
         Assert.Single(textForm.FindComponents<MudSelect<TextModel>>());
         var strategy = textForm.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Query strategy");
         Assert.Equal("margin+diverse", strategy.Instance.GetState(x => x.Value));
+
+        // Pretraining serves images and the neural text model; the caption says so for the linear one.
+        Assert.Contains("models start from it", imageForm.Markup, StringComparison.Ordinal);
+        Assert.Contains("the linear one reads words, not an encoder", textForm.Markup, StringComparison.Ordinal);
+        await SetAsync(textForm, "Text model", TextModel.Neural);
+        textForm.WaitForAssertion(() => Assert.Contains("models start from it", textForm.Markup, StringComparison.Ordinal));
+        Assert.DoesNotContain("the linear one reads words", textForm.Markup, StringComparison.Ordinal);
     }
 
     private static IRenderedComponent<ProjectDashboard> RenderPage(BunitContext context, int project, string? tab) =>
