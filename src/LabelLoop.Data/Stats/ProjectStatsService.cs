@@ -5,6 +5,7 @@ using LabelLoop.Core;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Items;
 using LabelLoop.Core.Metrics;
+using LabelLoop.Core.Projects;
 using LabelLoop.Core.Strategies;
 using LabelLoop.Data.Projects;
 using LabelLoop.Data.Providers;
@@ -150,7 +151,32 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
                 matrix?.PerClass() ?? [], matrix is null ? null : new ConfusionTable(matrix.Labels, matrix.Counts));
             uncertain = await MostUncertainAsync(db, active.Version.Id, cancellationToken);
         }
-        return new ModelOverview(curve, current, stopping, Encoder: null, uncertain);
+        var (encoder, noEncoder) = await EncoderAsync(db, projectId, cancellationToken);
+        return new ModelOverview(curve, current, stopping, encoder, noEncoder, uncertain);
+    }
+
+    /// <summary>The encoder the project's models start from (the training job's rule: pretraining on, a model that reads one), or why there is none.</summary>
+    private static async Task<(EncoderQuality? Encoder, EncoderAbsence Why)> EncoderAsync(LabelLoopDbContext db, int projectId, CancellationToken cancellationToken)
+    {
+        var setup = await db.Projects.AsNoTracking().Where(p => p.Id == projectId)
+            .Select(p => new { p.PretrainEnabled, p.Kind, p.TextModel }).SingleAsync(cancellationToken);
+        if (!setup.PretrainEnabled)
+        {
+            return (null, EncoderAbsence.PretrainingOff);
+        }
+        if (setup.Kind == ProjectKind.Text && setup.TextModel == TextModel.Linear)
+        {
+            return (null, EncoderAbsence.LinearTextModel);
+        }
+        var active = await db.EncoderVersions.AsNoTracking().Where(e => e.ProjectId == projectId && e.IsActive)
+            .Select(e => new { e.Version, e.ItemCount, e.MetricsJson, e.CreatedUtc }).FirstOrDefaultAsync(cancellationToken);
+        if (active is null)
+        {
+            return (null, EncoderAbsence.NotYetPretrained);
+        }
+        var metrics = EncoderMetrics.Parse(active.MetricsJson);
+        return (new EncoderQuality(active.Version, active.ItemCount, metrics.Epochs, metrics.KnnAccuracy, metrics.LinearProbeAccuracy,
+            metrics.QualityItems, metrics.QualitySource, active.CreatedUtc), EncoderAbsence.None);
     }
 
     public async Task<AnnotatorStats> GetAnnotatorsAsync(Caller caller, int projectId, int days = DefaultDays, CancellationToken cancellationToken = default)
@@ -471,34 +497,11 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
     /// </summary>
     internal sealed record VersionMetrics(double? AuditAccuracy, int? AuditItems, int[][]? AuditConfusion, double? StopSetAgreement, string? StrategyUsed)
     {
-        public static VersionMetrics Parse(string? json)
-        {
-            if (string.IsNullOrWhiteSpace(json))
-            {
-                return new VersionMetrics(null, null, null, null, null);
-            }
-            try
-            {
-                using var doc = JsonDocument.Parse(json);
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                {
-                    return new VersionMetrics(null, null, null, null, null);
-                }
-                return new VersionMetrics(Number(root, "auditAccuracy"), Integer(root, "auditItems"), Matrix(root, "auditConfusion"),
-                    Number(root, "stopSetAgreement"), root.TryGetProperty("strategyUsed", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null);
-            }
-            catch (JsonException)
-            {
-                return new VersionMetrics(null, null, null, null, null);
-            }
-        }
+        private static readonly VersionMetrics Empty = new(null, null, null, null, null);
 
-        private static double? Number(JsonElement root, string name) =>
-            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
-
-        private static int? Integer(JsonElement root, string name) =>
-            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
+        public static VersionMetrics Parse(string? json) => MetricsJson.Read(json, Empty, root =>
+            new VersionMetrics(MetricsJson.Number(root, "auditAccuracy"), MetricsJson.Integer(root, "auditItems"), Matrix(root, "auditConfusion"),
+                MetricsJson.Number(root, "stopSetAgreement"), MetricsJson.Text(root, "strategyUsed")));
 
         private static int[][]? Matrix(JsonElement root, string name)
         {
@@ -526,6 +529,49 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             }
             return [.. rows];
         }
+    }
+
+    /// <summary>What the dashboard reads from an encoder version's <c>MetricsJson</c> (camelCase), optional field by field.</summary>
+    internal sealed record EncoderMetrics(int? Epochs, double? KnnAccuracy, double? LinearProbeAccuracy, int? QualityItems, string? QualitySource)
+    {
+        private static readonly EncoderMetrics Empty = new(null, null, null, null, null);
+
+        public static EncoderMetrics Parse(string? json) => MetricsJson.Read(json, Empty, root =>
+            new EncoderMetrics(MetricsJson.Integer(root, "epochs"), MetricsJson.Number(root, "knnAccuracy"), MetricsJson.Number(root, "linearProbeAccuracy"),
+                MetricsJson.Integer(root, "qualityItems"), MetricsJson.Text(root, "qualitySource")));
+    }
+
+    /// <summary>
+    /// Reads a metrics object stored as JSON. Every field is optional: older rows lack the newer ones, and a field of
+    /// the wrong type, or text that is not a JSON object, reads as missing.
+    /// </summary>
+    private static class MetricsJson
+    {
+        public static T Read<T>(string? json, T empty, Func<JsonElement, T> read)
+        {
+            if (string.IsNullOrWhiteSpace(json))
+            {
+                return empty;
+            }
+            try
+            {
+                using var doc = JsonDocument.Parse(json);
+                return doc.RootElement.ValueKind == JsonValueKind.Object ? read(doc.RootElement) : empty;
+            }
+            catch (JsonException)
+            {
+                return empty;
+            }
+        }
+
+        public static double? Number(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
+
+        public static int? Integer(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
+
+        public static string? Text(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
     // Row shapes of the raw SQL above: EF maps columns to these properties by name.

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using LabelLoop.Core.Metrics;
 using LabelLoop.Core.Strategies;
 
@@ -53,16 +54,47 @@ public sealed record CurrentModel(
 public sealed record UncertainItem(long ItemId, int Rank, double Score, string PredictedLabel, float Confidence, string? TextPreview);
 
 /// <summary>The model panel: learning curve, current version, stopping signal and the most useful items to label.</summary>
-/// <param name="Encoder">The pretrained encoder's k-NN / linear-probe quality; null until pretraining exists.</param>
+/// <param name="Encoder">The active pretrained encoder that models start from, and its quality; null when there is none in use.</param>
+/// <param name="NoEncoder">Why <paramref name="Encoder"/> is null (<see cref="EncoderAbsence.None"/> when it is not).</param>
 public sealed record ModelOverview(
     IReadOnlyList<CurvePoint> Curve,
     CurrentModel? Current,
     StoppingDecision Stopping,
     EncoderQuality? Encoder,
+    EncoderAbsence NoEncoder,
     IReadOnlyList<UncertainItem> MostUncertain);
 
-/// <summary>How well the pretrained encoder's embeddings separate the labeled classes.</summary>
-public sealed record EncoderQuality(double? KnnAccuracy, double? LinearProbeAccuracy);
+/// <summary>
+/// The active encoder: what it was pretrained on and how well its embeddings separate the classes (k-NN and a linear
+/// probe on <paramref name="QualityItems"/> items labeled by <paramref name="QualitySource"/>: "labels" or, before
+/// there are enough of them, "ground truth" from the import). Fields the encoder's metrics lack are null.
+/// </summary>
+public sealed record EncoderQuality(
+    int Version,
+    int PretrainedItems,
+    int? Epochs,
+    double? KnnAccuracy,
+    double? LinearProbeAccuracy,
+    int? QualityItems,
+    string? QualitySource,
+    DateTime CreatedUtc);
+
+/// <summary>Why a project's models start from no pretrained encoder.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EncoderAbsence>))]
+public enum EncoderAbsence
+{
+    /// <summary>There is one (<see cref="ModelOverview.Encoder"/>).</summary>
+    None,
+
+    /// <summary>The project's settings turn pretraining off: models train from scratch.</summary>
+    PretrainingOff,
+
+    /// <summary>A text project on the linear model, which reads hashed words and never an encoder.</summary>
+    LinearTextModel,
+
+    /// <summary>None pretrained yet: the loop pretrains once the pool is large enough.</summary>
+    NotYetPretrained,
+}
 
 /// <summary>
 /// One annotator's work on the project. Agreement with the review is over items a reviewer decided; agreement

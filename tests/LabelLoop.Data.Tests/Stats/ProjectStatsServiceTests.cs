@@ -11,6 +11,7 @@ using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Projects;
 using LabelLoop.Data.Stats;
 using LabelLoop.Testing;
+using Microsoft.EntityFrameworkCore;
 using Xunit;
 
 namespace LabelLoop.Data.Tests.Stats;
@@ -201,7 +202,9 @@ public abstract class ProjectStatsServiceTests<TFixture>(TFixture fixture) : ICl
         Assert.Equal([3, 1], current.Confusion!.Counts[0]);
         // Only one version reports stop-set agreement: not enough for the signal.
         Assert.Equal(StopState.NotEnoughData, model.Stopping.State);
+        // A text project on the linear model (the default) reads no encoder.
         Assert.Null(model.Encoder);
+        Assert.Equal(EncoderAbsence.LinearTextModel, model.NoEncoder);
         // i8 was ranked 3rd but is labeled now.
         Assert.Equal([(_items["i7"], 1), (_items["i6"], 2)], model.MostUncertain.Select(u => (u.ItemId, u.Rank)));
         Assert.Equal(0.6f, model.MostUncertain[0].Confidence);
@@ -218,6 +221,46 @@ public abstract class ProjectStatsServiceTests<TFixture>(TFixture fixture) : ICl
         await Assert.ThrowsAsync<AccessDeniedException>(() => _stats.GetOverviewAsync(new Caller(_u1, false), _project, cancellationToken: Cancel));
         await Assert.ThrowsAsync<AccessDeniedException>(() => _stats.GetAgreementAsync(outsider, _project, Cancel));
         await Assert.ThrowsAsync<NotFoundException>(() => _stats.GetModelAsync(Admin, int.MaxValue, Cancel));
+    }
+
+    [Fact]
+    public async Task The_model_tab_shows_the_active_encoder_the_models_start_from_or_why_there_is_none()
+    {
+        var image = await fixture.Get<ProjectService>().CreateAsync(Caller.System,
+            new ProjectInput($"encoder-{Guid.NewGuid():N}", ProjectKind.Image, [new LabelSpec("x"), new LabelSpec("y")]), Cancel);
+        Assert.Equal((null, EncoderAbsence.NotYetPretrained), await EncoderOfAsync(image));
+
+        var created = new DateTime(2026, 12, 1, 8, 30, 0, DateTimeKind.Utc);
+        await using (var db = fixture.CreateContext())
+        {
+            db.EncoderVersions.Add(new EncoderVersion { ProjectId = image, Version = 1, ArtifactPath = "models/a", ItemCount = 900, MetricsJson = "{}", CreatedUtc = created });
+            db.EncoderVersions.Add(new EncoderVersion
+            {
+                ProjectId = image,
+                Version = 2,
+                ArtifactPath = "models/b",
+                ItemCount = 1200,
+                IsActive = true,
+                // The pretraining job's fields (camelCase); one of the wrong type reads as missing.
+                MetricsJson = """{"epochs":20,"knnAccuracy":0.8125,"linearProbeAccuracy":"high","qualityItems":640,"qualitySource":"ground truth"}""",
+                CreatedUtc = created,
+            });
+            await db.SaveChangesAsync(Cancel);
+        }
+        Assert.Equal((new EncoderQuality(2, 1200, 20, 0.8125, null, 640, "ground truth", created), EncoderAbsence.None), await EncoderOfAsync(image));
+
+        // Models start from no encoder when pretraining is off, whatever versions exist.
+        await using (var db = fixture.CreateContext())
+        {
+            await db.Projects.Where(p => p.Id == image).ExecuteUpdateAsync(u => u.SetProperty(p => p.PretrainEnabled, false), Cancel);
+        }
+        Assert.Equal((null, EncoderAbsence.PretrainingOff), await EncoderOfAsync(image));
+    }
+
+    private async Task<(EncoderQuality?, EncoderAbsence)> EncoderOfAsync(int project)
+    {
+        var model = await _stats.GetModelAsync(Admin, project, Cancel);
+        return (model.Encoder, model.NoEncoder);
     }
 
     [Fact]

@@ -106,7 +106,8 @@ public sealed class DashboardComponentTests : IAsyncDisposable
                 [new ClassMetrics("a", 0.75, 0.75, 0.75, 4), new ClassMetrics("b", null, 0, null, 4)],
                 new ConfusionTable(["a", "b"], [[3, 1], [1, 3]])),
             new StoppingDecision(false, 0, null, "Predictions still change.", StopState.KeepGoing),
-            null,
+            new EncoderQuality(3, 1200, 20, 0.815, 0.84, 640, "ground truth", Day),
+            EncoderAbsence.None,
             [new UncertainItem(42, 1, 0.987, "b", 0.51f, "some <i>text</i>")]);
 
         var page = await _renderer.RenderAsync<ModelPanel>(new Dictionary<string, object?> { ["Model"] = model, ["ProjectId"] = 7 });
@@ -116,7 +117,12 @@ public sealed class DashboardComponentTests : IAsyncDisposable
         Assert.Equal(["a", "75.0 %", "75.0 %", "75.0 %", "4"], page.QuerySelectorAll("[data-testid=class-metrics] tr[data-label=a] td").Select(td => td.Text()));
         Assert.Equal("n/a", page.QuerySelectorAll("[data-testid=class-metrics] tr[data-label=b] td")[1].Text());
         Assert.Equal("KeepGoing", page.QuerySelector("[data-testid=stopping]")!.GetAttribute("data-state"));
-        Assert.NotNull(page.QuerySelector("[data-testid=empty-encoder]"));
+        Assert.Null(page.QuerySelector("[data-testid=empty-encoder]"));
+        var encoder = page.QuerySelector("[data-testid=encoder]")!.Text();
+        Assert.Contains("encoder version 3", encoder, StringComparison.Ordinal);
+        Assert.Contains("1,200 items for 20 epochs", encoder, StringComparison.Ordinal);
+        Assert.Equal("81.5 %", page.QuerySelector("[data-testid=encoder-knn]")!.Text());
+        Assert.Contains("linear probe 84.0 %, on 640 items with ground truth", encoder, StringComparison.Ordinal);
         Assert.Equal("/projects/7/items/42", page.QuerySelector("[data-testid=uncertain-link]")!.GetAttribute("href"));
         Assert.Empty(page.QuerySelectorAll("[data-testid=uncertain-items] i"));
         Assert.NotNull(page.QuerySelector("canvas#chart-curve"));
@@ -125,7 +131,7 @@ public sealed class DashboardComponentTests : IAsyncDisposable
     [Fact]
     public async Task Model_panel_without_a_model_has_empty_states_and_no_chart()
     {
-        var model = new ModelOverview([], null, StoppingSignal.Evaluate([]), null, []);
+        var model = new ModelOverview([], null, StoppingSignal.Evaluate([]), null, EncoderAbsence.NotYetPretrained, []);
 
         var page = await _renderer.RenderAsync<ModelPanel>(new Dictionary<string, object?> { ["Model"] = model, ["ProjectId"] = 7 });
 
@@ -133,6 +139,22 @@ public sealed class DashboardComponentTests : IAsyncDisposable
         Assert.NotNull(page.QuerySelector("[data-testid=empty-current]"));
         Assert.NotNull(page.QuerySelector("[data-testid=empty-uncertain]"));
         Assert.Empty(page.QuerySelectorAll("canvas"));
+        Assert.StartsWith("No encoder yet", page.QuerySelector("[data-testid=empty-encoder]")!.Text(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(EncoderAbsence.PretrainingOff, "Pretraining is off in the settings")]
+    [InlineData(EncoderAbsence.LinearTextModel, "This project trains the linear text model")]
+    public async Task Model_panel_says_why_models_start_from_no_encoder(EncoderAbsence why, string says)
+    {
+        var model = new ModelOverview([], null, StoppingSignal.Evaluate([]), null, why, []);
+
+        var page = await _renderer.RenderAsync<ModelPanel>(new Dictionary<string, object?> { ["Model"] = model, ["ProjectId"] = 7 });
+
+        var empty = page.QuerySelector("[data-testid=empty-encoder]")!;
+        Assert.StartsWith(says, empty.Text(), StringComparison.Ordinal);
+        Assert.Equal(why.ToString(), empty.GetAttribute("data-reason"));
+        Assert.Null(page.QuerySelector("[data-testid=encoder]"));
     }
 
     [Fact]
