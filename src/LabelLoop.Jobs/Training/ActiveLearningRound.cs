@@ -322,14 +322,18 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             }
             if (needs.HasFlag(StrategyNeeds.Embeddings) && request.PoolRows.Count > 0)
             {
-                // The first member's encoder: members share one when there is a pretrained encoder, and one view
-                // of the geometry is what diversity needs.
-                var dim = models[0].EmbeddingDim;
+                // One view of the geometry is what diversity needs: the first member's encoder (members share one
+                // when there is a pretrained encoder). The cold start's typical items are the exception: they stand
+                // for the pool's clusters, which the encoder pretrained on the whole pool describes, while a network
+                // fine-tuned on a few labels has bent its space around those labels.
+                Func<IReadOnlyList<int>, float[]> embed = encoder is not null && request.Strategy == QueryStrategies.Typical
+                    ? rows => EngineMember.EmbedWith(engine, encoder, request.Inputs, rows, settings.PredictChunk, token)
+                    : rows => models[0].Embed(request.Inputs, rows, settings.PredictChunk, token);
                 input = input with
                 {
-                    PoolEmbeddings = models[0].Embed(request.Inputs, request.PoolRows, settings.PredictChunk, token),
-                    LabeledEmbeddings = models[0].Embed(request.Inputs, train.Distinct().ToList(), settings.PredictChunk, token),
-                    EmbeddingDim = dim,
+                    PoolEmbeddings = embed(request.PoolRows),
+                    LabeledEmbeddings = embed(train.Distinct().ToList()),
+                    EmbeddingDim = models[0].EmbeddingDim,
                 };
             }
             token.ThrowIfCancellationRequested();
@@ -538,13 +542,13 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         public override float[] MonteCarlo(InputMatrix inputs, IReadOnlyList<int> rows, int passes, long seed) =>
             engine.PredictMonteCarlo(model, inputs.Gather(rows), passes, seed);
 
-        public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token)
+        public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token) =>
+            scored is { } all ? RowsOf(all.Embeddings, rows, EmbeddingDim) : EmbedWith(engine, model, inputs, rows, chunkSize, token);
+
+        /// <summary>Embeddings of <paramref name="rows"/> by any model of the engine (a member, or the pretrained encoder), chunk by chunk.</summary>
+        public static float[] EmbedWith(IModelEngine engine, EngineModel model, InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token)
         {
-            var dim = EmbeddingDim;
-            if (scored is { } all)
-            {
-                return RowsOf(all.Embeddings, rows, dim);
-            }
+            var dim = model.Spec.EmbeddingDim;
             var output = new float[(long)rows.Count * dim];
             for (var start = 0; start < rows.Count; start += chunkSize)
             {

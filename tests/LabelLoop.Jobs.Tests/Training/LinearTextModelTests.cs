@@ -1,5 +1,6 @@
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Jobs.Training;
 using LabelLoop.Ml;
 using LabelLoop.Ml.Text;
@@ -355,18 +356,65 @@ public sealed class LinearTextModelTests
         Assert.Equal(4, Enumerable.Range(1, 4).Select(m => MemberOf(a, m)).Distinct().Count());
     }
 
-    /// <summary>The fake engine, remembering the options of every training.</summary>
+    [Theory]
+    [InlineData(QueryStrategies.Typical, true)]
+    [InlineData(QueryStrategies.ProjectDefault, false)]
+    public void The_cold_starts_typical_items_are_placed_by_the_pretrained_encoder_and_diverse_batches_by_the_trained_network(string strategy, bool byEncoder)
+    {
+        using var dir = new Testing.TempDirectory();
+        var engine = new RecordingEngine();
+        var spec = ModelSpec.ForImages(2, channels: 1, imageSize: 2);
+        var encoderPath = Path.Combine(dir.Path, "encoder.ckpt");
+        using (var pretrained = engine.CreateModel(spec))
+        {
+            engine.SaveModel(pretrained, encoderPath);
+        }
+        var pixels = Enumerable.Range(0, 60 * 4).Select(i => (i % 7) / 7f).ToArray();
+        var train = Enumerable.Range(0, 10).ToList();
+        var request = new RoundRequest
+        {
+            Spec = spec,
+            Inputs = InputMatrix.OfPixels(pixels, 4),
+            TrainRows = train,
+            TrainLabels = train.Select(i => i % 2).ToList(),
+            PoolRows = Enumerable.Range(10, 50).ToList(),
+            CommitteeSize = 1,
+            Strategy = strategy,
+            BatchSize = 5,
+            EncoderCheckpoint = encoderPath,
+            EncoderLearningRateMultiplier = 1,
+        };
+
+        var result = new ActiveLearningRound(engine).Run(request, token: TestContext.Current.CancellationToken);
+
+        Assert.Equal(strategy, result.Selection.Strategy);
+        var encoder = Assert.Single(engine.Loaded);
+        // The encoder embeds the pool and then the labels for typical, and nothing otherwise: the trained member's
+        // one pass over every item gives the diverse batch its embeddings.
+        Assert.Equal(byEncoder ? [50, 10] : [], engine.Embedded.Where(e => ReferenceEquals(e.Model, encoder)).Select(e => e.Items));
+    }
+
+    /// <summary>The fake engine, remembering the options of every training, the models it loaded and what each one embedded.</summary>
     private sealed class RecordingEngine : IModelEngine
     {
         private readonly FakeModelEngine _inner = new();
 
         public List<TrainingOptions> Options { get; } = [];
 
+        public List<EngineModel> Loaded { get; } = [];
+
+        public List<(EngineModel Model, int Items)> Embedded { get; } = [];
+
         public EngineInfo Info => _inner.Info;
 
         public EngineModel CreateModel(ModelSpec spec) => _inner.CreateModel(spec);
 
-        public EngineModel LoadModel(string path, ModelSpec? expected = null) => _inner.LoadModel(path, expected);
+        public EngineModel LoadModel(string path, ModelSpec? expected = null)
+        {
+            var model = _inner.LoadModel(path, expected);
+            Loaded.Add(model);
+            return model;
+        }
 
         public void SaveModel(EngineModel model, string path) => _inner.SaveModel(model, path);
 
@@ -385,7 +433,11 @@ public sealed class LinearTextModelTests
 
         public float[] PredictMonteCarlo(EngineModel model, ModelBatch batch, int passes, long seed) => _inner.PredictMonteCarlo(model, batch, passes, seed);
 
-        public float[] Embed(EngineModel model, ModelBatch batch) => _inner.Embed(model, batch);
+        public float[] Embed(EngineModel model, ModelBatch batch)
+        {
+            Embedded.Add((model, batch.Count));
+            return _inner.Embed(model, batch);
+        }
 
         public void CopyEncoder(EngineModel source, EngineModel target) => _inner.CopyEncoder(source, target);
 
