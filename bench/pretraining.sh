@@ -55,3 +55,13 @@ for seed in 1 2 3; do
   if [ "$seed" = 2 ]; then wait; fi
 done
 wait
+
+# The cold start's typical items placed on the pretrained encoder's embeddings: the default strategy from the encoder
+# over the cold start (10, 20 and 50 labels) and the first selection after it (100), 10 seeds, two at a time. Run the
+# same on the build before the change for the other side.
+for seed in $(seq 1 10); do
+  $LL simulate --data "$OUT/fashion-mnist" --strategies default --labels 10,20,50,100 --pretrain --threads 1 --seeds 1 \
+    --first-seed $seed --out "$OUT/typical-encoder-s$seed" &
+  if [ $((seed % 2)) = 0 ]; then wait; fi
+done
+wait
