@@ -54,6 +54,19 @@ for data in "$OUT/fashion-mnist" "$OUT/fortunes/fortune-topics.jsonl"; do
   python3 bench/active-learning/compare.py --peer "$OUT/peer-$name" --labelloop "$OUT"/defaults-"$name"-s*
 done
 
+# A third data set, never tuned on: scikit-learn's 1,797 handwritten digits (python3-sklearn and python3-pil), as 28x28
+# PNGs. The same schedule at the defaults, from scratch and from the encoder pretrained on the pool (a new project's
+# path), 3 seeds, next to the modAL loop.
+[ -d "$OUT/digits" ] || /usr/bin/python3 bench/active-learning/digits.py "$OUT/digits"
+/usr/bin/python3 "$PEER/peer_al.py" --data "$OUT/digits" --pool 0 $SCHEDULE --strategies random,margin,qbc-vote \
+  --seeds "$SEEDS" --threads 1 --out "$OUT/peer-digits" &
+for s in $(seq 1 "$SEEDS"); do
+  $LL simulate --data "$OUT/digits" $SCHEDULE --strategies random,margin,qbc-vote --pretrain --compare-scratch --seeds 1 \
+    --first-seed "$s" --threads 1 --out "$OUT/defaults-digits-s$s"
+done
+wait
+python3 bench/active-learning/compare.py --peer "$OUT/peer-digits" --labelloop "$OUT"/defaults-digits-s*
+
 # Seconds per round, side by side: one seed of random and margin each, two threads, the two loops in turn (A B A B A B)
 # on an otherwise idle machine; prints each run's median seconds per round.
 bench/active-learning/round-times.sh 3 "$OUT/fashion-mnist"
