@@ -97,3 +97,11 @@ for s in $(seq 1 10); do
 done
 wait
 $LL simulate --from-curves "$OUT"/qbc10-s*/curves.csv --out "$OUT/qbc10"
+
+# qbc-vote against random from the pretrained encoder (a new project's path), 10 seeds to 100 labels, two at a time.
+for s in $(seq 1 10); do
+  $LL simulate --data "$OUT/fashion-mnist" --initial 20 --step 40 --budget 100 --test-fraction 0.2 --strategies random,qbc-vote \
+    --pretrain --seeds 1 --first-seed "$s" --threads 1 --out "$OUT/qbc-pretrained-s$s" &
+  if [ $((s % 2)) = 0 ]; then wait; fi
+done
+wait
