@@ -65,6 +65,13 @@ public sealed class Project
     /// </summary>
     public bool PretrainEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether the models of a project of <paramref name="kind"/> start from a pretrained encoder: images do, and text
+    /// on <see cref="TextModel.Neural"/>; the linear text model reads hashed words. The one rule behind the pretraining
+    /// trigger, the dashboard's encoder panel and the settings caption.
+    /// </summary>
+    public static bool ModelsReadAnEncoder(ProjectKind kind, TextModel textModel) => kind != ProjectKind.Text || textModel == TextModel.Neural;
+
     /// <summary>Text projects: the model each committee member is (the linear model unless the project picks the neural one).</summary>
     public TextModel TextModel { get; set; } = TextModel.Linear;
 

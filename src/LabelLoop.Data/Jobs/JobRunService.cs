@@ -127,11 +127,12 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var growth = Math.Max(1, growthPercent);
-        return await db.Projects.AsNoTracking()
-            .Where(p => p.PretrainEnabled && (p.Kind != ProjectKind.Text || p.TextModel == TextModel.Neural) && p.ItemCount >= minItems
+        var due = await db.Projects.AsNoTracking()
+            .Where(p => p.PretrainEnabled && p.ItemCount >= minItems
                 && (p.PretrainItemCount == 0 || (p.ItemCount - p.PretrainItemCount) * 100L >= (long)p.PretrainItemCount * growth))
-            .Select(p => p.Id)
+            .Select(p => new { p.Id, p.Kind, p.TextModel })
             .ToListAsync(cancellationToken);
+        return due.Where(p => Project.ModelsReadAnEncoder(p.Kind, p.TextModel)).Select(p => p.Id).ToList();
     }
 
     /// <summary>Projects whose loop settings call for a training now (label count, growth or schedule).</summary>

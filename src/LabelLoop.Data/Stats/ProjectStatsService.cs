@@ -164,7 +164,7 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
         {
             return (null, EncoderAbsence.PretrainingOff);
         }
-        if (setup.Kind == ProjectKind.Text && setup.TextModel == TextModel.Linear)
+        if (!Project.ModelsReadAnEncoder(setup.Kind, setup.TextModel))
         {
             return (null, EncoderAbsence.LinearTextModel);
         }
