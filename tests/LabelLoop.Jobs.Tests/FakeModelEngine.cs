@@ -138,8 +138,18 @@ public sealed class FakeModelEngine : IModelEngine
 
     public void CopyEncoder(EngineModel source, EngineModel target) => Interlocked.Increment(ref _copyEncoderCalls);
 
+    /// <summary>
+    /// Decode images for real (the managed decoder the real engine uses) rather than into one hash-derived value
+    /// each, so that with <see cref="EmbedsPixels"/> alike images embed alike.
+    /// </summary>
+    public bool DecodesPixels { get; init; }
+
     public float[] DecodeImages(IReadOnlyList<ReadOnlyMemory<byte>> images, int channels, int size)
     {
+        if (DecodesPixels)
+        {
+            return ImageDecoder.Decode(images, channels, size);
+        }
         var per = channels * size * size;
         var output = new float[images.Count * per];
         for (var i = 0; i < images.Count; i++)

@@ -80,6 +80,67 @@ public sealed class PretrainRunnerTests(JobsFixture fixture) : IClassFixture<Job
         Assert.Equal(1, fixture.Engine.CopyEncoderCalls - before);
     }
 
+    /// <summary>
+    /// A runner whose engine decodes images for real and embeds them as their pixels, so that unlike images land
+    /// apart (with a cache of its own: the fixture's holds the other engine's decodings).
+    /// </summary>
+    private PretrainRunner PixelRunner() => new(fixture.Database.ContextFactory, fixture.Get<JobRunService>(),
+        fixture.Get<Data.Models.EncoderVersionService>(), new FakeModelEngine { EmbedsPixels = true, DecodesPixels = true },
+        new DecodedImageCache(fixture.Get<Data.Blobs.BlobStore>(), fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>()),
+        fixture.Get<ImageColourResolver>(), fixture.Get<Microsoft.Extensions.Options.IOptions<Data.LabelLoopStorageOptions>>(),
+        fixture.Get<Microsoft.Extensions.Options.IOptions<JobsOptions>>(),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<PretrainRunner>.Instance);
+
+    // 14 dark images and 6 bright ones: two clusters of the pixel embeddings.
+    private static byte[] DarkOrBright(int projectId, int i) =>
+        Testing.TestImages.ColourPng((projectId * 100) + i, i < 14 ? ((byte)10, (byte)10, (byte)10) : ((byte)240, (byte)240, (byte)240), 8, 8);
+
+    [Fact]
+    public async Task A_new_encoder_orders_the_first_items_of_a_project_without_a_model_one_per_cluster_and_annotators_get_them_first()
+    {
+        var (projectId, items) = await fixture.CreateProjectAsync(20, DarkOrBright, Labels);
+        // The first training comes after 2 labels: the order holds 2 items, the typical items of 2 clusters.
+        await fixture.SetProjectAsync(projectId, retrainEvery: 2);
+
+        Assert.Equal(RunOutcome.Succeeded, await PixelRunner().RunAsync(await QueueAsync(projectId), RunAttempt.Only, Cancel));
+
+        await using var db = fixture.CreateContext();
+        var order = await db.Items.AsNoTracking().Where(i => i.ProjectId == projectId && i.ColdStartRank != null)
+            .OrderBy(i => i.ColdStartRank).Select(i => new { i.Id, i.ColdStartRank }).ToListAsync(Cancel);
+        Assert.Equal([1, 2], order.Select(o => o.ColdStartRank!.Value));
+        // The bigger cluster first, then the other: one dark image and one bright one.
+        Assert.Equal([true, false], order.Select(o => items.IndexOf(o.Id) < 14));
+        var encoder = await db.EncoderVersions.AsNoTracking().SingleAsync(e => e.ProjectId == projectId && e.IsActive, Cancel);
+        using (var metrics = JsonDocument.Parse(encoder.MetricsJson))
+        {
+            Assert.Equal(2, metrics.RootElement.GetProperty("coldStartItems").GetInt32());
+        }
+
+        var served = await fixture.Get<Data.Items.ItemLeaseService>().NextAsync(await fixture.CreateAdminAsync(), projectId, 2, Cancel);
+        Assert.Equal(order.Select(o => o.Id), served.Select(s => s.ItemId));
+        Assert.Equal((Core.Strategies.QueryStrategies.Typical, 1), (served[0].Why!.Strategy, served[0].Why!.Rank));
+    }
+
+    [Fact]
+    public async Task Once_a_model_ranks_the_pool_a_new_encoder_clears_the_cold_start_order_and_writes_none()
+    {
+        var admin = await fixture.CreateAdminAsync();
+        var (projectId, items) = await fixture.CreateProjectAsync(20, DarkOrBright, Labels);
+        await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 1);
+        var runner = PixelRunner();
+        Assert.Equal(RunOutcome.Succeeded, await runner.RunAsync(await QueueAsync(projectId), RunAttempt.Only, Cancel));
+        await using var db = fixture.CreateContext();
+        Assert.True(await db.Items.AnyAsync(i => i.ProjectId == projectId && i.ColdStartRank != null, Cancel));
+        await fixture.LabelAsync(admin, projectId, items.Take(6), n => Labels[n % Labels.Length]);
+        var training = (await fixture.Get<JobRunService>().RequestTrainingAsync(projectId, null, "test", Cancel)).Run.Id;
+        Assert.Equal(RunOutcome.Succeeded, await fixture.Get<TrainingRunner>().RunAsync(training, RunAttempt.Only, Cancel));
+
+        Assert.Equal(RunOutcome.Succeeded, await runner.RunAsync(await QueueAsync(projectId), RunAttempt.Only, Cancel));
+
+        Assert.False(await db.Items.AnyAsync(i => i.ProjectId == projectId && i.ColdStartRank != null, Cancel));
+        Assert.Equal(2, await db.EncoderVersions.CountAsync(e => e.ProjectId == projectId, Cancel));
+    }
+
     [Fact]
     public async Task A_project_without_a_pool_fails_with_the_reason_and_publishes_nothing()
     {

@@ -218,6 +218,9 @@ namespace LabelLoop.Migrations.Postgres.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int?>("ColdStartRank")
+                        .HasColumnType("integer");
+
                     b.Property<string>("ContentHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -267,6 +270,9 @@ namespace LabelLoop.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.HasIndex("ProjectId", "Status");
+
+                    b.HasIndex(new[] { "ProjectId", "ColdStartRank" }, "IX_Items_ColdStart_ProjectId_ColdStartRank")
+                        .HasFilter("\"ColdStartRank\" IS NOT NULL");
 
                     b.HasIndex(new[] { "ProjectId", "FinalLabel" }, "IX_Items_Labeled_ProjectId_FinalLabel")
                         .HasFilter("\"Status\" = 'Labeled'");

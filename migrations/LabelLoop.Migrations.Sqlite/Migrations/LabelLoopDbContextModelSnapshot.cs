@@ -205,6 +205,9 @@ namespace LabelLoop.Migrations.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("ColdStartRank")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ContentHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -254,6 +257,9 @@ namespace LabelLoop.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.HasIndex("ProjectId", "Status");
+
+                    b.HasIndex(new[] { "ProjectId", "ColdStartRank" }, "IX_Items_ColdStart_ProjectId_ColdStartRank")
+                        .HasFilter("\"ColdStartRank\" IS NOT NULL");
 
                     b.HasIndex(new[] { "ProjectId", "FinalLabel" }, "IX_Items_Labeled_ProjectId_FinalLabel")
                         .HasFilter("\"Status\" = 'Labeled'");

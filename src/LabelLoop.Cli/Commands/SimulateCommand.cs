@@ -56,7 +56,7 @@ public static class SimulateCommand
         };
         textModel.AcceptOnlyFromAmong("linear", "neural");
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
-        var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random or typical", DefaultValueFactory = _ => "random" };
+        var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random, or typical (one per cluster of the pool's embeddings, as a project with a pretrained encoder serves its first items)", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
         var committee = new Option<int>("--committee") { Description = "Committee members, trained for every strategy as a project trains them (the first, on every label, is measured; the others feed the uncertainty and committee strategies); a new project's size by default", DefaultValueFactory = _ => new Project { Name = "" }.CommitteeSize };
         var trainSteps = new Option<int>("--train-steps")

@@ -46,5 +46,12 @@ public sealed class Item
     /// </summary>
     public bool IsAudit { get; set; }
 
+    /// <summary>
+    /// Position (1-based) in the project's cold-start order: the pool's most typical items by the pretrained encoder,
+    /// which annotators are served first while the project has no model; null for every other item. Written when
+    /// an encoder is published to a project without a model.
+    /// </summary>
+    public int? ColdStartRank { get; set; }
+
     public DateTime CreatedUtc { get; set; }
 }

@@ -23,7 +23,18 @@ public sealed record ServedItem(
 public sealed record Suggestion(string Label, float Confidence, long PredictionId);
 
 /// <summary>The reason a ranking put this item in front of the annotator.</summary>
-public sealed record SelectionReason(string Strategy, double Score, int? Rank, IReadOnlyList<LabelProbability> Top, string? Votes);
+/// <param name="Strategy">The strategy that ranked the item.</param>
+/// <param name="Score">Its selection score; 0 where no model scored it (<paramref name="Note"/> says why).</param>
+/// <param name="Rank">Its 1-based position in the ranking.</param>
+/// <param name="Top">The model's two most probable classes, empty without a model.</param>
+/// <param name="Votes">The committee's votes, or null.</param>
+/// <param name="Note">Plain words for a choice no model made (the cold start), or null.</param>
+public sealed record SelectionReason(string Strategy, double Score, int? Rank, IReadOnlyList<LabelProbability> Top, string? Votes, string? Note = null)
+{
+    /// <summary>What an item of the cold-start order says: no model exists yet.</summary>
+    public static SelectionReason ColdStart(int rank) => new(Strategies.QueryStrategies.Typical, 0, rank, [], null,
+        "No model yet: one of the pool's most typical items (a cluster centre of the pretrained encoder's embeddings)");
+}
 
 /// <summary>One class and its probability.</summary>
 public sealed record LabelProbability(string Label, float Probability);

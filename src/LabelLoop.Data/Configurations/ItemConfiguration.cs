@@ -23,6 +23,9 @@ internal sealed class ItemConfiguration : IEntityTypeConfiguration<Item>
         // The pool walk that serves items without a ranking: only open items, in content-hash (pseudo-random) order.
         builder.HasIndex(i => new { i.ProjectId, i.ContentHash }, "IX_Items_Unlabeled_ProjectId_ContentHash")
             .HasFilter("\"Status\" = 'Unlabeled'");
+        // The cold-start walk (items served before a project's first model): only the few items in the order.
+        builder.HasIndex(i => new { i.ProjectId, i.ColdStartRank }, "IX_Items_ColdStart_ProjectId_ColdStartRank")
+            .HasFilter("\"ColdStartRank\" IS NOT NULL");
         // The dashboard's label distribution: an index-only scan over labeled items, not a visit to every page of the pool.
         builder.HasIndex(i => new { i.ProjectId, i.FinalLabel }, "IX_Items_Labeled_ProjectId_FinalLabel")
             .HasFilter("\"Status\" = 'Labeled'");

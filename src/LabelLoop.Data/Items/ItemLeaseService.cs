@@ -105,7 +105,7 @@ public sealed class ItemLeaseService(
             leased.AddRange(await LeaseNewAsync(db, dialect, projectId, userId, project.Overlap, project.LeaseMinutes, wanted, now, audit,
                 activeVersion, cancellationToken));
         }
-        return await DescribeAsync(db, dialect, projectId, project.Kind, userId, leased, cancellationToken);
+        return await DescribeAsync(db, dialect, projectId, project.Kind, userId, leased, coldStart: activeVersion is null, cancellationToken);
     }
 
     private sealed record ProjectForLease(int Overlap, int LeaseMinutes, ProjectKind Kind, int AuditPercent, int LabeledCount, long? BudgetLeft, long LiveLeases);
@@ -186,12 +186,13 @@ public sealed class ItemLeaseService(
                 }
                 continue;
             }
-            // Candidates by the active ranking first, then open items without a prediction in content-hash
-            // order (stable and pseudo-random), each an index walk that stops at the limit; rows are locked so no
-            // concurrent call can lease them meanwhile.
+            // Candidates by the active ranking first (before the first model, by the cold-start order the
+            // pretraining job wrote), then open items without a prediction in content-hash order (stable and
+            // pseudo-random), each an index walk that stops at the limit; rows are locked so no concurrent call can
+            // lease them meanwhile.
             var candidates = activeVersion is { } version
                 ? await SelectCandidatesAsync(db, dialect, CandidateQuery.Ranked, projectId, userId, now, overlap, result, version, cancellationToken)
-                : [];
+                : await SelectCandidatesAsync(db, dialect, CandidateQuery.ColdStart, projectId, userId, now, overlap, result, 0, cancellationToken);
             if (candidates.Count < CandidateBatch)
             {
                 // Items the ranking holds are excluded here: they were offered above (and are leased or locked).
@@ -268,6 +269,7 @@ public sealed class ItemLeaseService(
     {
         Audit,
         Ranked,
+        ColdStart,
         Pool,
     }
 
@@ -289,6 +291,15 @@ public sealed class ItemLeaseService(
             WHERE p."ModelVersionId" = @version AND p."Rank" IS NOT NULL AND i."ProjectId" = @project
               AND {OpenForUser(dialect)}
             ORDER BY p."Rank"
+            LIMIT @limit{dialect.ForUpdateSkipLocked("i")}
+            """,
+        CandidateQuery.ColdStart =>
+            $"""
+            SELECT i."Id", CAST(NULL AS bigint)
+            FROM "Items" i
+            WHERE i."ProjectId" = @project AND i."ColdStartRank" IS NOT NULL
+              AND {OpenForUser(dialect)}
+            ORDER BY i."ColdStartRank"
             LIMIT @limit{dialect.ForUpdateSkipLocked("i")}
             """,
         _ =>
@@ -321,7 +332,7 @@ public sealed class ItemLeaseService(
         await using var select = DatabaseDialect.Command(db.Database, CandidatesSql(query, dialect),
             ("project", projectId), ("user", userId), ("now", now), ("overlap", overlap), ("taken", dialect.ListValue(taken)),
             ("limit", CandidateBatch));
-        if (query != CandidateQuery.Audit)
+        if (query is CandidateQuery.Ranked or CandidateQuery.Pool)
         {
             DatabaseDialect.Add(select, "version", version);
         }
@@ -338,7 +349,7 @@ public sealed class ItemLeaseService(
     }
 
     private static async Task<IReadOnlyList<ServedItem>> DescribeAsync(
-        LabelLoopDbContext db, IDatabaseDialect dialect, int projectId, ProjectKind kind, string userId, List<long> itemIds,
+        LabelLoopDbContext db, IDatabaseDialect dialect, int projectId, ProjectKind kind, string userId, List<long> itemIds, bool coldStart,
         CancellationToken cancellationToken)
     {
         if (itemIds.Count == 0)
@@ -347,7 +358,7 @@ public sealed class ItemLeaseService(
         }
         await using var select = DatabaseDialect.Command(db.Database,
             $"""
-            SELECT i."Id", i."Text", l."ExpiresUtc", p."Id", p."Label", p."Probabilities", p."Score", p."Rank", p."ReasonJson"
+            SELECT i."Id", i."Text", l."ExpiresUtc", p."Id", p."Label", p."Probabilities", p."Score", p."Rank", p."ReasonJson", i."ColdStartRank"
             FROM "ItemLeases" l
             JOIN "Items" i ON i."Id" = l."ItemId"
             LEFT JOIN "Predictions" p ON p."Id" = l."PredictionId"
@@ -366,6 +377,10 @@ public sealed class ItemLeaseService(
                     var probabilities = dialect.ReadSingles(reader, 5);
                     suggestion = new Suggestion(reader.GetString(4), probabilities.Length == 0 ? 0 : probabilities.Max(), reader.GetInt64(3));
                     why = ParseReason(reader.GetString(8), reader.GetDouble(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
+                }
+                else if (coldStart && !reader.IsDBNull(9))
+                {
+                    why = SelectionReason.ColdStart(reader.GetInt32(9));
                 }
                 var contentUrl = kind == ProjectKind.Image ? ContentUrl(projectId, id) : null;
                 var text = reader.IsDBNull(1) ? null : reader.GetString(1);

@@ -24,10 +24,15 @@ public sealed class EncoderVersionService(IDbContextFactory<LabelLoopDbContext> 
     /// Stores a new encoder version and makes it the project's active one, in one transaction, provided job run
     /// <paramref name="jobRunId"/> is still running on <paramref name="node"/> (a cancel that committed first wins).
     /// </summary>
+    /// <param name="coldStartOrder">
+    /// Items in the order annotators should get them while the project has no model (the encoder's most typical
+    /// items; <see cref="Core.Items.Item.ColdStartRank"/>). It replaces the project's previous order, and is written
+    /// only while no model version is active: once one is, its ranking serves.
+    /// </param>
     /// <returns>The new version, or null when the run was no longer ours to publish.</returns>
     public async Task<EncoderVersion?> PublishAsync(
         long jobRunId, string node, int projectId, string artifactPath, int itemCount, string metricsJson, string message,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<long>? coldStartOrder = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -57,6 +62,19 @@ public sealed class EncoderVersionService(IDbContextFactory<LabelLoopDbContext> 
         };
         db.EncoderVersions.Add(encoder);
         await db.SaveChangesAsync(cancellationToken);
+        await db.Items.Where(i => i.ProjectId == projectId && i.ColdStartRank != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.ColdStartRank, (int?)null), cancellationToken);
+        if (coldStartOrder is { Count: > 0 } && !await db.ModelVersions.AnyAsync(m => m.ProjectId == projectId && m.IsActive, cancellationToken))
+        {
+            // A few hundred items at most (the order is one round's worth of labels): a statement each.
+            for (var r = 0; r < coldStartOrder.Count; r++)
+            {
+                var itemId = coldStartOrder[r];
+                var rank = r + 1;
+                await db.Items.Where(i => i.Id == itemId && i.ProjectId == projectId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.ColdStartRank, rank), cancellationToken);
+            }
+        }
         await db.JobRuns.Where(j => j.Id == jobRunId).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.Status, JobStatus.Succeeded)
             .SetProperty(j => j.Progress, 100)

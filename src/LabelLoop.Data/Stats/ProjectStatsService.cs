@@ -152,6 +152,13 @@ public sealed class ProjectStatsService(IDbContextFactory<LabelLoopDbContext> co
             uncertain = await MostUncertainAsync(db, active.Version.Id, cancellationToken);
         }
         var (encoder, noEncoder) = await EncoderAsync(db, projectId, cancellationToken);
+        if (encoder is not null && current is null)
+        {
+            // The cold-start order's items (a few hundred at most, on a partial index) still waiting for a label.
+            var open = await db.Items.AsNoTracking()
+                .CountAsync(i => i.ProjectId == projectId && i.ColdStartRank != null && i.Status == ItemStatus.Unlabeled, cancellationToken);
+            encoder = encoder with { ColdStartOpen = open };
+        }
         return new ModelOverview(curve, current, stopping, encoder, noEncoder, uncertain);
     }
 

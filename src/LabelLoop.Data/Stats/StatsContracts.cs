@@ -68,6 +68,8 @@ public sealed record ModelOverview(
 /// The active encoder: what it was pretrained on and how well its embeddings separate the classes (k-NN and a linear
 /// probe on <paramref name="QualityItems"/> items labeled by <paramref name="QualitySource"/>: "labels" or, before
 /// there are enough of them, "ground truth" from the import). Fields the encoder's metrics lack are null.
+/// <paramref name="ColdStartOpen"/> is, while no model ranks the pool, how many items of the encoder's cold-start
+/// order (its most typical items, served first) are still open; null once a model ranks it.
 /// </summary>
 public sealed record EncoderQuality(
     int Version,
@@ -77,7 +79,8 @@ public sealed record EncoderQuality(
     double? LinearProbeAccuracy,
     int? QualityItems,
     string? QualitySource,
-    DateTime CreatedUtc);
+    DateTime CreatedUtc,
+    int? ColdStartOpen = null);
 
 /// <summary>Why a project's models start from no pretrained encoder.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<EncoderAbsence>))]

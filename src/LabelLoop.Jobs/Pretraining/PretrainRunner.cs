@@ -3,6 +3,7 @@ using System.Text.Json;
 using LabelLoop.Core.Embeddings;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Data;
 using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Models;
@@ -39,6 +40,9 @@ public sealed class PretrainRunner(
     private const int EmbedChunk = 512;
     private const int QualitySample = 3000;
 
+    /// <summary>The most items a cold-start order holds (k-means over the pool runs with as many clusters).</summary>
+    public const int MaxColdStartItems = 200;
+
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     /// <summary>What an encoder version's <c>MetricsJson</c> holds.</summary>
@@ -55,7 +59,8 @@ public sealed class PretrainRunner(
         double? LinearProbeAccuracy,
         int QualityItems,
         string? QualitySource,
-        int Channels = 1);
+        int Channels = 1,
+        int ColdStartItems = 0);
 
     private sealed record PoolItem(long Id, string? BlobHash, string? Text, string? FinalLabel, string? GroundTruth);
 
@@ -68,7 +73,7 @@ public sealed class PretrainRunner(
             monitor.Report(1, "Loading the pool");
             var (project, labels, items) = await LoadAsync(projectId, monitor.Token);
             var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, monitor.Token)).Channels() : 1;
-            var metrics = await Task.Factory.StartNew(
+            var (metrics, coldStart) = await Task.Factory.StartNew(
                 () => Compute(jobRunId, project, channels, labels, items, dir, monitor),
                 monitor.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             monitor.Token.ThrowIfCancellationRequested();
@@ -79,7 +84,7 @@ public sealed class PretrainRunner(
                 : string.Create(CultureInfo.InvariantCulture,
                     $"Pretrained on {metrics.TrainedItems} items in {metrics.Seconds:F0} s ({metrics.ItemsPerSecond:F0} items/s)");
             var version = await encoders.PublishAsync(jobRunId, TrainingRunner.NodeName, projectId, relative, items.Count,
-                JsonSerializer.Serialize(metrics, JsonOptions), message, monitor.Token);
+                JsonSerializer.Serialize(metrics, JsonOptions), message, coldStart, monitor.Token);
             if (version is null)
             {
                 return RunOutcome.Cancelled;
@@ -108,7 +113,7 @@ public sealed class PretrainRunner(
         return (project, labels, rows);
     }
 
-    private PretrainMetrics Compute(long runId, Project project, int channels, IReadOnlyList<string> labels, IReadOnlyList<PoolItem> items, string dir, RunMonitor monitor)
+    private (PretrainMetrics Metrics, IReadOnlyList<long> ColdStart) Compute(long runId, Project project, int channels, IReadOnlyList<string> labels, IReadOnlyList<PoolItem> items, string dir, RunMonitor monitor)
     {
         var token = monitor.Token;
         var settings = options.Value;
@@ -174,9 +179,37 @@ public sealed class PretrainRunner(
 
         monitor.Report(93, "Measuring embedding quality");
         var (knn, probe, count, source) = Quality(labels, items, embeddings, dim, runId, token);
-        return new PretrainMetrics(outcome.Epochs, plan.Options.BatchSize, sample.Count, outcome.FirstLoss, outcome.FinalLoss,
+        var coldStart = ColdStartOrder(project, items, embeddings, dim, runId);
+        return (new PretrainMetrics(outcome.Epochs, plan.Options.BatchSize, sample.Count, outcome.FirstLoss, outcome.FinalLoss,
             Math.Round(outcome.ItemsPerSecond, 1), Math.Round(outcome.Seconds, 1), outcome.ResumedAtEpoch,
-            knn is null ? null : Math.Round(knn.Value, 4), probe is null ? null : Math.Round(probe.Value, 4), count, source, channels);
+            knn is null ? null : Math.Round(knn.Value, 4), probe is null ? null : Math.Round(probe.Value, 4), count, source, channels,
+            coldStart.Count), coldStart);
+    }
+
+    /// <summary>
+    /// The items a project without a model serves first: the most typical unlabeled item of each of as many
+    /// clusters of the new embeddings as the labels that lead to the first training (<see cref="Project.RetrainEvery"/>,
+    /// or the batch size when only a schedule retrains), clusters the labels given so far cover last.
+    /// </summary>
+    private static List<long> ColdStartOrder(Project project, IReadOnlyList<PoolItem> items, float[] embeddings, int dim, long seed)
+    {
+        var count = Math.Clamp(project.RetrainEvery > 0 ? project.RetrainEvery : project.BatchSize, 1, MaxColdStartItems);
+        var pool = new List<int>();
+        var labeled = new List<int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            (items[i].FinalLabel is null ? pool : labeled).Add(i);
+        }
+        float[] Rows(List<int> rows)
+        {
+            var values = new float[(long)rows.Count * dim];
+            for (var j = 0; j < rows.Count; j++)
+            {
+                embeddings.AsSpan(rows[j] * dim, dim).CopyTo(values.AsSpan(j * dim));
+            }
+            return values;
+        }
+        return [.. ColdStart.FirstItems(Rows(pool), dim, count, Rows(labeled), seed).Select(j => items[pool[j]].Id)];
     }
 
     /// <summary>

@@ -56,7 +56,11 @@ public sealed record SimulationOptions
     /// <summary>Share of the dataset held out to measure accuracy (the same split for every strategy of a seed).</summary>
     public double TestFraction { get; init; } = 0.2;
 
-    /// <summary>How the initial items are chosen: <c>random</c> (the same items for every strategy of a seed) or <c>typical</c>.</summary>
+    /// <summary>
+    /// How the initial items are chosen: <c>random</c> (the same items for every strategy of a seed), or <c>typical</c>
+    /// (<see cref="ColdStart.FirstItems"/>, the order a project's pretraining job gives the items it serves before the
+    /// first model; with <see cref="Pretraining"/> this is what a new image project's first labels are).
+    /// </summary>
     public string InitialStrategy { get; init; } = QueryStrategies.Random;
 
     /// <summary>
@@ -340,17 +344,8 @@ public sealed class Simulator(IModelEngine engine)
                 var chunk = pool.Skip(start).Take(4096).ToList();
                 engine.Embed(model, data.Inputs.Gather(chunk)).AsSpan(0, chunk.Count * dim).CopyTo(embeddings.AsSpan(start * dim));
             }
-            var classes = data.ClassNames.Count;
-            var uniform = Enumerable.Repeat(1f / classes, pool.Count * classes).ToArray();
-            var selection = QueryStrategies.Select(QueryStrategies.Typical, new SelectionInput
-            {
-                Committee = new CommitteeOutput(1, pool.Count, classes, uniform),
-                BatchSize = count,
-                Seed = seed,
-                PoolEmbeddings = embeddings,
-                EmbeddingDim = dim,
-            });
-            return selection.Order.Take(count).Select(j => pool[j]).ToList();
+            // The same order a project's pretraining job gives the items served before its first model.
+            return ColdStart.FirstItems(embeddings, dim, count, labeledEmbeddings: null, seed).Select(j => pool[j]).ToList();
         }
         var random = new Random(seed * 31);
         var shuffled = pool.ToArray();

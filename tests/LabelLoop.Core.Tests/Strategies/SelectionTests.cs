@@ -355,4 +355,24 @@ public sealed class SelectionTests
         Assert.Equal("margin", ColdStart.Resolve("margin", [0, 0], 0));
         Assert.Equal("random", ColdStart.Resolve("random", [0, 0], 3));
     }
+
+    [Fact]
+    public void The_first_items_are_one_per_cluster_biggest_first_and_clusters_the_labels_cover_come_last()
+    {
+        // Three groups on a line, 6, 4 and 2 items, each spread a little around its centre (0, 10, 20).
+        float[] pool = [-0.2f, -0.1f, 0f, 0f, 0.1f, 0.2f, 9.9f, 10f, 10f, 10.1f, 19.9f, 20.1f];
+
+        var first = ColdStart.FirstItems(pool, 1, 3, labeledEmbeddings: null, seed: 1);
+        var covered = ColdStart.FirstItems(pool, 1, 1, labeledEmbeddings: [0.05f], seed: 1);
+
+        // The item nearest each group's centre, the biggest group first.
+        Assert.Equal(3, first.Count);
+        Assert.Equal(0f, pool[first[0]]);
+        Assert.Equal(10f, pool[first[1]]);
+        Assert.Equal(20f, Math.Round(pool[first[2]]));
+        // With a label in the biggest group, the next item comes from another.
+        Assert.True(pool[Assert.Single(covered)] > 5);
+        Assert.Empty(ColdStart.FirstItems([], 4, 3, null, 1));
+        Assert.Equal(12, ColdStart.FirstItems(pool, 1, 50, null, 1).Count);
+    }
 }

@@ -54,6 +54,51 @@ public abstract class LeasingTests<TFixture>(TFixture f) : IClassFixture<TFixtur
         }
     }
 
+    [Fact]
+    public async Task Before_the_first_model_the_cold_start_order_serves_first_and_says_why_and_a_model_replaces_it()
+    {
+        var project = await f.CreateProjectAsync(6);
+        var ann = await f.MemberAsync(project);
+        var other = await f.MemberAsync(project);
+        List<long> ids;
+        await using (var db = f.Data.CreateContext())
+        {
+            ids = await db.Items.Where(i => i.ProjectId == project).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(Cancel);
+            // What the pretraining job writes: rank 1 to the fifth item, rank 2 to the second.
+            await db.Items.Where(i => i.Id == ids[4]).ExecuteUpdateAsync(s => s.SetProperty(i => i.ColdStartRank, 1), Cancel);
+            await db.Items.Where(i => i.Id == ids[1]).ExecuteUpdateAsync(s => s.SetProperty(i => i.ColdStartRank, 2), Cancel);
+        }
+
+        var served = await f.Leases.NextAsync(ann, project, 3, Cancel);
+
+        Assert.Equal([ids[4], ids[1]], served.Take(2).Select(i => i.ItemId));
+        var why = served[0].Why!;
+        Assert.Equal(("typical", 1), (why.Strategy, why.Rank));
+        Assert.Contains("No model yet", why.Note, StringComparison.Ordinal);
+        Assert.Null(served[0].Suggestion);
+        // Past the order, the pool in content-hash order, without a reason.
+        Assert.DoesNotContain(served[2].ItemId, new[] { ids[4], ids[1] });
+        Assert.Null(served[2].Why);
+
+        // Once a model is active its ranking serves; a rank left from the cold start is no reason any more.
+        var open = ids.Except(served.Select(i => i.ItemId)).ToList();
+        await using (var db = f.Data.CreateContext())
+        {
+            var version = new Core.Models.ModelVersion { ProjectId = project, Version = 1, IsActive = true, Strategy = "margin" };
+            db.ModelVersions.Add(version);
+            await db.SaveChangesAsync(Cancel);
+            db.Predictions.Add(Prediction(open[0], version.Id, "a", [0.5f, 0.3f, 0.2f], 0.7, 1, """{"strategy":"margin"}"""));
+            await db.SaveChangesAsync(Cancel);
+            await db.Items.Where(i => i.Id == open[1]).ExecuteUpdateAsync(s => s.SetProperty(i => i.ColdStartRank, 3), Cancel);
+        }
+        var afterModel = await f.Leases.NextAsync(other, project, 3, Cancel);
+
+        Assert.Equal(open[0], afterModel[0].ItemId);
+        Assert.Equal("margin", afterModel[0].Why!.Strategy);
+        Assert.Equal(open.Skip(1).Order(), afterModel.Skip(1).Select(i => i.ItemId).Order());
+        Assert.All(afterModel.Skip(1), item => Assert.Null(item.Why));
+    }
+
     private static Core.Predictions.Prediction Prediction(long item, int version, string label, float[] probabilities, double score, int rank, string reason) =>
         new() { ItemId = item, ModelVersionId = version, Label = label, Probabilities = probabilities, Score = score, Rank = rank, ReasonJson = reason };
 

@@ -247,7 +247,32 @@ public abstract class ProjectStatsServiceTests<TFixture>(TFixture fixture) : ICl
             });
             await db.SaveChangesAsync(Cancel);
         }
-        Assert.Equal((new EncoderQuality(2, 1200, 20, 0.8125, null, 640, "ground truth", created), EncoderAbsence.None), await EncoderOfAsync(image));
+        // No model and no cold-start order: none of the encoder's typical items is waiting.
+        Assert.Equal((new EncoderQuality(2, 1200, 20, 0.8125, null, 640, "ground truth", created, ColdStartOpen: 0), EncoderAbsence.None), await EncoderOfAsync(image));
+
+        // The order the pretraining job wrote: three items, one labeled since; then a model takes over.
+        await using (var db = fixture.CreateContext())
+        {
+            for (var r = 1; r <= 4; r++)
+            {
+                db.Items.Add(new Item
+                {
+                    ProjectId = image,
+                    ContentHash = Guid.NewGuid().ToString("N"),
+                    ExternalId = $"cold-{r}.png",
+                    Status = r == 1 ? ItemStatus.Labeled : ItemStatus.Unlabeled,
+                    ColdStartRank = r <= 3 ? r : null,
+                });
+            }
+            await db.SaveChangesAsync(Cancel);
+        }
+        Assert.Equal(2, (await EncoderOfAsync(image)).Item1!.ColdStartOpen);
+        await using (var db = fixture.CreateContext())
+        {
+            db.ModelVersions.Add(new Core.Models.ModelVersion { ProjectId = image, Version = 1, IsActive = true, Strategy = "margin", CreatedUtc = created });
+            await db.SaveChangesAsync(Cancel);
+        }
+        Assert.Null((await EncoderOfAsync(image)).Item1!.ColdStartOpen);
 
         // Models start from no encoder when pretraining is off, whatever versions exist.
         await using (var db = fixture.CreateContext())

@@ -126,6 +126,23 @@ public sealed class DashboardComponentTests : IAsyncDisposable
         Assert.Equal("/projects/7/items/42", page.QuerySelector("[data-testid=uncertain-link]")!.GetAttribute("href"));
         Assert.Empty(page.QuerySelectorAll("[data-testid=uncertain-items] i"));
         Assert.NotNull(page.QuerySelector("canvas#chart-curve"));
+        // A model ranks the pool: the cold start is over and not mentioned.
+        Assert.Null(page.QuerySelector("[data-testid=cold-start]"));
+    }
+
+    [Theory]
+    [InlineData(12, "annotators get the pool's most typical items by this encoder first (12 still open)")]
+    [InlineData(0, "the encoder's most typical items are all labeled")]
+    public async Task Model_panel_before_the_first_model_says_the_encoders_typical_items_come_first(int open, string says)
+    {
+        var model = new ModelOverview([], null, StoppingSignal.Evaluate([]),
+            new EncoderQuality(1, 8000, 20, null, null, null, null, Day, ColdStartOpen: open), EncoderAbsence.None, []);
+
+        var page = await _renderer.RenderAsync<ModelPanel>(new Dictionary<string, object?> { ["Model"] = model, ["ProjectId"] = 7 });
+
+        var coldStart = page.QuerySelector("[data-testid=cold-start]")!;
+        Assert.Contains(says, coldStart.Text(), StringComparison.Ordinal);
+        Assert.Equal(open.ToString(System.Globalization.CultureInfo.InvariantCulture), coldStart.GetAttribute("data-open"));
     }
 
     [Fact]

@@ -78,6 +78,18 @@ public sealed class ItemCardTests : MudBunitContext
     }
 
     [Fact]
+    public void A_cold_start_item_says_no_model_chose_it_and_shows_its_rank_without_a_score()
+    {
+        var cut = Card(Image(5, why: SelectionReason.ColdStart(3)));
+
+        var panel = cut.Find("details[data-testid=why-panel]");
+        Assert.Contains("typical", panel.TextContent, StringComparison.Ordinal);
+        Assert.StartsWith("No model yet", cut.Find("[data-testid=why-note]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(["Strategy", "Rank", "Note"], panel.QuerySelectorAll("th").Select(th => th.TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=suggestion]"));
+    }
+
+    [Fact]
     public void Without_a_model_there_is_no_suggestion_and_no_why_panel()
     {
         var cut = Card(Image(5));
