@@ -3,6 +3,7 @@ using System.Globalization;
 using LabelLoop.Core;
 using LabelLoop.Core.Jobs;
 using LabelLoop.Core.Projects;
+using LabelLoop.Core.Strategies;
 using LabelLoop.Jobs;
 using LabelLoop.Jobs.Simulation;
 using LabelLoop.Jobs.Training;
@@ -20,7 +21,7 @@ public static class SimulateCommand
         var data = new Option<string>("--data") { Description = "Labeled dataset: an image folder/zip (ROOT/<label>/<file>) or a text .jsonl/.csv" };
         var strategies = new Option<string>("--strategies")
         {
-            Description = "Comma-separated strategy names (random, margin, margin+diverse, ...), or 'default' for what a new project does",
+            Description = "Comma-separated strategy names (random, margin, margin+diverse, ...), or 'default' for what a new project does; each runs as a project set to it, after the cold start (--cold-start-labels)",
         };
         var initial = new Option<int>("--initial") { Description = "Labels to start from" };
         var step = new Option<int>("--step") { Description = "Labels each round asks for" };
@@ -58,6 +59,11 @@ public static class SimulateCommand
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
         var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random, or typical (one per cluster of the pool's embeddings, as a project with a pretrained encoder serves its first items)", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
+        var coldStartLabels = new Option<int>("--cold-start-labels")
+        {
+            Description = "Every strategy but random ranks by typical until each class has this many labels, as a project does (the project setting coldStartLabelsPerClass); 0 = no cold start",
+            DefaultValueFactory = _ => ColdStart.DefaultLabelsPerClass,
+        };
         var committee = new Option<int>("--committee") { Description = "Committee members, trained for every strategy as a project trains them (the first, on every label, is measured; the others feed the uncertainty and committee strategies); a new project's size by default", DefaultValueFactory = _ => new Project { Name = "" }.CommitteeSize };
         var trainSteps = new Option<int>("--train-steps")
         {
@@ -78,8 +84,8 @@ public static class SimulateCommand
             Writes curves.csv (strategy,seed,labels,accuracy), summary.json and curves.svg. Needs no database.
             """)
         {
-            data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, flip, noFlip, textModel, testFraction, initialStrategy, committee, trainSteps, coldRounds,
-            firstSeed, fromCurves, threads,
+            data, strategies, initial, step, budget, labels, seeds, output, pretrain, fineTune, compareScratch, pretrainEpochs, flip, noFlip, textModel, testFraction, initialStrategy, coldStartLabels, committee, trainSteps,
+            coldRounds, firstSeed, fromCurves, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -133,6 +139,7 @@ public static class SimulateCommand
                 Seeds = parse.GetValue(seeds),
                 TestFraction = parse.GetValue(testFraction),
                 InitialStrategy = parse.GetValue(initialStrategy)!,
+                ColdStartLabelsPerClass = parse.GetValue(coldStartLabels),
                 CommitteeSize = Math.Clamp(parse.GetValue(committee), 1, 20),
                 Labels = schedule,
                 Training = new RoundTraining

@@ -43,6 +43,9 @@ public sealed class PretrainRunner(
     /// <summary>The most items a cold-start order holds (k-means over the pool runs with as many clusters).</summary>
     public const int MaxColdStartItems = 200;
 
+    // The cold start's k-means reads a sample of larger pools: a few hundred items per cluster find its centre.
+    private const int ColdStartSample = 20_000;
+
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     /// <summary>What an encoder version's <c>MetricsJson</c> holds.</summary>
@@ -189,7 +192,8 @@ public sealed class PretrainRunner(
     /// <summary>
     /// The items a project without a model serves first: the most typical unlabeled item of each of as many
     /// clusters of the new embeddings as the labels that lead to the first training (<see cref="Project.RetrainEvery"/>,
-    /// or the batch size when only a schedule retrains), clusters the labels given so far cover last.
+    /// or the batch size when only a schedule retrains), clusters the labels given so far cover last. Pools over
+    /// 20,000 open items are clustered on a seeded sample of that size.
     /// </summary>
     private static List<long> ColdStartOrder(Project project, IReadOnlyList<PoolItem> items, float[] embeddings, int dim, long seed)
     {
@@ -199,6 +203,12 @@ public sealed class PretrainRunner(
         for (var i = 0; i < items.Count; i++)
         {
             (items[i].FinalLabel is null ? pool : labeled).Add(i);
+        }
+        if (pool.Count > ColdStartSample)
+        {
+            var shuffled = pool.ToArray();
+            new Random(unchecked((int)seed)).Shuffle(shuffled);
+            pool = [.. shuffled.Take(ColdStartSample).Order()];
         }
         float[] Rows(List<int> rows)
         {

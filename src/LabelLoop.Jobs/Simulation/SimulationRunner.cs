@@ -79,6 +79,7 @@ public sealed class SimulationRunner(
                 Budget = parameters.Budget,
                 Seeds = parameters.Seeds,
                 TestFraction = parameters.TestFraction,
+                ColdStartLabelsPerClass = project.ColdStartLabelsPerClass,
                 Training = TrainingRunner.ProjectTraining(project.AllowHorizontalFlip, project.TextModel, project.TrainingSteps, project.WarmStart, settings),
                 Pretraining = parameters.Pretrain
                     ? new SimulationPretraining

@@ -37,8 +37,9 @@ public sealed record SimulationVariant(string Suffix, FineTuneMode? Mode);
 public sealed record SimulationOptions
 {
     /// <summary>
-    /// Strategy names (DESIGN.md §3), plus <see cref="ProjectDefaultName"/>: what a new project does (the
-    /// <c>typical</c> cold start, then <see cref="QueryStrategies.ProjectDefault"/>).
+    /// Strategy names (DESIGN.md §3), plus <see cref="ProjectDefaultName"/>: what a new project does
+    /// (<see cref="QueryStrategies.ProjectDefault"/>). Each runs as a project set to it does: after the
+    /// <c>typical</c> cold start (<see cref="ColdStartLabelsPerClass"/>); <c>random</c> never has one.
     /// </summary>
     public required IReadOnlyList<string> Strategies { get; init; }
 
@@ -62,6 +63,13 @@ public sealed record SimulationOptions
     /// first model; with <see cref="Pretraining"/> this is what a new image project's first labels are).
     /// </summary>
     public string InitialStrategy { get; init; } = QueryStrategies.Random;
+
+    /// <summary>
+    /// The cold start, as the project setting of the same name: every strategy but <c>random</c> ranks by
+    /// <c>typical</c> until each class has this many labels (<see cref="ColdStart.Resolve"/>, the training job's rule);
+    /// 0 turns it off, so that a strategy ranks from the first round.
+    /// </summary>
+    public int ColdStartLabelsPerClass { get; init; } = ColdStart.DefaultLabelsPerClass;
 
     /// <summary>
     /// Members of the committee, trained for every strategy as the live loop trains them: the first on every label
@@ -155,6 +163,10 @@ public sealed record SimulationOptions
         {
             errors.Add("--initial-strategy: random or typical.");
         }
+        if (ColdStartLabelsPerClass is < 0 or > 100)
+        {
+            errors.Add("--cold-start-labels: between 0 and 100.");
+        }
         return errors;
     }
 
@@ -179,7 +191,9 @@ public sealed record SimulationOptions
 }
 
 /// <summary>One measured point of a learning curve.</summary>
-public sealed record CurvePoint(string Strategy, int Seed, int Labels, double Accuracy, double RoundSeconds);
+/// <param name="RankedBy">The strategy that chose the next items after this point (<c>typical</c> in the cold start);
+/// null after the last point and for points read back from a file.</param>
+public sealed record CurvePoint(string Strategy, int Seed, int Labels, double Accuracy, double RoundSeconds, string? RankedBy = null);
 
 /// <summary>Where a simulation is.</summary>
 public sealed record SimulationProgress(int Done, int Total, string Strategy, int Seed, int Labels, double? Accuracy);
@@ -245,9 +259,8 @@ public sealed class Simulator(IModelEngine engine)
                         {
                             labelsByClass[data.Labels[i]]++;
                         }
-                        var resolved = strategy == SimulationOptions.ProjectDefaultName
-                            ? ColdStart.Resolve(QueryStrategies.ProjectDefault, labelsByClass, ColdStart.DefaultLabelsPerClass)
-                            : strategy;
+                        var resolved = ColdStart.Resolve(strategy == SimulationOptions.ProjectDefaultName ? QueryStrategies.ProjectDefault : strategy,
+                            labelsByClass, options.ColdStartLabelsPerClass);
                         var roundClock = Stopwatch.StartNew();
                         var result = round.Run(new RoundRequest
                         {
@@ -271,7 +284,8 @@ public sealed class Simulator(IModelEngine engine)
                         }, token: token);
                         var accuracy = Accuracy(result.Evaluations[0], test, data);
                         // The peer loop does not count measuring the test split either.
-                        points.Add(new CurvePoint(curve, seed, labeled.Count, accuracy, roundClock.Elapsed.TotalSeconds - result.EvaluationSeconds));
+                        points.Add(new CurvePoint(curve, seed, labeled.Count, accuracy, roundClock.Elapsed.TotalSeconds - result.EvaluationSeconds,
+                            last ? null : result.Selection.Strategy));
                         progress?.Invoke(new SimulationProgress(++done, total, curve, seed, labeled.Count, accuracy));
                         if (last)
                         {

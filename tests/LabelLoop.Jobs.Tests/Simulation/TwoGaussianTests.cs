@@ -36,6 +36,36 @@ public sealed class TwoGaussianTests(ITestOutputHelper output)
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     [Fact]
+    public void Every_strategy_but_random_runs_after_the_cold_start_as_a_project_set_to_it_does()
+    {
+        SimulationResult Run(int coldStart) => new Simulator(new LogisticRegressionEngine()).Run(Dataset(1), new SimulationOptions
+        {
+            Strategies = ["random", "margin"],
+            Initial = 2,
+            Step = 2,
+            Budget = 20,
+            Seeds = 1,
+            TestFraction = 0.25,
+            ColdStartLabelsPerClass = coldStart,
+            Training = new RoundTraining { WarmStart = false },
+        }, token: TestContext.Current.CancellationToken);
+        static string?[] RankedBy(SimulationResult result, string strategy) =>
+            [.. result.Points.Where(p => p.Strategy == strategy).OrderBy(p => p.Labels).Select(p => p.RankedBy)];
+
+        var margin = RankedBy(Run(3), "margin");
+        var withoutColdStart = RankedBy(Run(0), "margin");
+
+        // Typical until both classes have 3 labels (2 labels cannot give them that), then margin for good.
+        Assert.Equal("typical", margin[0]);
+        var first = Array.IndexOf(margin, "margin");
+        Assert.InRange(first, 1, margin.Length - 2);
+        Assert.All(margin[first..^1], s => Assert.Equal("margin", s));
+        Assert.Null(margin[^1]);
+        Assert.All(withoutColdStart[..^1], s => Assert.Equal("margin", s));
+        Assert.All(RankedBy(Run(3), "random")[..^1], s => Assert.Equal("random", s));
+    }
+
+    [Fact]
     public void Uncertainty_sampling_beats_random_at_30_labels()
     {
         var results = new Dictionary<string, List<double>>();
