@@ -65,3 +65,15 @@ for seed in $(seq 1 10); do
   if [ $((seed % 2)) = 0 ]; then wait; fi
 done
 wait
+
+# The live loop's first labels on the encoder: before a project's first model, annotators get the cold-start order
+# the pretraining job writes (ColdStart.FirstItems over the encoder's embeddings), which is what
+# --initial-strategy typical picks; before it, they got open items in content-hash order, a random draw. The default
+# strategy from the encoder after 20 first labels either way, 10 seeds, two at a time.
+for seed in $(seq 1 10); do
+  for how in typical random; do
+    $LL simulate --data "$OUT/fashion-mnist" --strategies default --labels 20,50,100 --pretrain --initial-strategy $how \
+      --threads 1 --seeds 1 --first-seed $seed --out "$OUT/first-labels-$how-s$seed" &
+  done
+  wait
+done
