@@ -51,6 +51,17 @@ public static class EmbeddingGeometry
 
     public static ReadOnlySpan<float> Row(float[] rows, int dim, int index) => rows.AsSpan(index * dim, dim);
 
+    /// <summary>The <paramref name="dim"/>-wide rows <paramref name="indices"/> of <paramref name="rows"/>, in that order.</summary>
+    public static float[] Gather(float[] rows, int dim, IReadOnlyList<int> indices)
+    {
+        var result = new float[(long)indices.Count * dim];
+        for (var i = 0; i < indices.Count; i++)
+        {
+            Row(rows, dim, indices[i]).CopyTo(result.AsSpan(i * dim, dim));
+        }
+        return result;
+    }
+
     /// <summary>Whether every value of the row is finite.</summary>
     public static bool IsFinite(ReadOnlySpan<float> row)
     {

@@ -152,7 +152,7 @@ public static class QueryStrategies
         // Diversity over the top candidates: k-means++ seeding from the best one, so a batch is not near-duplicates.
         var candidates = TopK(baseScores, Math.Min(n, batch * DiverseCandidateMultiple));
         var random = new System.Random(SeedOf(input.Seed));
-        var gathered = Gather(input.PoolEmbeddings!, input.EmbeddingDim, candidates);
+        var gathered = EmbeddingGeometry.Gather(input.PoolEmbeddings!, input.EmbeddingDim, candidates);
         var chosen = EmbeddingGeometry.KMeansPlusPlus(gathered, input.EmbeddingDim, Enumerable.Range(0, candidates.Length).ToList(), batch, 0, random);
         return Compose(strategy, chosen.Select(c => candidates[c]).ToList(), baseScores);
     }
@@ -511,16 +511,6 @@ public static class QueryStrategies
             scores[i] = EmbeddingGeometry.IsFinite(row) ? EmbeddingGeometry.SquaredDistance(row, c) : double.NaN;
         }
         return scores;
-    }
-
-    private static float[] Gather(float[] rows, int dim, int[] indices)
-    {
-        var result = new float[indices.Length * dim];
-        for (var i = 0; i < indices.Length; i++)
-        {
-            EmbeddingGeometry.Row(rows, dim, indices[i]).CopyTo(result.AsSpan(i * dim, dim));
-        }
-        return result;
     }
 
     private static int SeedOf(long seed) => unchecked((int)(seed ^ (seed >> 32)));

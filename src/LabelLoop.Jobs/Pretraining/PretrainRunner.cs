@@ -210,16 +210,8 @@ public sealed class PretrainRunner(
             new Random(unchecked((int)seed)).Shuffle(shuffled);
             pool = [.. shuffled.Take(ColdStartSample).Order()];
         }
-        float[] Rows(List<int> rows)
-        {
-            var values = new float[(long)rows.Count * dim];
-            for (var j = 0; j < rows.Count; j++)
-            {
-                embeddings.AsSpan(rows[j] * dim, dim).CopyTo(values.AsSpan(j * dim));
-            }
-            return values;
-        }
-        return [.. ColdStart.FirstItems(Rows(pool), dim, count, Rows(labeled), seed).Select(j => items[pool[j]].Id)];
+        return [.. ColdStart.FirstItems(EmbeddingGeometry.Gather(embeddings, dim, pool), dim, count, EmbeddingGeometry.Gather(embeddings, dim, labeled), seed)
+            .Select(j => items[pool[j]].Id)];
     }
 
     /// <summary>
@@ -251,13 +243,8 @@ public sealed class PretrainRunner(
         }
         new Random(unchecked((int)seed)).Shuffle(known);
         var chosen = known.Take(QualitySample).ToArray();
-        var values = new float[chosen.Length * dim];
-        var classesOfChosen = new int[chosen.Length];
-        for (var j = 0; j < chosen.Length; j++)
-        {
-            embeddings.AsSpan(chosen[j] * dim, dim).CopyTo(values.AsSpan(j * dim));
-            classesOfChosen[j] = classOf[labelOf(items[chosen[j]])!];
-        }
+        var values = EmbeddingGeometry.Gather(embeddings, dim, chosen);
+        var classesOfChosen = chosen.Select(j => classOf[labelOf(items[j])!]).ToArray();
         return (EmbeddingQuality.KnnAccuracy(values, dim, classesOfChosen, labels.Count, cancellationToken: cancellationToken),
             EmbeddingQuality.LinearProbeAccuracy(values, dim, classesOfChosen, labels.Count, seed: unchecked((int)seed), cancellationToken: cancellationToken),
             chosen.Length, source);

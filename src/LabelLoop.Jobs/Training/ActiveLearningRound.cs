@@ -527,7 +527,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             var classes = model.Spec.Classes;
             if (scored is { } all)
             {
-                RowsOf(all.Probabilities, rows, classes).CopyTo(output);
+                EmbeddingGeometry.Gather(all.Probabilities, classes, rows).CopyTo(output);
                 return;
             }
             for (var start = 0; start < rows.Count; start += chunkSize)
@@ -543,7 +543,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
             engine.PredictMonteCarlo(model, inputs.Gather(rows), passes, seed);
 
         public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token) =>
-            scored is { } all ? RowsOf(all.Embeddings, rows, EmbeddingDim) : EmbedWith(engine, model, inputs, rows, chunkSize, token);
+            scored is { } all ? EmbeddingGeometry.Gather(all.Embeddings, EmbeddingDim, rows) : EmbedWith(engine, model, inputs, rows, chunkSize, token);
 
         /// <summary>Embeddings of <paramref name="rows"/> by any model of the engine (a member, or the pretrained encoder), chunk by chunk.</summary>
         public static float[] EmbedWith(IModelEngine engine, EngineModel model, InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token)
@@ -629,17 +629,6 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         {
             // Managed arrays only.
         }
-    }
-
-    /// <summary>The <paramref name="width"/>-wide rows <paramref name="rows"/> of <paramref name="source"/>, in order.</summary>
-    private static float[] RowsOf(float[] source, IReadOnlyList<int> rows, int width)
-    {
-        var output = new float[(long)rows.Count * width];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            source.AsSpan(rows[i] * width, width).CopyTo(output.AsSpan(i * width));
-        }
-        return output;
     }
 
     private static List<int> Slice(IReadOnlyList<int> rows, int start, int count)
