@@ -48,7 +48,7 @@ public static partial class BenchCommand
             Console.WriteLine(result);
             return ExitCodes.Ok;
         }, cancellationToken));
-        return new Command("bench", "Benchmarks (see bench/): against a running server, or of the engine alone") { workspace, PretrainBench.Create(), DecodeBench.Create(), EngineBench.Create() };
+        return new Command("bench", "Benchmarks (see bench/): against a running server, or of the engine alone") { workspace, PretrainBench.Create(), DecodeBench.Create(), EngineBench.Create(), TopicsBench.Create() };
     }
 
     private const string BenchPassword = "Bench-password-1";

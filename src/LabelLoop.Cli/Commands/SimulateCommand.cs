@@ -57,7 +57,7 @@ public static class SimulateCommand
         };
         textModel.AcceptOnlyFromAmong("linear", "neural");
         var testFraction = new Option<double>("--test-fraction") { Description = "Share held out to measure accuracy", DefaultValueFactory = _ => 0.2 };
-        var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random, or typical (one per cluster of the pool's embeddings, as a project with a pretrained encoder serves its first items)", DefaultValueFactory = _ => "random" };
+        var initialStrategy = new Option<string>("--initial-strategy") { Description = "How the initial items are chosen: random, or typical (one per cluster of the pool's embeddings, as a project with a pretrained encoder serves its first items; for the linear text model, of the pool's latent topics)", DefaultValueFactory = _ => "random" };
         initialStrategy.AcceptOnlyFromAmong("random", "typical");
         var coldStartLabels = new Option<int>("--cold-start-labels")
         {

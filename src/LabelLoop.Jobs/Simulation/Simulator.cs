@@ -242,7 +242,7 @@ public sealed class Simulator(IModelEngine engine)
                 }
                 var encoder = options.Pretraining is null ? null : Pretrain(data, pool, options.Pretraining!,
                     options.Training.Augmentations.HasFlag(ImageAugmentations.HorizontalFlip), seed, scratchDir, progress, done, total, token);
-                var initial = InitialItems(data, pool, checkpoints[0], options.InitialStrategy, encoder, seed, token);
+                var initial = InitialItems(data, pool, checkpoints[0], options.InitialStrategy, encoder, options.Training.IsLinear(data.Spec), seed, token);
                 foreach (var (strategy, variant) in options.Strategies.SelectMany(s => variants.Select(v => (s, v))))
                 {
                     var curve = strategy + variant.Suffix;
@@ -343,10 +343,17 @@ public sealed class Simulator(IModelEngine engine)
 
     /// <summary>
     /// The first labels: random (the same items for every strategy of a seed), or the most typical items in the
-    /// embedding space of the pretrained encoder (an untrained one when there is none: no labels exist yet).
+    /// embedding space of the pretrained encoder (an untrained one when there is none: no labels exist yet), or, for the
+    /// linear text model, on the pool's latent topics.
     /// </summary>
-    private List<int> InitialItems(SimulationDataset data, List<int> pool, int count, string how, string? encoderPath, int seed, CancellationToken token)
+    private List<int> InitialItems(SimulationDataset data, List<int> pool, int count, string how, string? encoderPath, bool linear, int seed, CancellationToken token)
     {
+        if (how == QueryStrategies.Typical && linear)
+        {
+            // The linear text model's geometry: the pool's latent topics, which need no training.
+            var topics = data.Inputs.TextFeatures.Topics(LatentTopics.Count).Project(pool);
+            return ColdStart.FirstItems(topics, LatentTopics.Count, count, labeledEmbeddings: null, seed).Select(j => pool[j]).ToList();
+        }
         if (how == QueryStrategies.Typical)
         {
             using var model = encoderPath is null ? engine.CreateModel(data.Spec with { Seed = seed }) : engine.LoadModel(encoderPath);

@@ -587,13 +587,13 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         public override void Dispose() => model.Dispose();
     }
 
-    /// <summary>The linear text model; its embeddings are a fixed random projection of the tf-idf rows.</summary>
+    /// <summary>The linear text model; its embeddings are the rows' places on the pool's latent topics (<see cref="LatentTopics"/>).</summary>
     private sealed class LinearMember(SoftmaxRegression model, SparseFeatures features) : Member
     {
         /// <summary>Feature dropout of a Monte Carlo pass.</summary>
         private const float Dropout = 0.2f;
 
-        public override int EmbeddingDim => 128;
+        public override int EmbeddingDim => LatentTopics.Count;
 
         public override string FileExtension => ".linear";
 
@@ -617,7 +617,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         }
 
         public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token) =>
-            features.Project(rows, EmbeddingDim);
+            features.Topics(EmbeddingDim).Project(rows);
 
         public override void Save(string path)
         {

@@ -239,35 +239,21 @@ public sealed class SparseFeatures
         return new SparseFeatures(starts, [.. columns], [.. values]);
     }
 
-    /// <summary>
-    /// A dense sketch of the rows for the diversity strategies: a fixed random projection (+-1 per column and
-    /// output, from a hash) to <paramref name="dim"/> values, which keeps distances between unit rows roughly as they are.
-    /// </summary>
-    public float[] Project(IReadOnlyList<int> rows, int dim)
+    /// <summary>The <paramref name="dim"/> leading latent topics of every row (<see cref="LatentTopics"/>), fitted on first use and kept.</summary>
+    public LatentTopics Topics(int dim)
     {
-        ArgumentNullException.ThrowIfNull(rows);
-        var output = new float[(long)rows.Count * dim];
-        var scale = 1f / MathF.Sqrt(dim);
-        for (var i = 0; i < rows.Count; i++)
+        lock (_topicsLock)
         {
-            var target = output.AsSpan(i * dim, dim);
-            for (var e = Starts[rows[i]]; e < Starts[rows[i] + 1]; e++)
+            if (_topics is null || _topics.Dim != dim)
             {
-                var value = Values[e] * scale;
-                var column = (ulong)Columns[e];
-                for (var d = 0; d < dim; d += 64)
-                {
-                    var signs = Mix((column << 8) ^ (ulong)(d / 64) ^ 0x51ED270B27D0F1A3UL);
-                    var n = Math.Min(64, dim - d);
-                    for (var k = 0; k < n; k++)
-                    {
-                        target[d + k] += ((signs >> k) & 1) == 0 ? value : -value;
-                    }
-                }
+                _topics = LatentTopics.Fit(this, dim);
             }
+            return _topics;
         }
-        return output;
     }
+
+    private readonly Lock _topicsLock = new();
+    private LatentTopics? _topics;
 
     private static void Add(Dictionary<int, int> row, int column) => row[column] = row.GetValueOrDefault(column) + 1;
 
