@@ -122,27 +122,6 @@ public class JobsFixture : IAsyncLifetime
         return (projectId, created.Select(i => i.Id).ToList());
     }
 
-    /// <summary>A text project (on the default, linear text model) with one item per text.</summary>
-    public async Task<(int ProjectId, List<long> ItemIds)> CreateTextProjectAsync(IReadOnlyList<string> texts, params string[] labels)
-    {
-        var projectId = await Get<ProjectService>().CreateAsync(Caller.System,
-            new ProjectInput($"t-{Guid.NewGuid():N}", ProjectKind.Text, labels.Select(l => new LabelSpec(l)).ToList()));
-        await using var db = CreateContext();
-        var created = texts.Select((text, i) => new Item
-        {
-            ProjectId = projectId,
-            ContentHash = $"text-{projectId}-{i}",
-            Text = text,
-            ExternalId = $"t{i}",
-            Status = ItemStatus.Unlabeled,
-            CreatedUtc = DateTime.UnixEpoch,
-        }).ToList();
-        db.Items.AddRange(created);
-        await db.SaveChangesAsync();
-        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.ItemCount, texts.Count));
-        return (projectId, created.Select(i => i.Id).ToList());
-    }
-
     /// <summary>Labels items through the real service, as annotators do: leased to the caller first, then answered.</summary>
     public async Task LabelAsync(Caller caller, int projectId, IEnumerable<long> itemIds, Func<int, string> labelOf)
     {

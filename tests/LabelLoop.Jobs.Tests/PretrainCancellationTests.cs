@@ -79,9 +79,7 @@ public sealed class PretrainCancellationTests(RunningEngineJobsFixture fixture) 
     {
         var (projectId, _) = await fixture.CreateProjectAsync(0, Labels);
         await using var db = fixture.CreateContext();
-        // The neural text model: the linear one reads no encoder, and its run pretrains none.
-        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s
-            .SetProperty(p => p.Kind, ProjectKind.Text).SetProperty(p => p.TextModel, TextModel.Neural), Cancel);
+        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Kind, ProjectKind.Text), Cancel);
         var random = new Random(projectId);
         var items = Enumerable.Range(0, Items).Select(i => new Item
         {

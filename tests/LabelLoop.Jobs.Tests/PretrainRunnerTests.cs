@@ -203,75 +203,18 @@ public sealed class PretrainRunnerTests(JobsFixture fixture) : IClassFixture<Job
     }
 
     [Fact]
-    public async Task A_text_project_on_the_linear_model_is_due_only_until_its_first_model_and_on_the_neural_one_always()
+    public async Task A_text_project_on_the_linear_model_is_not_due_for_pretraining_until_it_switches_to_the_neural_one()
     {
         var runs = fixture.Get<JobRunService>();
-        var admin = await fixture.CreateAdminAsync();
-        var (projectId, items) = await fixture.CreateTextProjectAsync(TopicTexts(12), Labels);
-        await fixture.SetProjectAsync(projectId, retrainEvery: 0, committee: 1);
+        var (projectId, _) = await fixture.CreateProjectAsync(10, Labels);
         await using var db = fixture.CreateContext();
+        await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Kind, ProjectKind.Text), Cancel);
 
-        // A new text project trains the linear model: its run orders the first items, as long as no model does.
+        // A new text project trains the linear model, which reads words and never an encoder.
         Assert.Equal(TextModel.Linear, (await db.Projects.AsNoTracking().SingleAsync(p => p.Id == projectId, Cancel)).TextModel);
-        Assert.Contains(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
-        await fixture.LabelAsync(admin, projectId, items.Take(6), n => Labels[n % Labels.Length]);
-        Assert.Equal(RunOutcome.Succeeded, await fixture.Get<TrainingRunner>().RunAsync(
-            (await runs.RequestTrainingAsync(projectId, null, "test", Cancel)).Run.Id, RunAttempt.Only, Cancel));
         Assert.DoesNotContain(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
 
         await db.Projects.Where(p => p.Id == projectId).ExecuteUpdateAsync(s => s.SetProperty(p => p.TextModel, TextModel.Neural), Cancel);
         Assert.Contains(projectId, await runs.ProjectsDueForPretrainingAsync(10, 50, Cancel));
-    }
-
-    private static readonly string[][] Topics =
-    [
-        ["planet", "orbit", "rocket", "telescope", "comet", "galaxy", "nebula", "asteroid"],
-        ["recipe", "oven", "flour", "butter", "sauce", "garlic", "simmer", "pastry"],
-        ["court", "judge", "lawyer", "verdict", "appeal", "witness", "trial", "statute"],
-    ];
-
-    private static readonly string[] Filler = ["the", "a", "of", "and", "today", "we", "saw", "it", "is", "very", "new", "old"];
-
-    /// <summary>Texts of three topics in turn: two words of the topic among six filler words all share.</summary>
-    private static List<string> TopicTexts(int count)
-    {
-        var random = new Random(4);
-        return [.. Enumerable.Range(0, count).Select(i =>
-        {
-            var words = Enumerable.Range(0, 6).Select(_ => Filler[random.Next(Filler.Length)]).ToList();
-            for (var w = 0; w < 2; w++)
-            {
-                words.Insert(random.Next(words.Count), Topics[i % Topics.Length][random.Next(8)]);
-            }
-            return string.Join(' ', words);
-        })];
-    }
-
-    [Fact]
-    public async Task A_text_project_on_the_linear_model_serves_its_first_items_by_the_pools_topics_and_pretrains_no_encoder()
-    {
-        var (projectId, items) = await fixture.CreateTextProjectAsync(TopicTexts(90), Labels);
-        // The first training comes after 6 labels: the order holds 6 items, two of each topic.
-        await fixture.SetProjectAsync(projectId, retrainEvery: 6);
-        var runId = await QueueAsync(projectId);
-        var pretrainsBefore = fixture.Engine.PretrainCalls;
-
-        Assert.Equal(RunOutcome.Succeeded, await fixture.Get<PretrainRunner>().RunAsync(runId, RunAttempt.Only, Cancel));
-
-        await using var db = fixture.CreateContext();
-        var order = await db.Items.AsNoTracking().Where(i => i.ProjectId == projectId && i.ColdStartRank != null)
-            .OrderBy(i => i.ColdStartRank).Select(i => new { i.Id, i.ColdStartRank }).ToListAsync(Cancel);
-        Assert.Equal([1, 2, 3, 4, 5, 6], order.Select(o => o.ColdStartRank!.Value));
-        Assert.Equal([0, 1, 2], order.Select(o => items.IndexOf(o.Id) % Topics.Length).Distinct().Order());
-        Assert.False(await db.EncoderVersions.AnyAsync(e => e.ProjectId == projectId, Cancel));
-        Assert.Equal(pretrainsBefore, fixture.Engine.PretrainCalls);
-        var row = await db.JobRuns.AsNoTracking().SingleAsync(j => j.Id == runId, Cancel);
-        Assert.Equal((JobStatus.Succeeded, "Ordered 6 typical items by the latent topics of 90 items; the linear text model reads no encoder"),
-            (row.Status, row.Message));
-
-        var served = await fixture.Get<Data.Items.ItemLeaseService>().NextAsync(await fixture.CreateAdminAsync(), projectId, 6, Cancel);
-        Assert.Equal(order.Select(o => o.Id), served.Select(s => s.ItemId));
-        Assert.Equal((Core.Strategies.QueryStrategies.Typical, 1), (served[0].Why!.Strategy, served[0].Why!.Rank));
-        Assert.StartsWith("No model yet", served[0].Why!.Note, StringComparison.Ordinal);
     }
 }

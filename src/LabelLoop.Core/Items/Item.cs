@@ -47,9 +47,9 @@ public sealed class Item
     public bool IsAudit { get; set; }
 
     /// <summary>
-    /// Position (1-based) in the project's cold-start order: the pool's most typical items by the pretrained encoder
-    /// (or, for text on the linear model, by the pool's latent topics), which annotators are served first while the
-    /// project has no model; null for every other item. Written by the pretraining job of a project without a model.
+    /// Position (1-based) in the project's cold-start order: the pool's most typical items by the pretrained encoder,
+    /// which annotators are served first while the project has no model; null for every other item. Written when
+    /// an encoder is published to a project without a model.
     /// </summary>
     public int? ColdStartRank { get; set; }
 

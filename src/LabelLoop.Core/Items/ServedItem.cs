@@ -33,7 +33,7 @@ public sealed record SelectionReason(string Strategy, double Score, int? Rank, I
 {
     /// <summary>What an item of the cold-start order says: no model exists yet.</summary>
     public static SelectionReason ColdStart(int rank) => new(Strategies.QueryStrategies.Typical, 0, rank, [], null,
-        "No model yet: one of the pool's most typical items (a cluster centre of the pool, found before any label)");
+        "No model yet: one of the pool's most typical items (a cluster centre of the pretrained encoder's embeddings)");
 }
 
 /// <summary>One class and its probability.</summary>

@@ -61,8 +61,7 @@ public sealed class Project
 
     /// <summary>
     /// Pretrain an encoder on the pool (self-supervised) and start every model from it: image projects, and text
-    /// projects on <see cref="TextModel.Neural"/>. The linear text model reads no encoder, so none is pretrained for it;
-    /// its run only orders the first items by the pool's latent topics, until the first model.
+    /// projects on <see cref="TextModel.Neural"/> (the linear text model reads no encoder, so none is pretrained for it).
     /// </summary>
     public bool PretrainEnabled { get; set; } = true;
 

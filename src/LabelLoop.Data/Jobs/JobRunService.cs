@@ -119,10 +119,9 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
     }
 
     /// <summary>
-    /// Projects due for a pretraining run: pretraining on, at least <paramref name="minItems"/> items, and either never
-    /// pretrained or grown by <paramref name="growthPercent"/> since the last request. Models that start from an encoder
-    /// (images, or text on the neural model) get a new one; a text project on the linear model, which reads words and
-    /// never an encoder, only until its first model: its run orders the first items by the pool's latent topics.
+    /// Projects that want a (new) encoder: pretraining on, a model that starts from one (images, or text on the
+    /// neural model: the linear text model reads words, never an encoder), at least <paramref name="minItems"/>
+    /// items, and either never pretrained or grown by <paramref name="growthPercent"/> since the last request.
     /// </summary>
     public async Task<IReadOnlyList<int>> ProjectsDueForPretrainingAsync(int minItems, int growthPercent, CancellationToken cancellationToken = default)
     {
@@ -131,9 +130,9 @@ public sealed class JobRunService(IDbContextFactory<LabelLoopDbContext> contextF
         var due = await db.Projects.AsNoTracking()
             .Where(p => p.PretrainEnabled && p.ItemCount >= minItems
                 && (p.PretrainItemCount == 0 || (p.ItemCount - p.PretrainItemCount) * 100L >= (long)p.PretrainItemCount * growth))
-            .Select(p => new { p.Id, p.Kind, p.TextModel, HasModel = db.ModelVersions.Any(m => m.ProjectId == p.Id && m.IsActive) })
+            .Select(p => new { p.Id, p.Kind, p.TextModel })
             .ToListAsync(cancellationToken);
-        return due.Where(p => Project.ModelsReadAnEncoder(p.Kind, p.TextModel) || !p.HasModel).Select(p => p.Id).ToList();
+        return due.Where(p => Project.ModelsReadAnEncoder(p.Kind, p.TextModel)).Select(p => p.Id).ToList();
     }
 
     /// <summary>Projects whose loop settings call for a training now (label count, growth or schedule).</summary>

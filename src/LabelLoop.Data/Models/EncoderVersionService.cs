@@ -6,7 +6,6 @@ using LabelLoop.Data.Jobs;
 using LabelLoop.Data.Projects;
 using LabelLoop.Data.Providers;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace LabelLoop.Data.Models;
 
@@ -36,11 +35,15 @@ public sealed class EncoderVersionService(IDbContextFactory<LabelLoopDbContext> 
         IReadOnlyList<long>? coldStartOrder = null, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await BeginPublishAsync(db, jobRunId, node, projectId, cancellationToken);
-        if (transaction is null)
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var running = await db.JobRuns
+            .LockedById(db, "JobRuns", jobRunId)
+            .AnyAsync(j => j.Status == JobStatus.Running && j.Node == node, cancellationToken);
+        if (!running)
         {
             return null;
         }
+        await DatabaseDialect.Of(db).LockVersionsAsync(db.Database, VersionLockNamespace, projectId, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         var next = 1 + (await db.EncoderVersions.Where(e => e.ProjectId == projectId).MaxAsync(e => (int?)e.Version, cancellationToken) ?? 0);
         // Old off first, new on second: the partial unique index allows one active encoder per project.
@@ -59,77 +62,27 @@ public sealed class EncoderVersionService(IDbContextFactory<LabelLoopDbContext> 
         };
         db.EncoderVersions.Add(encoder);
         await db.SaveChangesAsync(cancellationToken);
-        await ReplaceColdStartOrderAsync(db, projectId, coldStartOrder, cancellationToken);
-        await SucceedAsync(db, jobRunId, message, now, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return encoder;
-    }
-
-    /// <summary>
-    /// Ends the pretraining run of a project whose models read no encoder (text on the linear model) with its
-    /// cold-start order (the pool's most typical items by its latent topics), in one transaction, provided job run
-    /// <paramref name="jobRunId"/> is still running on <paramref name="node"/>. The order replaces the previous one and
-    /// is written only while no model version is active, as <see cref="PublishAsync"/> writes an encoder's.
-    /// </summary>
-    /// <returns>False when the run was no longer ours to finish.</returns>
-    public async Task<bool> PublishColdStartOrderAsync(
-        long jobRunId, string node, int projectId, IReadOnlyList<long> coldStartOrder, string message, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await BeginPublishAsync(db, jobRunId, node, projectId, cancellationToken);
-        if (transaction is null)
-        {
-            return false;
-        }
-        await ReplaceColdStartOrderAsync(db, projectId, coldStartOrder, cancellationToken);
-        await SucceedAsync(db, jobRunId, message, time.GetUtcNow().UtcDateTime, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
-    }
-
-    /// <summary>
-    /// The publish transaction, with the project's version lock held; null (and rolled back) when job run
-    /// <paramref name="jobRunId"/> no longer runs on <paramref name="node"/>: a cancel that committed first wins.
-    /// </summary>
-    private static async Task<IDbContextTransaction?> BeginPublishAsync(LabelLoopDbContext db, long jobRunId, string node, int projectId, CancellationToken cancellationToken)
-    {
-        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var running = await db.JobRuns
-            .LockedById(db, "JobRuns", jobRunId)
-            .AnyAsync(j => j.Status == JobStatus.Running && j.Node == node, cancellationToken);
-        if (!running)
-        {
-            await transaction.DisposeAsync();
-            return null;
-        }
-        await DatabaseDialect.Of(db).LockVersionsAsync(db.Database, VersionLockNamespace, projectId, cancellationToken);
-        return transaction;
-    }
-
-    /// <summary>Clears the project's cold-start order and, while no model version is active, writes <paramref name="order"/>.</summary>
-    private static async Task ReplaceColdStartOrderAsync(LabelLoopDbContext db, int projectId, IReadOnlyList<long>? order, CancellationToken cancellationToken)
-    {
         await db.Items.Where(i => i.ProjectId == projectId && i.ColdStartRank != null)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.ColdStartRank, (int?)null), cancellationToken);
-        if (order is { Count: > 0 } && !await db.ModelVersions.AnyAsync(m => m.ProjectId == projectId && m.IsActive, cancellationToken))
+        if (coldStartOrder is { Count: > 0 } && !await db.ModelVersions.AnyAsync(m => m.ProjectId == projectId && m.IsActive, cancellationToken))
         {
             // A few hundred items at most (the order is one round's worth of labels): a statement each.
-            for (var r = 0; r < order.Count; r++)
+            for (var r = 0; r < coldStartOrder.Count; r++)
             {
-                var itemId = order[r];
+                var itemId = coldStartOrder[r];
                 var rank = r + 1;
                 await db.Items.Where(i => i.Id == itemId && i.ProjectId == projectId)
                     .ExecuteUpdateAsync(s => s.SetProperty(i => i.ColdStartRank, rank), cancellationToken);
             }
         }
-    }
-
-    private static Task<int> SucceedAsync(LabelLoopDbContext db, long jobRunId, string message, DateTime now, CancellationToken cancellationToken) =>
-        db.JobRuns.Where(j => j.Id == jobRunId).ExecuteUpdateAsync(s => s
+        await db.JobRuns.Where(j => j.Id == jobRunId).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.Status, JobStatus.Succeeded)
             .SetProperty(j => j.Progress, 100)
             .SetProperty(j => j.Message, message.Length > JobRunService.MaxMessageLength ? message[..JobRunService.MaxMessageLength] : message)
             .SetProperty(j => j.FinishedUtc, now), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return encoder;
+    }
 
     /// <summary>The encoder models of the project start from, or null when there is none.</summary>
     public async Task<EncoderVersion?> GetActiveAsync(int projectId, CancellationToken cancellationToken = default)

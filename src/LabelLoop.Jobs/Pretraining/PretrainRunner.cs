@@ -19,9 +19,7 @@ namespace LabelLoop.Jobs.Pretraining;
 /// <summary>
 /// The pretraining job of one project: pretrains an encoder on every item's content (labels unused), embeds every
 /// item, measures how well the embeddings separate the labels known so far, and publishes the encoder version
-/// that later models start from, with the order a project without a model serves its first items in. Checkpoints
-/// every few epochs; a recovered run resumes from the last one. A text project on the linear model gets the order
-/// alone, from the pool's latent topics.
+/// that later models start from. Checkpoints every few epochs; a recovered run resumes from the last one.
 /// </summary>
 public sealed class PretrainRunner(
     IDbContextFactory<LabelLoopDbContext> contextFactory,
@@ -77,10 +75,6 @@ public sealed class PretrainRunner(
             var dir = Path.Combine(storage.Value.FullDataDir, relative);
             monitor.Report(1, "Loading the pool");
             var (project, labels, items) = await LoadAsync(projectId, monitor.Token);
-            if (!Project.ModelsReadAnEncoder(project.Kind, project.TextModel))
-            {
-                return await OrderByTopicsAsync(jobRunId, project, items, monitor);
-            }
             var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, monitor.Token)).Channels() : 1;
             var (metrics, coldStart) = await Task.Factory.StartNew(
                 () => Compute(jobRunId, project, channels, labels, items, dir, monitor),
@@ -102,45 +96,6 @@ public sealed class PretrainRunner(
             logger.LogInformation("Job run {RunId}: project {ProjectId} now starts models from encoder version {Version}", jobRunId, projectId, version.Version);
             return RunOutcome.Succeeded;
         }, cancellationToken);
-
-    /// <summary>
-    /// The run of a text project on the linear model, which reads words and never an encoder: no network is
-    /// pretrained; the pool's latent topics (<see cref="LatentTopics"/>, the linear model's own view of the items, fitted
-    /// without labels) give the cold-start order its first items are served in until the first model.
-    /// </summary>
-    private async Task<RunOutcome> OrderByTopicsAsync(long jobRunId, Project project, IReadOnlyList<PoolItem> items, RunMonitor monitor)
-    {
-        monitor.Report(5, "Finding the pool's topics");
-        var order = await Task.Factory.StartNew(() => TopicOrder(project, items, jobRunId, monitor.Token),
-            monitor.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        monitor.Token.ThrowIfCancellationRequested();
-        var message = string.Create(CultureInfo.InvariantCulture,
-            $"Ordered {order.Count} typical items by the latent topics of {Math.Min(items.Count, ColdStartSample)} items; the linear text model reads no encoder");
-        var published = await encoders.PublishColdStartOrderAsync(jobRunId, TrainingRunner.NodeName, project.Id, order, message, monitor.Token);
-        if (published)
-        {
-            logger.LogInformation("Job run {RunId}: project {ProjectId} serves {Count} typical items first", jobRunId, project.Id, order.Count);
-        }
-        return published ? RunOutcome.Succeeded : RunOutcome.Cancelled;
-    }
-
-    /// <summary>The cold-start order on the latent topics of the items' text features, fitted on a seeded sample of larger pools.</summary>
-    private static List<long> TopicOrder(Project project, IReadOnlyList<PoolItem> items, long seed, CancellationToken token)
-    {
-        var chosen = items;
-        if (items.Count > ColdStartSample)
-        {
-            var shuffled = items.ToArray();
-            new Random(unchecked((int)seed)).Shuffle(shuffled);
-            chosen = [.. shuffled.Take(ColdStartSample).OrderBy(i => i.Id)];
-        }
-        var texts = chosen.Select(i => i.Text ?? "").ToList();
-        var encoded = TextTokenizer.Build(texts, cancellationToken: token).Encode(texts, token);
-        token.ThrowIfCancellationRequested();
-        var features = SparseFeatures.HashedText(InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens, texts));
-        var topics = features.Topics(LatentTopics.Count);
-        return ColdStartOrder(project, chosen, topics.Project([.. Enumerable.Range(0, chosen.Count)]), topics.Dim, seed);
-    }
 
     private async Task<(Project Project, IReadOnlyList<string> Labels, IReadOnlyList<PoolItem> Items)> LoadAsync(int projectId, CancellationToken cancellationToken)
     {
