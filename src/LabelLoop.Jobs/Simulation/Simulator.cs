@@ -348,23 +348,12 @@ public sealed class Simulator(IModelEngine engine)
     /// </summary>
     private List<int> InitialItems(SimulationDataset data, List<int> pool, int count, string how, string? encoderPath, bool linear, int seed, CancellationToken token)
     {
-        if (how == QueryStrategies.Typical && linear)
-        {
-            // The linear text model's geometry: the pool's latent topics, which need no training.
-            var topics = data.Inputs.TextFeatures.Topics(LatentTopics.Count).Project(pool);
-            return ColdStart.FirstItems(topics, LatentTopics.Count, count, labeledEmbeddings: null, seed).Select(j => pool[j]).ToList();
-        }
         if (how == QueryStrategies.Typical)
         {
-            using var model = encoderPath is null ? engine.CreateModel(data.Spec with { Seed = seed }) : engine.LoadModel(encoderPath);
-            var dim = data.Spec.EmbeddingDim;
-            var embeddings = new float[(long)pool.Count * dim];
-            for (var start = 0; start < pool.Count; start += 4096)
-            {
-                token.ThrowIfCancellationRequested();
-                var chunk = pool.Skip(start).Take(4096).ToList();
-                engine.Embed(model, data.Inputs.Gather(chunk)).AsSpan(0, chunk.Count * dim).CopyTo(embeddings.AsSpan(start * dim));
-            }
+            // The linear text model's geometry is the pool's latent topics, which need no training.
+            var (embeddings, dim) = linear
+                ? (data.Inputs.TextFeatures.Topics.Project(pool), LatentTopics.Count)
+                : (EmbedPool(data, pool, encoderPath, seed, token), data.Spec.EmbeddingDim);
             // The same order a project's pretraining job gives the items served before its first model.
             return ColdStart.FirstItems(embeddings, dim, count, labeledEmbeddings: null, seed).Select(j => pool[j]).ToList();
         }
@@ -372,6 +361,21 @@ public sealed class Simulator(IModelEngine engine)
         var shuffled = pool.ToArray();
         random.Shuffle(shuffled);
         return shuffled.Take(count).ToList();
+    }
+
+    /// <summary>The pool's embeddings by the pretrained encoder, or by an untrained network when there is none.</summary>
+    private float[] EmbedPool(SimulationDataset data, List<int> pool, string? encoderPath, int seed, CancellationToken token)
+    {
+        using var model = encoderPath is null ? engine.CreateModel(data.Spec with { Seed = seed }) : engine.LoadModel(encoderPath);
+        var dim = data.Spec.EmbeddingDim;
+        var embeddings = new float[(long)pool.Count * dim];
+        for (var start = 0; start < pool.Count; start += 4096)
+        {
+            token.ThrowIfCancellationRequested();
+            var chunk = pool.Skip(start).Take(4096).ToList();
+            engine.Embed(model, data.Inputs.Gather(chunk)).AsSpan(0, chunk.Count * dim).CopyTo(embeddings.AsSpan(start * dim));
+        }
+        return embeddings;
     }
 
     private static double Accuracy(float[] mean, List<int> test, SimulationDataset data)

@@ -617,7 +617,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         }
 
         public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token) =>
-            features.Topics(EmbeddingDim).Project(rows);
+            features.Topics.Project(rows);
 
         public override void Save(string path)
         {

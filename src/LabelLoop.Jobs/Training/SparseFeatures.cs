@@ -239,20 +239,12 @@ public sealed class SparseFeatures
         return new SparseFeatures(starts, [.. columns], [.. values]);
     }
 
-    /// <summary>The <paramref name="dim"/> leading latent topics of every row (<see cref="LatentTopics"/>), fitted on first use and kept.</summary>
-    public LatentTopics Topics(int dim)
-    {
-        lock (_topicsLock)
-        {
-            if (_topics is null || _topics.Dim != dim)
-            {
-                _topics = LatentTopics.Fit(this, dim);
-            }
-            return _topics;
-        }
-    }
+    /// <summary>
+    /// The <see cref="LatentTopics.Count"/> leading latent topics of every row, the linear text model's view of the items:
+    /// fitted on first use and kept (the rows do not change).
+    /// </summary>
+    public LatentTopics Topics => LazyInitializer.EnsureInitialized(ref _topics, () => LatentTopics.Fit(this, LatentTopics.Count));
 
-    private readonly Lock _topicsLock = new();
     private LatentTopics? _topics;
 
     private static void Add(Dictionary<int, int> row, int column) => row[column] = row.GetValueOrDefault(column) + 1;
