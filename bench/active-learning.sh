@@ -159,3 +159,15 @@ for data in "$OUT/fortunes/fortune-topics.jsonl" "$OUT/debian/debian-packages.js
   wait
   python3 bench/active-learning/compare.py --peer "$OUT/peer10-$name" --labelloop "$OUT"/topics-"$name"-s*/
 done
+
+# The headline as a project runs it: a new model every 20 labels (retrainEvery), warm from 80 labels, from scratch and
+# from the encoder pretrained on the pool (a new project's path). The default strategy to 350 labels, random to 1,000.
+LIVE="--data $OUT/fashion-mnist --step 20 --test-fraction 0.2 --seeds 1 --threads 1"
+for s in 1 2 3; do
+  $LL simulate $LIVE --initial 10 --budget 350 --strategies default --first-seed "$s" --out "$OUT/live-default-s$s" &
+  $LL simulate $LIVE --initial 10 --budget 350 --strategies default --pretrain --first-seed "$s" --out "$OUT/live-default-pre-s$s"
+  wait
+  $LL simulate $LIVE --initial 20 --budget 1000 --strategies random --first-seed "$s" --out "$OUT/live-random-s$s" &
+  $LL simulate $LIVE --initial 20 --budget 1000 --strategies random --pretrain --first-seed "$s" --out "$OUT/live-random-pre-s$s"
+  wait
+done
