@@ -44,11 +44,18 @@ public sealed class EngineJobsFixture : JobsFixture
         return (projectId, ids, admin);
     }
 
-    /// <summary>Requests a training of the project and runs it here.</summary>
+    /// <summary>Requests a training of the project and runs it here; a failed run fails the test with the run's error.</summary>
     public async Task<RunOutcome> TrainAsync(int projectId, CancellationToken cancellationToken)
     {
         var run = await Get<JobRunService>().RequestTrainingAsync(projectId, null, "test", cancellationToken);
-        return await Get<TrainingRunner>().RunAsync(run.Run.Id, RunAttempt.Only, cancellationToken);
+        var outcome = await Get<TrainingRunner>().RunAsync(run.Run.Id, RunAttempt.Only, cancellationToken);
+        if (outcome == RunOutcome.Failed)
+        {
+            await using var db = CreateContext();
+            var error = await db.JobRuns.AsNoTracking().Where(r => r.Id == run.Run.Id).Select(r => r.Error).SingleAsync(cancellationToken);
+            Assert.Fail($"Training run {run.Run.Id} failed: {error}");
+        }
+        return outcome;
     }
 
     public static void RequireEngine()
