@@ -9,13 +9,13 @@ Usage: appstream-apps.py OUT_DIR   (needs the dep11 Components file `apt-get upd
 import glob
 import gzip
 import html
-import json
-import os
 import random
 import re
 import sys
 
 import yaml
+
+import text_dataset
 
 MAIN = ["AudioVideo", "Development", "Education", "Game", "Graphics", "Network", "Office", "Science", "System", "Utility"]
 
@@ -50,12 +50,7 @@ def main():
         seen.update([text, doc["ID"]])
         rows.append((doc["ID"], text, categories[0]))
     random.Random(7).shuffle(rows)
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "appstream-apps.jsonl"), "w", encoding="utf-8") as f:
-        for name, text, label in rows:
-            f.write(json.dumps({"id": name, "text": text, "label": label}) + "\n")
-    counts = {c: sum(1 for r in rows if r[2] == c) for c in MAIN}
-    print(f"{len(rows)} descriptions in {out}/appstream-apps.jsonl: {counts}")
+    text_dataset.write(out, "appstream-apps.jsonl", rows, MAIN)
 
 
 if __name__ == "__main__":

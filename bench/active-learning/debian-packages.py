@@ -6,11 +6,11 @@ packaging role), at most 700 per section, as the JSONL import layout (`{"id", "t
 Usage: debian-packages.py OUT_DIR   (needs the lists `apt-get update` leaves in /var/lib/apt/lists)
 """
 import glob
-import json
-import os
 import random
 import subprocess
 import sys
+
+import text_dataset
 
 SECTIONS = ["admin", "games", "graphics", "mail", "net", "science", "sound", "text"]
 PER_SECTION = 700
@@ -48,12 +48,7 @@ def main():
         rng.shuffle(names)
         rows += [(name, by_section[section][name], section) for name in names[:PER_SECTION]]
     rng.shuffle(rows)
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "debian-packages.jsonl"), "w", encoding="utf-8") as f:
-        for name, text, label in rows:
-            f.write(json.dumps({"id": name, "text": text, "label": label}) + "\n")
-    counts = {s: sum(1 for r in rows if r[2] == s) for s in SECTIONS}
-    print(f"{len(rows)} descriptions in {out}/debian-packages.jsonl: {counts}")
+    text_dataset.write(out, "debian-packages.jsonl", rows, SECTIONS)
 
 
 if __name__ == "__main__":

@@ -51,9 +51,8 @@ public sealed class EngineJobsFixture : JobsFixture
         var outcome = await Get<TrainingRunner>().RunAsync(run.Run.Id, RunAttempt.Only, cancellationToken);
         if (outcome == RunOutcome.Failed)
         {
-            await using var db = CreateContext();
-            var error = await db.JobRuns.AsNoTracking().Where(r => r.Id == run.Run.Id).Select(r => r.Error).SingleAsync(cancellationToken);
-            Assert.Fail($"Training run {run.Run.Id} failed: {error}");
+            var row = await Get<JobRunService>().FindAsync(run.Run.Id, cancellationToken);
+            Assert.Fail($"Training run {run.Run.Id} failed: {row?.Error}");
         }
         return outcome;
     }

@@ -242,7 +242,7 @@ public sealed class Simulator(IModelEngine engine)
                 }
                 var encoder = options.Pretraining is null ? null : Pretrain(data, pool, options.Pretraining!,
                     options.Training.Augmentations.HasFlag(ImageAugmentations.HorizontalFlip), seed, scratchDir, progress, done, total, token);
-                var initial = InitialItems(data, pool, checkpoints[0], options.InitialStrategy, encoder, options.Training.IsLinear(data.Spec), seed, token);
+                var initial = InitialItems(data, pool, checkpoints[0], options.InitialStrategy, encoder, options.Training, seed, token);
                 foreach (var (strategy, variant) in options.Strategies.SelectMany(s => variants.Select(v => (s, v))))
                 {
                     var curve = strategy + variant.Suffix;
@@ -346,14 +346,14 @@ public sealed class Simulator(IModelEngine engine)
     /// embedding space of the pretrained encoder (an untrained one when there is none: no labels exist yet), or, for the
     /// linear text model, on the pool's latent topics.
     /// </summary>
-    private List<int> InitialItems(SimulationDataset data, List<int> pool, int count, string how, string? encoderPath, bool linear, int seed, CancellationToken token)
+    private List<int> InitialItems(SimulationDataset data, List<int> pool, int count, string how, string? encoderPath, RoundTraining training, int seed, CancellationToken token)
     {
         if (how == QueryStrategies.Typical)
         {
             // The linear text model's geometry is the pool's latent topics, which need no training.
-            var (embeddings, dim) = linear
+            var (embeddings, dim) = training.IsLinear(data.Spec)
                 ? (data.Inputs.TextFeatures.Topics.Project(pool), LatentTopics.Count)
-                : (EmbedPool(data, pool, encoderPath, seed, token), data.Spec.EmbeddingDim);
+                : (EmbedPool(data, pool, encoderPath, training.PredictChunk, seed, token), data.Spec.EmbeddingDim);
             // The same order a project's pretraining job gives the items served before its first model.
             return ColdStart.FirstItems(embeddings, dim, count, labeledEmbeddings: null, seed).Select(j => pool[j]).ToList();
         }
@@ -364,18 +364,10 @@ public sealed class Simulator(IModelEngine engine)
     }
 
     /// <summary>The pool's embeddings by the pretrained encoder, or by an untrained network when there is none.</summary>
-    private float[] EmbedPool(SimulationDataset data, List<int> pool, string? encoderPath, int seed, CancellationToken token)
+    private float[] EmbedPool(SimulationDataset data, List<int> pool, string? encoderPath, int chunkSize, int seed, CancellationToken token)
     {
         using var model = encoderPath is null ? engine.CreateModel(data.Spec with { Seed = seed }) : engine.LoadModel(encoderPath);
-        var dim = data.Spec.EmbeddingDim;
-        var embeddings = new float[(long)pool.Count * dim];
-        for (var start = 0; start < pool.Count; start += 4096)
-        {
-            token.ThrowIfCancellationRequested();
-            var chunk = pool.Skip(start).Take(4096).ToList();
-            engine.Embed(model, data.Inputs.Gather(chunk)).AsSpan(0, chunk.Count * dim).CopyTo(embeddings.AsSpan(start * dim));
-        }
-        return embeddings;
+        return ActiveLearningRound.EmbedWith(engine, model, data.Inputs, pool, chunkSize, token);
     }
 
     private static double Accuracy(float[] mean, List<int> test, SimulationDataset data)

@@ -327,7 +327,7 @@ public sealed class ActiveLearningRound(IModelEngine engine)
                 // for the pool's clusters, which the encoder pretrained on the whole pool describes, while a network
                 // fine-tuned on a few labels has bent its space around those labels.
                 Func<IReadOnlyList<int>, float[]> embed = encoder is not null && request.Strategy == QueryStrategies.Typical
-                    ? rows => EngineMember.EmbedWith(engine, encoder, request.Inputs, rows, settings.PredictChunk, token)
+                    ? rows => EmbedWith(engine, encoder, request.Inputs, rows, settings.PredictChunk, token)
                     : rows => models[0].Embed(request.Inputs, rows, settings.PredictChunk, token);
                 input = input with
                 {
@@ -491,6 +491,21 @@ public sealed class ActiveLearningRound(IModelEngine engine)
         return input with { MonteCarlo = all, MonteCarloPasses = perMember * models.Count, MonteCarloItems = covered };
     }
 
+    /// <summary>Embeddings of <paramref name="rows"/> by any model of the engine (a member, the pretrained encoder, or the untrained network <c>simulate</c> starts from), chunk by chunk.</summary>
+    internal static float[] EmbedWith(IModelEngine engine, EngineModel model, InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token)
+    {
+        var dim = model.Spec.EmbeddingDim;
+        var output = new float[(long)rows.Count * dim];
+        for (var start = 0; start < rows.Count; start += chunkSize)
+        {
+            token.ThrowIfCancellationRequested();
+            var chunk = Slice(rows, start, chunkSize);
+            var embedded = engine.Embed(model, inputs.Gather(chunk));
+            embedded.AsSpan(0, chunk.Count * dim).CopyTo(output.AsSpan(start * dim));
+        }
+        return output;
+    }
+
     /// <summary>One trained committee member: a model of the engine, or the linear text model.</summary>
     private abstract class Member : IDisposable
     {
@@ -544,21 +559,6 @@ public sealed class ActiveLearningRound(IModelEngine engine)
 
         public override float[] Embed(InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token) =>
             scored is { } all ? EmbeddingGeometry.Gather(all.Embeddings, EmbeddingDim, rows) : EmbedWith(engine, model, inputs, rows, chunkSize, token);
-
-        /// <summary>Embeddings of <paramref name="rows"/> by any model of the engine (a member, or the pretrained encoder), chunk by chunk.</summary>
-        public static float[] EmbedWith(IModelEngine engine, EngineModel model, InputMatrix inputs, IReadOnlyList<int> rows, int chunkSize, CancellationToken token)
-        {
-            var dim = model.Spec.EmbeddingDim;
-            var output = new float[(long)rows.Count * dim];
-            for (var start = 0; start < rows.Count; start += chunkSize)
-            {
-                token.ThrowIfCancellationRequested();
-                var chunk = Slice(rows, start, chunkSize);
-                var embedded = engine.Embed(model, inputs.Gather(chunk));
-                embedded.AsSpan(0, chunk.Count * dim).CopyTo(output.AsSpan(start * dim));
-            }
-            return output;
-        }
 
         /// <summary>
         /// Scores and embeds every row of <paramref name="inputs"/> in one encoder pass per chunk, for a round that

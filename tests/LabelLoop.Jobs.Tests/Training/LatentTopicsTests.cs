@@ -22,19 +22,7 @@ public sealed class LatentTopicsTests
     /// <summary>Short texts of four topics: two words of their topic among six filler words every topic shares.</summary>
     private static (SparseFeatures Features, int[] Topic) Texts(int count, int seed)
     {
-        var random = new Random(seed);
-        var texts = new List<string>();
-        var topic = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            topic[i] = i % Topics.Length;
-            var words = Enumerable.Range(0, 6).Select(_ => Filler[random.Next(Filler.Length)]).ToList();
-            for (var w = 0; w < 2; w++)
-            {
-                words.Insert(random.Next(words.Count), Topics[topic[i]][random.Next(Topics[topic[i]].Length)]);
-            }
-            texts.Add(string.Join(' ', words));
-        }
+        var (texts, topic) = ToyTexts.Make(Topics, Filler, count, seed);
         var encoded = TextTokenizer.Build(texts).Encode(texts);
         return (SparseFeatures.HashedText(InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens, texts)), topic);
     }

@@ -23,17 +23,7 @@ public sealed class LinearTextModelTests
     /// <summary>Short texts of three topics: two topic words among filler words, which every class shares.</summary>
     private static (InputMatrix Inputs, ModelSpec Spec, int[] Labels) Toy(int count, int seed)
     {
-        var random = new Random(seed);
-        var texts = new List<string>();
-        var labels = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            labels[i] = i % Topics.Length;
-            var words = Enumerable.Range(0, 6).Select(_ => Filler[random.Next(Filler.Length)]).ToList();
-            words.Insert(random.Next(words.Count), Topics[labels[i]][random.Next(5)]);
-            words.Insert(random.Next(words.Count), Topics[labels[i]][random.Next(5)]);
-            texts.Add(string.Join(' ', words));
-        }
+        var (texts, labels) = ToyTexts.Make(Topics, Filler, count, seed);
         var tokenizer = TextTokenizer.Build(texts);
         var encoded = tokenizer.Encode(texts);
         return (InputMatrix.OfTokens(encoded.Ids, encoded.MaxTokens), ModelSpec.ForText(Topics.Length, tokenizer), labels);
