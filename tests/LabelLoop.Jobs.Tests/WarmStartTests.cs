@@ -1,10 +1,13 @@
 using System.Text.Json;
 using LabelLoop.Core.Accounts;
 using LabelLoop.Core.Jobs;
+using LabelLoop.Data;
 using LabelLoop.Data.Jobs;
+using LabelLoop.Data.Models;
 using LabelLoop.Jobs.Pretraining;
 using LabelLoop.Jobs.Training;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace LabelLoop.Jobs.Tests;
@@ -22,7 +25,7 @@ public sealed class WarmStartTests(EngineJobsFixture fixture) : IClassFixture<En
     private Task<RunOutcome> TrainAsync(int projectId) => fixture.TrainAsync(projectId, Cancel);
 
     /// <summary>The active version's accuracy on the items from 80 on (never labeled here), and its metrics.</summary>
-    private async Task<(double Accuracy, bool WarmStarted, int Epochs)> ActiveAsync(int projectId, List<long> items)
+    private async Task<(double Accuracy, bool WarmStarted, int Epochs, int? EncoderVersionId)> ActiveAsync(int projectId, List<long> items)
     {
         await using var db = fixture.CreateContext();
         var version = await db.ModelVersions.AsNoTracking().SingleAsync(v => v.ProjectId == projectId && v.IsActive, Cancel);
@@ -31,7 +34,9 @@ public sealed class WarmStartTests(EngineJobsFixture fixture) : IClassFixture<En
         var pool = Enumerable.Range(80, Items - 80).ToList();
         var correct = pool.Count(i => predicted[items[i]] == ColourTrainingTests.ClassOf(i));
         using var metrics = JsonDocument.Parse(version.MetricsJson);
-        return ((double)correct / pool.Count, metrics.RootElement.GetProperty("warmStarted").GetBoolean(), metrics.RootElement.GetProperty("epochs").GetInt32());
+        var root = metrics.RootElement;
+        var encoderVersionId = root.TryGetProperty("encoderVersionId", out var id) && id.ValueKind == JsonValueKind.Number ? id.GetInt32() : (int?)null;
+        return ((double)correct / pool.Count, root.GetProperty("warmStarted").GetBoolean(), root.GetProperty("epochs").GetInt32(), encoderVersionId);
     }
 
     private Task<(int ProjectId, List<long> Items, Caller Admin)> SquaresAsync(bool pretrain) => fixture.SquaresProjectAsync(Items, pretrain, Cancel);
@@ -75,15 +80,30 @@ public sealed class WarmStartTests(EngineJobsFixture fixture) : IClassFixture<En
             Assert.Equal(RunOutcome.Succeeded, await fixture.Get<PretrainRunner>().RunAsync(run.Run.Id, RunAttempt.Only, Cancel));
         }
 
+        // A first version before any encoder (labels came before pretraining ended), then the first encoder.
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var beforeEncoder = await ActiveAsync(projectId, items);
         await PretrainAsync();
         Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var firstEncoder = await ActiveAsync(projectId, items);
         Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
         var warm = await ActiveAsync(projectId, items);
         await PretrainAsync();
+        // Which encoder a version trained under is recorded, not read from file times: a restored or copied data
+        // directory can leave the new encoder's checkpoint older than the last model's.
+        var encoder = await fixture.Get<EncoderVersionService>().GetActiveAsync(projectId, Cancel);
+        var encoderCheckpoint = Path.Combine(fixture.Get<IOptions<LabelLoopStorageOptions>>().Value.FullDataDir, encoder!.ArtifactPath, PretrainRunner.CheckpointName);
+        File.SetLastWriteTimeUtc(encoderCheckpoint, new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
         var afterPretraining = await ActiveAsync(projectId, items);
+        Assert.Equal(RunOutcome.Succeeded, await TrainAsync(projectId));
+        var next = await ActiveAsync(projectId, items);
 
+        Assert.Null(beforeEncoder.EncoderVersionId);
+        Assert.False(firstEncoder.WarmStarted);
         Assert.True(warm.WarmStarted);
         Assert.False(afterPretraining.WarmStarted);
+        Assert.True(next.WarmStarted);
+        Assert.Equal(encoder.Id, next.EncoderVersionId);
     }
 }

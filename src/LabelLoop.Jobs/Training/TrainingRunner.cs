@@ -136,6 +136,7 @@ public sealed class TrainingRunner(
         IReadOnlyList<LoadedItem> Items,
         IReadOnlyDictionary<long, string>? PreviousStopSet,
         string? EncoderDirectory,
+        int? EncoderVersionId,
         FineTuneMode FineTune,
         int Channels,
         TextModel TextModel,
@@ -151,6 +152,8 @@ public sealed class TrainingRunner(
     /// <param name="StopSetAgreement">Share of the stop set predicted as the previous version did; null for the first version.</param>
     /// <param name="StrategyUsed">The strategy that ranked (<c>typical</c> during the cold start).</param>
     /// <param name="WarmStarted">The served model continued from the previous version's instead of starting over.</param>
+    /// <param name="EncoderVersionId">The id of the project's encoder version when this version trained (the one its
+    /// models started from); null when there was none. The next round continues from this version only under the same encoder.</param>
     public sealed record TrainingMetrics(
         double? AuditAccuracy,
         int AuditItems,
@@ -168,7 +171,8 @@ public sealed class TrainingRunner(
         string StrategyUsed = "",
         int Channels = 1,
         bool? PretrainedEncoder = null,
-        bool WarmStarted = false);
+        bool WarmStarted = false,
+        int? EncoderVersionId = null);
 
     /// <summary>Share of items (percent, by a hash of the id) in the fixed stop set that versions are compared on.</summary>
     public const int StopSetPercent = 10;
@@ -239,28 +243,34 @@ public sealed class TrainingRunner(
                 encoder!.Version, projectId, encoderDirectory);
             encoderDirectory = null;
         }
-        var (warmStart, warmStartLabels) = await WarmStartCheckpointAsync(db, projectId, project.WarmStart, encoderDirectory, cancellationToken);
+        var encoderVersionId = encoderDirectory is null ? null : (int?)encoder!.Id;
+        var (warmStart, warmStartLabels) = await WarmStartCheckpointAsync(db, projectId, project.WarmStart, encoderVersionId, cancellationToken);
         var channels = project.Kind == ProjectKind.Image ? (await colours.ResolveAsync(engine, project, cancellationToken)).Channels() : 1;
         return new TrainingData(project.Kind, labels, project.Strategy, project.ColdStartLabelsPerClass, Math.Clamp(project.CommitteeSize, 1, 20),
-            project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, project.FineTuneMode, channels,
+            project.AllowHorizontalFlip, labelCount, items, previousStopSet, encoderDirectory, encoderVersionId, project.FineTuneMode, channels,
             project.TextModel, project.TrainingSteps, project.WarmStart, warmStart, warmStartLabels);
     }
 
     /// <summary>
     /// The latest model version's served model, for this round to continue from: none when the project turned warm
-    /// starts off, when there is no earlier version with a checkpoint, or when the encoder was pretrained again since
-    /// that version was trained (the round then starts over from the new encoder). The round itself checks that the
-    /// architecture and classes still fit.
+    /// starts off, when there is no earlier version with a checkpoint, or when the project has an encoder other than the
+    /// one that version trained under (pretrained again since: the round then starts over from the new encoder). The
+    /// round itself checks that the architecture and classes still fit.
     /// </summary>
-    private async Task<(string? Checkpoint, int Labels)> WarmStartCheckpointAsync(LabelLoopDbContext db, int projectId, bool enabled, string? encoderDirectory, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The encoder is compared by the version id each model version records (<see cref="TrainingMetrics.EncoderVersionId"/>),
+    /// not by file times, which a copied or restored data directory, or a coarse file-system clock, can put in any order.
+    /// A version from before the id was recorded counts as trained under no encoder.
+    /// </remarks>
+    private async Task<(string? Checkpoint, int Labels)> WarmStartCheckpointAsync(LabelLoopDbContext db, int projectId, bool enabled, int? encoderVersionId, CancellationToken cancellationToken)
     {
         if (!enabled)
         {
             return (null, 0);
         }
         var latest = await db.ModelVersions.AsNoTracking().Where(v => v.ProjectId == projectId)
-            .OrderByDescending(v => v.Version).Select(v => new { v.ArtifactPath, v.LabelCount }).FirstOrDefaultAsync(cancellationToken);
-        if (latest is null)
+            .OrderByDescending(v => v.Version).Select(v => new { v.ArtifactPath, v.LabelCount, v.MetricsJson }).FirstOrDefaultAsync(cancellationToken);
+        if (latest is null || (encoderVersionId is not null && TrainedUnder(latest.MetricsJson) != encoderVersionId))
         {
             return (null, 0);
         }
@@ -269,10 +279,25 @@ public sealed class TrainingRunner(
         {
             return (null, 0);
         }
-        var encoderCheckpoint = encoderDirectory is null ? null : Path.Combine(encoderDirectory, Pretraining.PretrainRunner.CheckpointName);
-        return encoderCheckpoint is not null && File.GetLastWriteTimeUtc(encoderCheckpoint) > File.GetLastWriteTimeUtc(checkpoint)
-            ? (null, 0)
-            : (checkpoint, latest.LabelCount);
+        return (checkpoint, latest.LabelCount);
+    }
+
+    /// <summary>The encoder version a model version's metrics say it trained under; null for none or unreadable metrics.</summary>
+    private static int? TrainedUnder(string metricsJson)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(metricsJson);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("encoderVersionId", out var id) && id.ValueKind == JsonValueKind.Number
+                && id.TryGetInt32(out var value)
+                ? value
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private ComputeResult Compute(long runId, TrainingData data, string artifactDir, RunMonitor monitor)
@@ -359,7 +384,7 @@ public sealed class TrainingRunner(
         var metrics = new TrainingMetrics(accuracy, audit.Count, train.Count, members, round.Epochs, round.BatchSize,
             round.MeanTrainLoss, rows.Length, 0, 0, confusion, agreement, compared, selection.Strategy,
             spec.IsText ? 1 : spec.Channels, data.EncoderDirectory is null || request.EncoderCheckpoint is null ? null : round.EncoderIgnored is null,
-            round.WarmStarted);
+            round.WarmStarted, data.EncoderVersionId);
         return new ComputeResult(rows, metrics, round.EncoderIgnored);
     }
 
