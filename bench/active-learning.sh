@@ -171,3 +171,15 @@ for s in 1 2 3; do
   $LL simulate $LIVE --initial 20 --budget 1000 --strategies random --pretrain --first-seed "$s" --out "$OUT/live-random-pre-s$s"
   wait
 done
+# Seeds 4 and 5 on a new project's path (from the encoder).
+for s in 4 5; do
+  $LL simulate $LIVE --initial 10 --budget 350 --strategies default --pretrain --first-seed "$s" --out "$OUT/live-default-pre-s$s" &
+  $LL simulate $LIVE --initial 20 --budget 1000 --strategies random --pretrain --first-seed "$s" --out "$OUT/live-random-pre-s$s"
+  wait
+done
+
+# qbc-vote against random where it fell behind (to 140 labels), 10 seeds on this code.
+for s in $(seq 1 10); do
+  $LL simulate --data "$OUT/fashion-mnist" --initial 20 --step 40 --budget 140 --test-fraction 0.2 \
+    --strategies random,qbc-vote --seeds 1 --first-seed "$s" --threads 1 --out "$OUT/qbc140-s$s"
+done

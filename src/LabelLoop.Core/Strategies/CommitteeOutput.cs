@@ -9,9 +9,12 @@ public sealed class CommitteeOutput
 {
     private readonly float[] _probabilities;
 
-    public CommitteeOutput(int members, int items, int classes, float[] probabilities)
+    /// <param name="firstVoter">The first member whose vote <c>qbc-vote</c> counts (see <see cref="FirstVoter"/>); 0 counts every member.</param>
+    public CommitteeOutput(int members, int items, int classes, float[] probabilities, int firstVoter = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(members, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstVoter);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(firstVoter, members);
         ArgumentOutOfRangeException.ThrowIfNegative(items);
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
         ArgumentNullException.ThrowIfNull(probabilities);
@@ -20,12 +23,24 @@ public sealed class CommitteeOutput
             throw new ArgumentException($"Expected {members} x {items} x {classes} probabilities, got {probabilities.Length}.", nameof(probabilities));
         }
         Members = members;
+        FirstVoter = firstVoter;
         Items = items;
         Classes = classes;
         _probabilities = probabilities;
     }
 
     public int Members { get; }
+
+    /// <summary>
+    /// The first member whose vote the vote entropy counts. A committee whose first member is of another kind than the
+    /// rest (a network beside heads fitted on its embeddings) leaves it out: where that member differs from the others,
+    /// the split shows how the two kinds of model differ, not which items the labels leave open. The mean, the other
+    /// scores and the votes an item's explanation shows still read every member.
+    /// </summary>
+    public int FirstVoter { get; }
+
+    /// <summary>The members whose votes the vote entropy counts.</summary>
+    public int Voters => Members - FirstVoter;
 
     public int Items { get; }
 
@@ -58,10 +73,15 @@ public sealed class CommitteeOutput
     }
 
     /// <summary>How many members voted for each class (their arg-max) on one item.</summary>
-    public int[] Votes(int item)
+    public int[] Votes(int item) => Votes(item, 0);
+
+    /// <summary>The same, counting the <see cref="Voters"/> only.</summary>
+    public int[] VoterVotes(int item) => Votes(item, FirstVoter);
+
+    private int[] Votes(int item, int firstMember)
     {
         var votes = new int[Classes];
-        for (var m = 0; m < Members; m++)
+        for (var m = firstMember; m < Members; m++)
         {
             var best = ArgMax(Row(m, item));
             if (best >= 0)

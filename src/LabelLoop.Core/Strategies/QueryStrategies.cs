@@ -301,7 +301,7 @@ public static class QueryStrategies
                         var row = consensus.AsSpan(i * output.Classes, output.Classes);
                         // Vote entropy is coarse (a committee of five has few distinct values, one member has only 0): ties
                         // are broken by the consensus entropy, scaled below the smallest step between vote entropies.
-                        scores[i] = VoteEntropy(output.Votes(i), output.Members) + (1e-3 * NormalizedEntropy(row));
+                        scores[i] = VoteEntropy(output.VoterVotes(i), output.Voters) + (1e-3 * NormalizedEntropy(row));
                     }
                     return scores;
                 }

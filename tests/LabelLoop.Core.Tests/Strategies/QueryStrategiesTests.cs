@@ -72,6 +72,31 @@ public sealed class QueryStrategiesTests
     }
 
     [Fact]
+    public void Qbc_vote_counts_only_the_voters_when_the_first_member_is_left_out()
+    {
+        // Three members, two items. Item 0: the first member alone disagrees; item 1: the other two split.
+        float[] probabilities =
+        [
+            0.1f, 0.9f, 0.9f, 0.1f,
+            0.9f, 0.1f, 0.8f, 0.2f,
+            0.9f, 0.1f, 0.2f, 0.8f,
+        ];
+        var everyone = new CommitteeOutput(3, 2, 2, probabilities);
+        var voters = new CommitteeOutput(3, 2, 2, probabilities, firstVoter: 1);
+
+        Assert.Equal(everyone.Votes(0), voters.Votes(0));
+        Assert.Equal([2, 1], voters.Votes(0));
+        Assert.Equal([2, 0], voters.VoterVotes(0));
+        Assert.Equal([1, 1], voters.VoterVotes(1));
+        Assert.Equal(2, voters.Voters);
+        // Counting every member both items split 2-1; counting the voters only item 1 is in dispute.
+        Assert.Equal(QueryStrategies.VoteEntropy([2, 1], 3), QueryStrategies.Score("qbc-vote", everyone)[0], 2);
+        Assert.Equal([1, 0], QueryStrategies.Rank(QueryStrategies.Score("qbc-vote", voters)));
+        Assert.True(QueryStrategies.Score("qbc-vote", voters)[0] < 0.01);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CommitteeOutput(3, 2, 2, probabilities, firstVoter: 3));
+    }
+
+    [Fact]
     public void Random_is_reproducible_per_seed_and_differs_between_seeds()
     {
         var output = One([.. Pool, .. Pool, .. Pool]);

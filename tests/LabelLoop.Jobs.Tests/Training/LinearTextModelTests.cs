@@ -155,6 +155,8 @@ public sealed class LinearTextModelTests
 
         Assert.Equal(TextModel.Linear, new RoundTraining().TextModel);
         Assert.Equal(0, engine.TrainCalls);
+        // Linear members are all of one kind: every one of them votes.
+        Assert.Equal(0, a.Pool.FirstVoter);
         Assert.Equal(a.Selection.Order, b.Selection.Order);
         Assert.Equal(a.Evaluations[0], b.Evaluations[0]);
         var evaluation = Enumerable.Range(324, 76).ToList();
@@ -344,6 +346,9 @@ public sealed class LinearTextModelTests
         Assert.Equal(a.Selection.Order, b.Selection.Order);
         // The heads are not copies of one another: each learned from its own sample.
         Assert.Equal(4, Enumerable.Range(1, 4).Select(m => MemberOf(a, m)).Distinct().Count());
+        // The vote is the heads': the network beside them is another kind of model.
+        Assert.Equal(1, a.Pool.FirstVoter);
+        Assert.Equal(4, a.Pool.Voters);
     }
 
     [Theory]
