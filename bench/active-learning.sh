@@ -178,7 +178,12 @@ for s in 4 5; do
   wait
 done
 
-# qbc-vote against random where it fell behind (to 140 labels), 10 seeds on this code.
+# qbc-vote against random where it fell behind (to 140 labels), 10 seeds on this code; and on a new project's path
+# to 100 labels, seeds 1-5.
+for s in $(seq 1 5); do
+  $LL simulate --data "$OUT/fashion-mnist" --initial 20 --step 40 --budget 100 --test-fraction 0.2 \
+    --strategies random,qbc-vote --pretrain --seeds 1 --first-seed "$s" --threads 1 --out "$OUT/qbc100-pre-s$s"
+done
 for s in $(seq 1 10); do
   $LL simulate --data "$OUT/fashion-mnist" --initial 20 --step 40 --budget 140 --test-fraction 0.2 \
     --strategies random,qbc-vote --seeds 1 --first-seed "$s" --threads 1 --out "$OUT/qbc140-s$s"
