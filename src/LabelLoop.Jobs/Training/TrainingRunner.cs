@@ -282,17 +282,15 @@ public sealed class TrainingRunner(
         return (checkpoint, latest.LabelCount);
     }
 
-    /// <summary>The encoder version a model version's metrics say it trained under; null for none or unreadable metrics.</summary>
+    /// <summary>
+    /// The encoder version a model version's metrics say it trained under, read back with the record and options they
+    /// were written with; null for none (a version from before the field) or unreadable metrics.
+    /// </summary>
     private static int? TrainedUnder(string metricsJson)
     {
         try
         {
-            using var document = JsonDocument.Parse(metricsJson);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("encoderVersionId", out var id) && id.ValueKind == JsonValueKind.Number
-                && id.TryGetInt32(out var value)
-                ? value
-                : null;
+            return JsonSerializer.Deserialize<TrainingMetrics>(metricsJson, JsonOptions)?.EncoderVersionId;
         }
         catch (JsonException)
         {
